@@ -1,0 +1,6 @@
+//! fuelflow: CloudFormation-compatible YAML stacks applied to AWS directly through the AWS SDK.
+//!
+//! The pipeline, and the module that owns each step:
+//!
+//! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
+pub mod aws;

@@ -1,0 +1,3 @@
+fn main() {
+    println!("fuelflow {}", env!("CARGO_PKG_VERSION"));
+}
