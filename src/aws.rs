@@ -44,8 +44,13 @@ pub async fn account_id(config: &SdkConfig) -> Result<String, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
-    out.account
-        .ok_or_else(|| AwsError::new("sts:GetCallerIdentity", "NoAccount", "no account in response"))
+    out.account.ok_or_else(|| {
+        AwsError::new(
+            "sts:GetCallerIdentity",
+            "NoAccount",
+            "no account in response",
+        )
+    })
 }
 
 /// The names of the availability zones of the configured region (for `Fn::GetAZs`).
@@ -75,7 +80,11 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(operation: &str, code: &str, message: &str) -> Self {
-        AwsError { operation: operation.into(), code: code.into(), message: message.into() }
+        AwsError {
+            operation: operation.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     /// Builds from any SDK error, keeping the service's error code; transport failures (no
@@ -91,16 +100,23 @@ impl AwsError {
                 let e = service.err();
                 (
                     e.code().unwrap_or("Unknown").to_owned(),
-                    e.message().map(str::to_owned).unwrap_or_else(|| e.to_string()),
+                    e.message()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| e.to_string()),
                 )
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "the request timed out".to_owned()),
-            SdkError::DispatchFailure(d) => {
-                ("DispatchFailure".to_owned(), format!("could not reach the endpoint: {d:?}"))
-            }
+            SdkError::DispatchFailure(d) => (
+                "DispatchFailure".to_owned(),
+                format!("could not reach the endpoint: {d:?}"),
+            ),
             other => ("RequestFailed".to_owned(), error_chain(other)),
         };
-        AwsError { operation: operation.into(), code, message }
+        AwsError {
+            operation: operation.into(),
+            code,
+            message,
+        }
     }
 }
 

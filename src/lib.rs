@@ -4,3 +4,11 @@
 //!
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
 pub mod aws;
+pub mod diagnostic;
+pub mod graph;
+pub mod project;
+pub mod schema;
+pub mod source;
+pub mod suggest;
+pub mod template;
+pub mod workspace;

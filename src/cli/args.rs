@@ -1,0 +1,87 @@
+//! Command-line arguments (clap derive). Parsing only: the commands live beside this file.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fuelflow",
+    version,
+    about = "Infrastructure as code for AWS: CloudFormation-compatible YAML stacks applied directly through the AWS SDK",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Project file (default: fuelflow.yaml in the working directory)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub project: Option<PathBuf>,
+    /// Work on a single template instead of a project
+    #[arg(
+        short = 't',
+        long = "template",
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "project"
+    )]
+    pub template: Option<PathBuf>,
+    /// Stack name in template mode (default: the template's file stem)
+    #[arg(long, global = true, value_name = "NAME", requires = "template")]
+    pub stack_name: Option<String>,
+    /// A template parameter in template mode (repeatable)
+    #[arg(long = "parameter", global = true, value_name = "KEY=VALUE", value_parser = parse_parameter, requires = "template")]
+    pub parameters: Vec<(String, String)>,
+    /// AWS endpoint for every service (overrides AWS_ENDPOINT_URL)
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (default: the project's region, then the AWS configuration)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// More detail (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// No colors in the output (also: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check templates: syntax, parameters, intrinsics, types, properties, graph. No AWS calls.
+    Validate {
+        /// Environment whose parameters to use (default: every environment of the project)
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Print the resource graph as Graphviz DOT (edges point at what a resource depends on)
+    Graph {
+        /// Environment whose parameters to use (default: the first environment)
+        #[arg(long)]
+        env: Option<String>,
+        /// Only this stack
+        #[arg(long)]
+        stack: Option<String>,
+    },
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, found `{text}`")),
+    }
+}

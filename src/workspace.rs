@@ -1,0 +1,305 @@
+//! Loading what the user asked for: a project (`fuelflow.yaml` + stacks, one environment) or a
+//! single template, parsed, evaluated and put in one resource graph. Nothing here calls AWS:
+//! values that need AWS (the account id, availability zones) are passed in or stay unknown.
+
+use crate::diagnostic::Diagnostic;
+use crate::graph::{self, ResourceGraph};
+use crate::project::{self, Project};
+use crate::source::{FileId, SourceMap};
+use crate::template::eval::{Lookup, NothingExists, Pseudo};
+use crate::template::params::Given;
+use crate::template::stack::{self, Stack, StackId};
+use crate::template::{model, yaml};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+
+/// Templates larger than this are refused before parsing (CloudFormation's own limit is 1 MB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `fuelflow.yaml` in `dir` (or the explicit `--project` file).
+    Project { dir: PathBuf, file: Option<PathBuf> },
+    /// `-t/--template FILE` with `--stack-name` and `--parameter KEY=VALUE`.
+    Template {
+        path: PathBuf,
+        stack_name: Option<String>,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// `--region`, else the project's region, else the SDK's, else us-east-1.
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub availability_zones: Option<Vec<String>>,
+}
+
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub project: Option<Project>,
+    pub env: Option<String>,
+    pub region: String,
+    pub stacks: Vec<Stack>,
+    pub graph: ResourceGraph,
+    /// Warnings found while loading (errors make loading fail instead).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loading failed: every problem found, and the files they point into.
+pub struct Failure {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the project file only (for commands that need the backend or the environment list).
+pub fn read_project(dir: &Path, file: Option<&Path>) -> Result<(SourceMap, Project), Failure> {
+    let mut sources = SourceMap::new();
+    let Some(path) = project::locate(dir, file) else {
+        let d = Diagnostic::without_span(format!(
+            "no {} in {} (use -C DIR, --project FILE, or -t TEMPLATE for a single template)",
+            project::FILE_NAME,
+            crate::source::display_path(dir)
+        ));
+        return Err(Failure {
+            sources,
+            diagnostics: vec![d],
+        });
+    };
+    let id = match read_file(&mut sources, &path) {
+        Ok(id) => id,
+        Err(d) => {
+            return Err(Failure {
+                sources,
+                diagnostics: vec![d],
+            });
+        }
+    };
+    match project::read(&sources, id) {
+        Ok(project) => Ok((sources, project)),
+        Err(diagnostics) => Err(Failure {
+            sources,
+            diagnostics,
+        }),
+    }
+}
+
+/// Loads, evaluates and graphs the selected stacks of one environment (or the one template).
+pub fn load(
+    source: &Source,
+    env: Option<&str>,
+    selected: &[String],
+    facts: &Facts,
+    lookup: &dyn Lookup,
+) -> Result<Workspace, Failure> {
+    let mut errors = Vec::new();
+    let (mut sources, project, specs) = match source {
+        Source::Project { dir, file } => {
+            let (sources, project) = read_project(dir, file.as_deref())?;
+            let specs = match project_specs(&project, env, selected) {
+                Ok(specs) => specs,
+                Err(d) => {
+                    return Err(Failure {
+                        sources,
+                        diagnostics: vec![d],
+                    });
+                }
+            };
+            (sources, Some(project), specs)
+        }
+        Source::Template {
+            path,
+            stack_name,
+            parameters,
+        } => {
+            let name = stack_name.clone().unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "stack".into())
+            });
+            let given = parameters
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Given {
+                            value: v.clone(),
+                            span: None,
+                        },
+                    )
+                })
+                .collect();
+            let spec = Spec {
+                id: StackId {
+                    key: name.clone(),
+                    name,
+                },
+                path: path.clone(),
+                given,
+                strict: true,
+            };
+            (SourceMap::new(), None, vec![spec])
+        }
+    };
+    let region = facts
+        .region
+        .clone()
+        .or_else(|| project.as_ref().and_then(|p| p.region.clone()))
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let mut stacks = Vec::new();
+    for spec in specs {
+        let file = match read_file(&mut sources, &spec.path) {
+            Ok(file) => file,
+            Err(d) => {
+                errors.push(d);
+                continue;
+            }
+        };
+        let root = match yaml::parse(file, sources.get(file)) {
+            Ok(root) => root,
+            Err(mut e) => {
+                errors.append(&mut e);
+                continue;
+            }
+        };
+        let Some(template) = model::read(file, &root, &mut errors) else {
+            continue;
+        };
+        let mut pseudo = Pseudo::new(&spec.id.name, &region);
+        pseudo.account_id = facts.account_id.clone();
+        pseudo.availability_zones = facts.availability_zones.clone();
+        let mut stack_errors = Vec::new();
+        let stack = stack::evaluate(
+            spec.id,
+            template,
+            pseudo,
+            &spec.given,
+            spec.strict,
+            lookup,
+            &mut stack_errors,
+        );
+        if spec.strict {
+            // Parameter errors of template mode have no span: say which file they are about.
+            for d in stack_errors.iter_mut().filter(|d| d.span.is_none()) {
+                d.span = Some(crate::source::Span::new(file, 0, 0));
+            }
+        }
+        errors.extend(stack_errors);
+        stacks.push(stack);
+    }
+    let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        return Err(Failure {
+            sources,
+            diagnostics: errors.into_iter().chain(warnings).collect(),
+        });
+    }
+    let graph = match graph::build(&stacks) {
+        Ok(graph) => graph,
+        Err(diagnostics) => {
+            return Err(Failure {
+                sources,
+                diagnostics,
+            });
+        }
+    };
+    Ok(Workspace {
+        sources,
+        project,
+        env: env.map(str::to_string),
+        region,
+        stacks,
+        graph,
+        warnings,
+    })
+}
+
+/// Loads with nothing deployed and no AWS facts (what `validate` and `graph` see).
+pub fn load_offline(
+    source: &Source,
+    env: Option<&str>,
+    selected: &[String],
+    region: Option<String>,
+) -> Result<Workspace, Failure> {
+    let facts = Facts {
+        region,
+        ..Facts::default()
+    };
+    load(source, env, selected, &facts, &NothingExists)
+}
+
+struct Spec {
+    id: StackId,
+    path: PathBuf,
+    given: IndexMap<String, Given>,
+    strict: bool,
+}
+
+fn project_specs(
+    project: &Project,
+    env: Option<&str>,
+    selected: &[String],
+) -> Result<Vec<Spec>, Diagnostic> {
+    let environment = match env {
+        Some(name) => Some(project.environment(name, None)?),
+        None => None,
+    };
+    for s in selected {
+        if !project.stacks.contains_key(s) {
+            let known: Vec<&str> = project.stacks.keys().map(String::as_str).collect();
+            let mut d = Diagnostic::without_span(format!(
+                "stack `{s}` is not listed in {}",
+                project::FILE_NAME
+            ));
+            if let Some(best) = crate::suggest::closest(s, known.iter().copied()) {
+                d = d.with_note(format!("did you mean `{best}`?"));
+            }
+            return Err(d.with_note(format!("stacks: {}", known.join(", "))));
+        }
+    }
+    let env_name = env.unwrap_or("default");
+    Ok(project
+        .stacks
+        .values()
+        .filter(|s| selected.is_empty() || selected.contains(&s.key))
+        .map(|s| Spec {
+            id: StackId {
+                key: s.key.clone(),
+                name: project.stack_name(&s.key, env_name),
+            },
+            path: s.template.clone(),
+            given: environment
+                .map(|e| e.parameters.clone())
+                .unwrap_or_default(),
+            strict: false,
+        })
+        .collect())
+}
+
+/// Reads a file into the source map, refusing huge and non-UTF-8 files with a clear message.
+pub fn read_file(sources: &mut SourceMap, path: &Path) -> Result<FileId, Diagnostic> {
+    let shown = crate::source::display_path(path);
+    let cannot = |e: std::io::Error| Diagnostic::without_span(format!("cannot read {shown}: {e}"));
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Diagnostic::without_span(format!(
+            "{shown} is {size} bytes; files over {} MiB are refused",
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(path, text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(path, text);
+            let at = crate::source::Span::new(id, valid, valid + 1);
+            Err(Diagnostic::error(
+                at,
+                format!("{shown} is not valid UTF-8 (byte {valid})"),
+            ))
+        }
+    }
+}
