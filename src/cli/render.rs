@@ -67,10 +67,17 @@ pub fn print(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) {
         for (span, text) in &d.related {
             labels.push(Label::secondary(span.file, clamp(sources, *span)).with_message(text));
         }
+        // Related places also as `file:line:col` notes, so they can be found without the snippet.
+        let mut notes = d.notes.clone();
+        notes.extend(
+            d.related
+                .iter()
+                .map(|(span, text)| format!("{}: {text}", sources.location(*span))),
+        );
         let report = report
             .with_message(&d.message)
             .with_labels(labels)
-            .with_notes(d.notes.clone());
+            .with_notes(notes);
         let mut out = StylesWriter::new(writer.lock(), &styles);
         let _ = term::emit_to_write_style(&mut out, &config, &view, &report);
     }

@@ -7,7 +7,7 @@ pub mod types;
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
 use crate::template::yaml::{Kind, Node};
-use types::{Object, ResourceSchema, Shape};
+use types::{Object, Property, ResourceSchema, Shape};
 
 /// The schema of a supported type.
 pub fn lookup(type_name: &str) -> Option<&'static ResourceSchema> {
@@ -86,7 +86,7 @@ pub fn check_properties(
         logical_id,
     };
     match properties {
-        Some(node) => checker.object(schema.properties, node, ""),
+        Some(node) => checker.object(schema.properties, node, "", resource_span),
         None => checker.missing_required(schema.properties, &[], resource_span, ""),
     }
     checker.errors
@@ -184,17 +184,19 @@ impl Checker<'_> {
                     self.value(inner, v, &format!("{path}.{}", k.name));
                 }
             }
-            (Shape::Object(object), Kind::Map(_)) => self.object(object, node, path),
+            (Shape::Object(object), Kind::Map(_)) => self.object(object, node, path, node.span),
             _ => self.wrong_shape(node, shape, path, node.describe()),
         }
     }
 
-    fn object(&mut self, object: &Object, node: &Node, path: &str) {
+    /// Checks a mapping against an object shape; missing properties are reported at `owner`
+    /// (the resource's logical id, or the key holding the mapping).
+    fn object(&mut self, object: &Object, node: &Node, path: &str, owner: crate::source::Span) {
         match intrinsic(node) {
             Some(Yields::Branches(branches)) => {
                 return branches
                     .into_iter()
-                    .for_each(|b| self.object(object, b, path));
+                    .for_each(|b| self.object(object, b, path, owner));
             }
             Some(_) => return,
             None => {}
@@ -226,6 +228,12 @@ impl Checker<'_> {
                 format!("{path}.{}", key.name)
             };
             match object.properties.iter().find(|p| p.name == key.name) {
+                Some(Property {
+                    shape: Shape::Object(inner),
+                    ..
+                }) if matches!(value.kind, Kind::Map(_)) => {
+                    self.object(inner, value, &full, key.span)
+                }
                 Some(p) => self.value(&p.shape, value, &full),
                 None if object.open => {}
                 None => {
@@ -245,7 +253,7 @@ impl Checker<'_> {
             }
         }
         let present: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
-        self.missing_required(object, &present, node.span, path);
+        self.missing_required(object, &present, owner, path);
     }
 
     fn missing_required(

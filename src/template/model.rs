@@ -251,7 +251,7 @@ fn entries<'n>(node: &'n Node, section: &str, errors: &mut Vec<Diagnostic>) -> &
 }
 
 pub fn unknown_key(key: &Key, name: &str, what: &str, known: &[&str]) -> Diagnostic {
-    let mut d = Diagnostic::error(key.span, format!("unknown {what} `{name}`"));
+    let mut d = Diagnostic::error(key.span, format!("unknown {what}: `{name}`"));
     if let Some(best) = closest(name, known.iter().copied()) {
         d = d.with_note(format!("did you mean `{best}`?"));
     }
