@@ -149,70 +149,77 @@ pub fn load(
         .unwrap_or_else(|| "us-east-1".to_string());
     let mut stacks = Vec::new();
     for spec in specs {
-        let file = match read_file(&mut sources, &spec.path) {
-            Ok(file) => file,
-            Err(d) => {
-                errors.push(d);
-                continue;
-            }
-        };
-        let root = match yaml::parse(file, sources.get(file)) {
-            Ok(root) => root,
-            Err(mut e) => {
-                errors.append(&mut e);
-                continue;
-            }
-        };
-        let Some(template) = model::read(file, &root, &mut errors) else {
-            continue;
-        };
-        let mut pseudo = Pseudo::new(&spec.id.name, &region);
-        pseudo.account_id = facts.account_id.clone();
-        pseudo.availability_zones = facts.availability_zones.clone();
-        let mut stack_errors = Vec::new();
-        let stack = stack::evaluate(
-            spec.id,
-            template,
-            pseudo,
-            &spec.given,
-            spec.strict,
-            lookup,
-            &mut stack_errors,
-        );
-        if spec.strict {
-            // Parameter errors of template mode have no span: say which file they are about.
-            for d in stack_errors.iter_mut().filter(|d| d.span.is_none()) {
-                d.span = Some(crate::source::Span::new(file, 0, 0));
-            }
+        match read_file(&mut sources, &spec.path) {
+            Ok(file) => stacks.extend(evaluate_file(&sources, file, spec, &region, facts, lookup, &mut errors)),
+            Err(d) => errors.push(d),
         }
-        errors.extend(stack_errors);
-        stacks.push(stack);
     }
-    let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
-    if !errors.is_empty() {
-        return Err(Failure {
-            sources,
-            diagnostics: errors.into_iter().chain(warnings).collect(),
-        });
-    }
-    let graph = match graph::build(&stacks) {
-        Ok(graph) => graph,
-        Err(diagnostics) => {
-            return Err(Failure {
-                sources,
-                diagnostics,
-            });
+    finish(sources, project, env, region, stacks, errors)
+}
+
+/// Loads one template held in memory (for tests, fuzzing and benchmarks).
+pub fn load_text(name: &str, text: String, parameters: &[(String, String)], facts: &Facts) -> Result<Workspace, Failure> {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let region = facts.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+    let given = parameters.iter().map(|(k, v)| (k.clone(), Given { value: v.clone(), span: None })).collect();
+    let id = StackId { key: "stack".into(), name: "stack".into() };
+    let spec = Spec { id, path: PathBuf::from(name), given, strict: true };
+    let mut errors = Vec::new();
+    let stacks = evaluate_file(&sources, file, spec, &region, facts, &NothingExists, &mut errors).into_iter().collect();
+    finish(sources, None, None, region, stacks, errors)
+}
+
+/// Parses, reads and evaluates one template file.
+fn evaluate_file(
+    sources: &SourceMap,
+    file: FileId,
+    spec: Spec,
+    region: &str,
+    facts: &Facts,
+    lookup: &dyn Lookup,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Stack> {
+    let root = match yaml::parse(file, sources.get(file)) {
+        Ok(root) => root,
+        Err(mut e) => {
+            errors.append(&mut e);
+            return None;
         }
     };
-    Ok(Workspace {
-        sources,
-        project,
-        env: env.map(str::to_string),
-        region,
-        stacks,
-        graph,
-        warnings,
-    })
+    let template = model::read(file, &root, errors)?;
+    let mut pseudo = Pseudo::new(&spec.id.name, region);
+    pseudo.account_id = facts.account_id.clone();
+    pseudo.availability_zones = facts.availability_zones.clone();
+    let mut stack_errors = Vec::new();
+    let stack = stack::evaluate(spec.id, template, pseudo, &spec.given, spec.strict, lookup, &mut stack_errors);
+    if spec.strict {
+        // Parameter errors of template mode have no span: say which file they are about.
+        for d in stack_errors.iter_mut().filter(|d| d.span.is_none()) {
+            d.span = Some(crate::source::Span::new(file, 0, 0));
+        }
+    }
+    errors.extend(stack_errors);
+    Some(stack)
+}
+
+/// Splits warnings from errors and builds the graph when there are no errors.
+fn finish(
+    sources: SourceMap,
+    project: Option<Project>,
+    env: Option<&str>,
+    region: String,
+    stacks: Vec<Stack>,
+    errors: Vec<Diagnostic>,
+) -> Result<Workspace, Failure> {
+    let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        return Err(Failure { sources, diagnostics: errors.into_iter().chain(warnings).collect() });
+    }
+    match graph::build(&stacks) {
+        Ok(graph) => Ok(Workspace { sources, project, env: env.map(str::to_string), region, stacks, graph, warnings }),
+        Err(diagnostics) => Err(Failure { sources, diagnostics }),
+    }
 }
 
 /// Loads with nothing deployed and no AWS facts (what `validate` and `graph` see).
@@ -301,5 +308,18 @@ pub fn read_file(sources: &mut SourceMap, path: &Path) -> Result<FileId, Diagnos
                 format!("{shown} is not valid UTF-8 (byte {valid})"),
             ))
         }
+    }
+}
+
+impl Facts {
+    /// Looks up what plan-time evaluation needs from AWS: the account id (STS) and the region's
+    /// availability zones (EC2), concurrently.
+    pub async fn from_aws(config: &aws_config::SdkConfig) -> Result<Facts, crate::aws::AwsError> {
+        let (account, zones) = tokio::join!(crate::aws::account_id(config), crate::aws::availability_zones(config));
+        Ok(Facts {
+            region: config.region().map(|r| r.to_string()),
+            account_id: Some(account?),
+            availability_zones: Some(zones?),
+        })
     }
 }
