@@ -10,12 +10,16 @@
 //! Store and lock are separate on purpose: a store refuses a stale writer on its own (conditional
 //! writes), the lock only keeps two runs from planning against the same state at once.
 
+pub mod dynamodb_lock;
+pub mod lock;
 pub mod memory;
+pub mod memory_lock;
 pub mod model;
 pub mod s3;
 pub mod store;
 pub mod timestamp;
 
+pub use lock::{LockError, LockInfo, LockRequest, Locker};
 pub use model::{FORMAT_VERSION, StateDocument};
 pub use store::{Etag, StateKey, StateStore, StoreError};
 
