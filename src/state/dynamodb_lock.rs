@@ -50,7 +50,7 @@ impl DynamoDbLocker {
                 {
                     if let Some(holder) = self.current_now(&request.path).await? {
                         return Err(LockError::Locked {
-                            holder,
+                            holder: Box::new(holder),
                             key: request.key.clone(),
                         });
                     }
@@ -82,7 +82,7 @@ impl DynamoDbLocker {
                 if e.as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                let holder = self.current_now(path).await.ok().flatten();
+                let holder = self.current_now(path).await.ok().flatten().map(Box::new);
                 Err(LockError::NotHolder {
                     path: path.into(),
                     id: id.into(),

@@ -72,12 +72,15 @@ pub enum LockError {
         env = key.env, stack = key.stack, who = holder.who, operation = holder.operation,
         created = holder.created, age = human_duration(holder.created.age()), id = holder.id
     )]
-    Locked { holder: LockInfo, key: StateKey },
-    #[error("{}", not_holder_message(path, id, holder.as_ref()))]
+    Locked {
+        holder: Box<LockInfo>,
+        key: StateKey,
+    },
+    #[error("{}", not_holder_message(path, id, holder.as_deref()))]
     NotHolder {
         path: String,
         id: String,
-        holder: Option<LockInfo>,
+        holder: Option<Box<LockInfo>>,
     },
     #[error("the lock record at {path} is unreadable: {reason}")]
     Corrupt { path: String, reason: String },
@@ -136,7 +139,7 @@ pub trait Locker: Send + Sync {
                     return Err(LockError::NotHolder {
                         path: path.into(),
                         id: id.into(),
-                        holder: Some(h),
+                        holder: Some(Box::new(h)),
                     });
                 }
                 Ok(Some(h)) => Some(h),
@@ -354,7 +357,7 @@ mod tests {
     #[test]
     fn locked_message_tells_who_what_since_and_how_to_unlock() {
         let err = LockError::Locked {
-            holder: holder(),
+            holder: Box::new(holder()),
             key: StateKey::new("dev", "iam"),
         };
         let text = err.to_string();

@@ -32,7 +32,7 @@ impl Locker for MemoryLocker {
             let mut held = self.held();
             if let Some(holder) = held.get(&request.path) {
                 return Err(LockError::Locked {
-                    holder: holder.clone(),
+                    holder: Box::new(holder.clone()),
                     key: request.key.clone(),
                 });
             }
@@ -53,7 +53,7 @@ impl Locker for MemoryLocker {
                 holder => Err(LockError::NotHolder {
                     path: path.into(),
                     id: id.into(),
-                    holder: holder.cloned(),
+                    holder: holder.cloned().map(Box::new),
                 }),
             }
         })
