@@ -10,6 +10,7 @@
 //! Store and lock are separate on purpose: a store refuses a stale writer on its own (conditional
 //! writes), the lock only keeps two runs from planning against the same state at once.
 
+pub mod bootstrap;
 pub mod dynamodb_lock;
 pub mod lock;
 pub mod memory;
