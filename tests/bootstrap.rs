@@ -454,3 +454,36 @@ async fn repairs_a_lock_table_made_by_hand() {
         }
     );
 }
+
+#[tokio::test]
+async fn creates_the_bucket_in_the_configured_region() {
+    let config = support::MotoServer::shared()
+        .sdk_config()
+        .await
+        .to_builder()
+        .region(aws_config::Region::new("eu-west-1"))
+        .build();
+    let spec = spec();
+    let report = bootstrap(&config, &spec, false).await.unwrap();
+    assert_eq!(
+        change(&report, BackendItem::StateBucket),
+        ItemChange::Created
+    );
+    let s3 = fuelflow::aws::s3_client(&config);
+    let location = s3
+        .get_bucket_location()
+        .bucket(&spec.bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location.location_constraint().map(|l| l.as_str()),
+        Some("eu-west-1")
+    );
+    assert!(
+        bootstrap(&config, &spec, false)
+            .await
+            .unwrap()
+            .is_unchanged()
+    );
+}

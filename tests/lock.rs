@@ -500,3 +500,21 @@ async fn ctrl_c_child() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(locker.current(&requests[0].path).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn with_lock_hands_the_lock_to_the_work_and_releases_it() {
+    let locker = MemoryLocker::new();
+    let req = request("iam", "apply");
+    let id =
+        fuelflow::state::lock::with_lock(&locker, &req, Duration::ZERO, async |lock: LockInfo| {
+            assert_eq!(
+                locker.current(&req.path).await.unwrap().as_ref(),
+                Some(&lock)
+            );
+            Ok::<_, String>(lock.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(id.len(), 36);
+    assert!(locker.current(&req.path).await.unwrap().is_none());
+}

@@ -288,6 +288,26 @@ where
     }
 }
 
+/// [`with_locks`] for a single state.
+pub async fn with_lock<T, E, F, Fut>(
+    locker: &dyn Locker,
+    request: &LockRequest,
+    timeout: Duration,
+    work: F,
+) -> Result<T, WithLockError<E>>
+where
+    F: FnOnce(LockInfo) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    with_locks(
+        locker,
+        std::slice::from_ref(request),
+        timeout,
+        |mut held| work(held.pop().expect("one request, one lock")),
+    )
+    .await
+}
+
 /// Completes on Ctrl-C; never, if the signal handler cannot be installed.
 async fn interrupted() {
     if tokio::signal::ctrl_c().await.is_err() {
