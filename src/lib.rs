@@ -3,12 +3,14 @@
 //! The pipeline, and the module that owns each step:
 //!
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
+//! - [`state`]: state documents in S3 (conditional writes), the DynamoDB lock, backend bootstrap.
 pub mod aws;
 pub mod diagnostic;
 pub mod graph;
 pub mod project;
 pub mod schema;
 pub mod source;
+pub mod state;
 pub mod suggest;
 pub mod template;
 pub mod workspace;

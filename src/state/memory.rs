@@ -1,0 +1,139 @@
+//! An in-memory [`StateStore`] with the same compare-and-swap rules as S3 (tag = a counter).
+//! For tests and dry runs; documents are kept as bytes so reads go through the same parser.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::BoxFuture;
+use super::model::StateDocument;
+use super::store::{
+    Etag, StateKey, StateStore, StoreError, StoreResult, check_successor, check_writable,
+    parse_stored,
+};
+
+#[derive(Default)]
+pub struct MemoryStateStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    objects: BTreeMap<StateKey, (Vec<u8>, Etag)>,
+    next_tag: u64,
+}
+
+impl Inner {
+    fn tag(&mut self) -> Etag {
+        self.next_tag += 1;
+        Etag(format!("m{}", self.next_tag))
+    }
+
+    fn stored(&self, key: &StateKey) -> StoreResult<Option<(StateDocument, Etag)>> {
+        match self.objects.get(key) {
+            None => Ok(None),
+            Some((bytes, tag)) => Ok(Some((parse_stored(key, "memory", bytes)?, tag.clone()))),
+        }
+    }
+}
+
+impl MemoryStateStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores raw bytes unchecked, as another (e.g. newer) fuelflow or a broken tool might.
+    pub fn put_raw(&self, key: &StateKey, bytes: Vec<u8>) -> Etag {
+        let mut inner = self.lock();
+        let tag = inner.tag();
+        inner.objects.insert(key.clone(), (bytes, tag.clone()));
+        tag
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding this lock cannot leave the map half-updated; keep going.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn put_now(
+        &self,
+        key: &StateKey,
+        doc: &StateDocument,
+        expected: Option<&Etag>,
+    ) -> StoreResult<Etag> {
+        check_writable(key, doc)?;
+        let mut inner = self.lock();
+        let current_tag = inner.objects.get(key).map(|(_, tag)| tag.clone());
+        if current_tag.as_ref() != expected {
+            let stored_serial = inner.stored(key).ok().flatten().map(|(d, _)| d.serial);
+            return Err(StoreError::Conflict {
+                key: key.clone(),
+                stored_serial,
+            });
+        }
+        if let Some((stored, _)) = inner.stored(key)? {
+            check_successor(key, &stored, doc)?;
+        }
+        let tag = inner.tag();
+        inner
+            .objects
+            .insert(key.clone(), (doc.to_json(), tag.clone()));
+        Ok(tag)
+    }
+
+    fn delete_now(&self, key: &StateKey, expected: &Etag) -> StoreResult<()> {
+        let mut inner = self.lock();
+        match inner.objects.get(key) {
+            Some((_, tag)) if tag == expected => {
+                inner.objects.remove(key);
+                Ok(())
+            }
+            _ => {
+                let stored_serial = inner.stored(key).ok().flatten().map(|(d, _)| d.serial);
+                Err(StoreError::Conflict {
+                    key: key.clone(),
+                    stored_serial,
+                })
+            }
+        }
+    }
+}
+
+impl StateStore for MemoryStateStore {
+    fn get<'a>(
+        &'a self,
+        key: &'a StateKey,
+    ) -> BoxFuture<'a, StoreResult<Option<(StateDocument, Etag)>>> {
+        Box::pin(async move { self.lock().stored(key) })
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a StateKey,
+        doc: &'a StateDocument,
+        expected: Option<&'a Etag>,
+    ) -> BoxFuture<'a, StoreResult<Etag>> {
+        Box::pin(async move { self.put_now(key, doc, expected) })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        key: &'a StateKey,
+        expected: &'a Etag,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move { self.delete_now(key, expected) })
+    }
+
+    fn list_stacks<'a>(&'a self, env: &'a str) -> BoxFuture<'a, StoreResult<Vec<String>>> {
+        Box::pin(async move {
+            Ok(self
+                .lock()
+                .objects
+                .keys()
+                .filter(|k| k.env == env)
+                .map(|k| k.stack.clone())
+                .collect())
+        })
+    }
+}
