@@ -8,6 +8,7 @@ pub mod aws;
 pub mod diagnostic;
 pub mod graph;
 pub mod project;
+pub mod resources;
 pub mod schema;
 pub mod source;
 pub mod state;

@@ -150,7 +150,15 @@ pub fn load(
     let mut stacks = Vec::new();
     for spec in specs {
         match read_file(&mut sources, &spec.path) {
-            Ok(file) => stacks.extend(evaluate_file(&sources, file, spec, &region, facts, lookup, &mut errors)),
+            Ok(file) => stacks.extend(evaluate_file(
+                &sources,
+                file,
+                spec,
+                &region,
+                facts,
+                lookup,
+                &mut errors,
+            )),
             Err(d) => errors.push(d),
         }
     }
@@ -158,15 +166,52 @@ pub fn load(
 }
 
 /// Loads one template held in memory (for tests, fuzzing and benchmarks).
-pub fn load_text(name: &str, text: String, parameters: &[(String, String)], facts: &Facts) -> Result<Workspace, Failure> {
+pub fn load_text(
+    name: &str,
+    text: String,
+    parameters: &[(String, String)],
+    facts: &Facts,
+) -> Result<Workspace, Failure> {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
-    let region = facts.region.clone().unwrap_or_else(|| "us-east-1".to_string());
-    let given = parameters.iter().map(|(k, v)| (k.clone(), Given { value: v.clone(), span: None })).collect();
-    let id = StackId { key: "stack".into(), name: "stack".into() };
-    let spec = Spec { id, path: PathBuf::from(name), given, strict: true };
+    let region = facts
+        .region
+        .clone()
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let given = parameters
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Given {
+                    value: v.clone(),
+                    span: None,
+                },
+            )
+        })
+        .collect();
+    let id = StackId {
+        key: "stack".into(),
+        name: "stack".into(),
+    };
+    let spec = Spec {
+        id,
+        path: PathBuf::from(name),
+        given,
+        strict: true,
+    };
     let mut errors = Vec::new();
-    let stacks = evaluate_file(&sources, file, spec, &region, facts, &NothingExists, &mut errors).into_iter().collect();
+    let stacks = evaluate_file(
+        &sources,
+        file,
+        spec,
+        &region,
+        facts,
+        &NothingExists,
+        &mut errors,
+    )
+    .into_iter()
+    .collect();
     finish(sources, None, None, region, stacks, errors)
 }
 
@@ -192,7 +237,15 @@ fn evaluate_file(
     pseudo.account_id = facts.account_id.clone();
     pseudo.availability_zones = facts.availability_zones.clone();
     let mut stack_errors = Vec::new();
-    let stack = stack::evaluate(spec.id, template, pseudo, &spec.given, spec.strict, lookup, &mut stack_errors);
+    let stack = stack::evaluate(
+        spec.id,
+        template,
+        pseudo,
+        &spec.given,
+        spec.strict,
+        lookup,
+        &mut stack_errors,
+    );
     if spec.strict {
         // Parameter errors of template mode have no span: say which file they are about.
         for d in stack_errors.iter_mut().filter(|d| d.span.is_none()) {
@@ -214,11 +267,25 @@ fn finish(
 ) -> Result<Workspace, Failure> {
     let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
-        return Err(Failure { sources, diagnostics: errors.into_iter().chain(warnings).collect() });
+        return Err(Failure {
+            sources,
+            diagnostics: errors.into_iter().chain(warnings).collect(),
+        });
     }
     match graph::build(&stacks) {
-        Ok(graph) => Ok(Workspace { sources, project, env: env.map(str::to_string), region, stacks, graph, warnings }),
-        Err(diagnostics) => Err(Failure { sources, diagnostics }),
+        Ok(graph) => Ok(Workspace {
+            sources,
+            project,
+            env: env.map(str::to_string),
+            region,
+            stacks,
+            graph,
+            warnings,
+        }),
+        Err(diagnostics) => Err(Failure {
+            sources,
+            diagnostics,
+        }),
     }
 }
 
@@ -315,7 +382,10 @@ impl Facts {
     /// Looks up what plan-time evaluation needs from AWS: the account id (STS) and the region's
     /// availability zones (EC2), concurrently.
     pub async fn from_aws(config: &aws_config::SdkConfig) -> Result<Facts, crate::aws::AwsError> {
-        let (account, zones) = tokio::join!(crate::aws::account_id(config), crate::aws::availability_zones(config));
+        let (account, zones) = tokio::join!(
+            crate::aws::account_id(config),
+            crate::aws::availability_zones(config)
+        );
         Ok(Facts {
             region: config.region().map(|r| r.to_string()),
             account_id: Some(account?),

@@ -16,10 +16,36 @@ fn run(text: String) {
     let _ = workspace::load_text("fuzz.yaml", text, &[("P".into(), "x".into())], &facts);
 }
 
-const NAMES: &[&str] = &["A", "B", "C", "P", "Cond", "AWS::Region", "AWS::NoValue", "Missing", "A.Arn", "B.Endpoint.Address"];
+const NAMES: &[&str] = &[
+    "A",
+    "B",
+    "C",
+    "P",
+    "Cond",
+    "AWS::Region",
+    "AWS::NoValue",
+    "Missing",
+    "A.Arn",
+    "B.Endpoint.Address",
+];
 const INTRINSICS: &[&str] = &[
-    "Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::GetAZs", "Fn::If", "Fn::Equals",
-    "Fn::And", "Fn::Or", "Fn::Not", "Fn::FindInMap", "Fn::ImportValue", "Fn::Base64", "Condition", "Fn::Cidr",
+    "Ref",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::GetAZs",
+    "Fn::If",
+    "Fn::Equals",
+    "Fn::And",
+    "Fn::Or",
+    "Fn::Not",
+    "Fn::FindInMap",
+    "Fn::ImportValue",
+    "Fn::Base64",
+    "Condition",
+    "Fn::Cidr",
 ];
 
 fn leaf() -> impl Strategy<Value = J> {
@@ -37,37 +63,51 @@ fn value() -> impl Strategy<Value = J> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
             (prop::sample::select(INTRINSICS), inner.clone()).prop_map(|(k, v)| json!({ k: v })),
-            prop::collection::vec((prop::sample::select(NAMES), inner), 0..3)
-                .prop_map(|kv| J::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((prop::sample::select(NAMES), inner), 0..3).prop_map(|kv| {
+                J::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
         ]
     })
 }
 
-const TYPES: &[&str] = &["AWS::S3::Bucket", "AWS::IAM::Role", "AWS::RDS::DBInstance", "AWS::Foo::Bar", "Custom::X"];
+const TYPES: &[&str] = &[
+    "AWS::S3::Bucket",
+    "AWS::IAM::Role",
+    "AWS::RDS::DBInstance",
+    "AWS::Foo::Bar",
+    "Custom::X",
+];
 
 fn template() -> impl Strategy<Value = String> {
-    let resource = (prop::sample::select(TYPES), value(), prop::option::of(value()), prop::option::of(value()));
-    (prop::collection::vec(resource, 0..4), value(), value()).prop_map(|(resources, condition, output)| {
-        let mut rs = serde_json::Map::new();
-        for (i, (t, props, depends, cond)) in resources.into_iter().enumerate() {
-            let mut r = json!({ "Type": t, "Properties": props });
-            if let Some(d) = depends {
-                r["DependsOn"] = d;
+    let resource = (
+        prop::sample::select(TYPES),
+        value(),
+        prop::option::of(value()),
+        prop::option::of(value()),
+    );
+    (prop::collection::vec(resource, 0..4), value(), value()).prop_map(
+        |(resources, condition, output)| {
+            let mut rs = serde_json::Map::new();
+            for (i, (t, props, depends, cond)) in resources.into_iter().enumerate() {
+                let mut r = json!({ "Type": t, "Properties": props });
+                if let Some(d) = depends {
+                    r["DependsOn"] = d;
+                }
+                if let Some(c) = cond {
+                    r["Condition"] = c;
+                }
+                rs.insert(["A", "B", "C", "D"][i].to_string(), r);
             }
-            if let Some(c) = cond {
-                r["Condition"] = c;
-            }
-            rs.insert(["A", "B", "C", "D"][i].to_string(), r);
-        }
-        json!({
-            "Parameters": { "P": { "Type": "String" } },
-            "Mappings": { "M": { "K": { "V": "x" } } },
-            "Conditions": { "Cond": condition },
-            "Resources": rs,
-            "Outputs": { "O": { "Value": output, "Export": { "Name": "e" } } },
-        })
-        .to_string()
-    })
+            json!({
+                "Parameters": { "P": { "Type": "String" } },
+                "Mappings": { "M": { "K": { "V": "x" } } },
+                "Conditions": { "Cond": condition },
+                "Resources": rs,
+                "Outputs": { "O": { "Value": output, "Export": { "Name": "e" } } },
+            })
+            .to_string()
+        },
+    )
 }
 
 proptest! {

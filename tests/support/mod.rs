@@ -11,7 +11,12 @@ pub use moto::MotoServer;
 pub fn fuelflow(dir: &std::path::Path, args: &[&str], moto: Option<&MotoServer>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fuelflow"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
-    for key in ["AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"] {
+    for key in [
+        "AWS_ENDPOINT_URL",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ] {
         cmd.env_remove(key);
     }
     if let Some(moto) = moto {

@@ -1,0 +1,206 @@
+//! The AWS resource types fuelflow manages: one small [`Handler`] per `AWS::Service::Resource`,
+//! in `resources/<service>/<resource>.rs`. Handlers make the SDK calls; deciding *what* to do
+//! (diff, replacement, order) is the engine's job and never happens here.
+//!
+//! Contract every handler keeps:
+//! - `read` returns `Ok(None)` when the resource is gone, and only reads what the desired
+//!   properties manage (no call for a property the template does not set);
+//! - `delete` of something already gone is `Ok(())`;
+//! - `create` tags the resource with [`Ctx::ownership_tags`] where the service supports tags, so a
+//!   resource created just before a crash can be found again by `adopt`;
+//! - properties come and go in the template's shape (CloudFormation property names, JSON values);
+//! - errors carry the AWS error code and message ([`ResourceError`]); no secret value is ever put
+//!   in an error message.
+
+pub mod clients;
+pub mod compare;
+
+pub use clients::Clients;
+
+use crate::state::BoxFuture;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Properties in the template's shape, fully resolved (no unknown values at apply time).
+pub type Props = Map<String, Value>;
+
+/// `Fn::GetAtt` values by attribute name (`Arn`, `Endpoint.Address`).
+pub type Attributes = BTreeMap<String, Value>;
+
+/// What a handler needs to know about the resource it works on.
+#[derive(Clone)]
+pub struct Ctx {
+    pub clients: Arc<Clients>,
+    /// The full stack name (`fuel-flow-iam-dev`).
+    pub stack: String,
+    pub logical_id: String,
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Ctx {
+    /// The tags every resource fuelflow creates carries (where the service has tags).
+    pub fn ownership_tags(&self) -> [(String, String); 2] {
+        [
+            (OWNER_STACK_TAG.to_string(), self.stack.clone()),
+            (OWNER_LOGICAL_ID_TAG.to_string(), self.logical_id.clone()),
+        ]
+    }
+
+    /// The template's `Tags` (a list of `{Key, Value}`) followed by the ownership tags.
+    pub fn tags_with_ownership(&self, props: &Props) -> Vec<(String, String)> {
+        let mut tags = template_tags(props);
+        tags.retain(|(k, _)| !k.starts_with("fuelflow:"));
+        tags.extend(self.ownership_tags());
+        tags
+    }
+}
+
+pub const OWNER_STACK_TAG: &str = "fuelflow:stack";
+pub const OWNER_LOGICAL_ID_TAG: &str = "fuelflow:logical-id";
+
+/// The `Tags` property as (key, value) pairs (empty when absent).
+pub fn template_tags(props: &Props) -> Vec<(String, String)> {
+    props
+        .get("Tags")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| Some((text(t.get("Key")?)?, text(t.get("Value")?)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A scalar as text (numbers and booleans as CloudFormation passes them on).
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A resource as read back from AWS.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Live {
+    /// Current values of (at least) the properties the desired template sets, in template shape.
+    pub properties: Props,
+    pub attributes: Attributes,
+}
+
+/// A resource just created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// What `Ref` returns (bucket name, role name, policy ARN, VPC id ...).
+    pub physical_id: String,
+    pub attributes: Attributes,
+}
+
+/// An AWS call that failed, as handlers report it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ResourceError {
+    /// The AWS error code (`BucketAlreadyExists`, `MalformedPolicyDocument`), or one of ours
+    /// (`InvalidProperty` for a value the handler cannot use).
+    pub code: String,
+    pub message: String,
+    /// Worth retrying after a pause (eventual consistency, throttling the SDK gave up on).
+    pub retryable: bool,
+}
+
+impl ResourceError {
+    pub fn new(code: &str, message: impl Into<String>) -> ResourceError {
+        ResourceError {
+            code: code.to_string(),
+            message: message.into(),
+            retryable: false,
+        }
+    }
+
+    /// A property value the handler cannot turn into an API call.
+    pub fn invalid(property: &str, why: impl std::fmt::Display) -> ResourceError {
+        ResourceError::new("InvalidProperty", format!("property `{property}`: {why}"))
+    }
+
+    pub fn retryable(mut self) -> ResourceError {
+        self.retryable = true;
+        self
+    }
+}
+
+impl From<crate::aws::AwsError> for ResourceError {
+    fn from(e: crate::aws::AwsError) -> ResourceError {
+        let retryable = matches!(
+            e.code.as_str(),
+            "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
+                | "Timeout"
+                | "DispatchFailure"
+        );
+        ResourceError {
+            code: e.code,
+            message: e.message,
+            retryable,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ResourceError>;
+
+/// One resource type's read / create / update / delete.
+pub trait Handler: Send + Sync {
+    /// The property holding the physical name when the user may set it (`BucketName`,
+    /// `RoleName`); fuelflow generates one before `create` when the template does not, so the
+    /// name is known (and recorded) before the create call is made.
+    fn name_property(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The longest name the service accepts, and whether it must be lower case.
+    fn name_rules(&self) -> (usize, bool) {
+        (64, false)
+    }
+
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>>;
+
+    /// The live resource, or `None` when it no longer exists.
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>>;
+
+    /// Applies in-place changes (create-only properties never reach here). Returns the attributes
+    /// after the update.
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>>;
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>>;
+
+    /// Finds a resource this stack created but never recorded (a crash between the create call and
+    /// the checkpoint): by its name when `props` has one, else by the ownership tags.
+    fn adopt<'a>(&'a self, ctx: &'a Ctx, props: &'a Props)
+    -> BoxFuture<'a, Result<Option<String>>>;
+}
+
+/// The handler of a resource type, if fuelflow manages it.
+pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
+    let _ = type_name;
+    None
+}
