@@ -5,6 +5,7 @@
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
 //! - [`state`]: state documents in S3 (conditional writes), the DynamoDB lock, backend bootstrap.
 pub mod aws;
+pub mod backend;
 pub mod diagnostic;
 pub mod graph;
 pub mod project;

@@ -58,6 +58,17 @@ pub struct Global {
     /// No colors in the output (also: NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// State bucket in template mode
+    #[arg(
+        long,
+        global = true,
+        env = "FUELFLOW_BACKEND_BUCKET",
+        value_name = "BUCKET"
+    )]
+    pub backend_bucket: Option<String>,
+    /// Lock table in template mode
+    #[arg(long, global = true, env = "FUELFLOW_LOCK_TABLE", value_name = "TABLE")]
+    pub lock_table: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +88,65 @@ pub enum Command {
         #[arg(long)]
         stack: Option<String>,
     },
+    /// Create (or repair) the state bucket and lock table named in fuelflow.yaml
+    Bootstrap {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Read the recorded state (no lock is taken)
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
+    /// Print the outputs of the applied stacks
+    Output {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Only this stack
+        #[arg(long)]
+        stack: Option<String>,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a lock left behind by a run that died
+    ForceUnlock {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The stack whose lock to remove (required when the project has several)
+        #[arg(long)]
+        stack: Option<String>,
+        /// The lock id printed by the run that found the lock
+        lock_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateAction {
+    /// The resources recorded for each stack
+    List {
+        #[command(flatten)]
+        env: EnvArg,
+        #[arg(long)]
+        stack: Option<String>,
+    },
+    /// The whole recorded state of each stack, as JSON
+    Show {
+        #[command(flatten)]
+        env: EnvArg,
+        #[arg(long)]
+        stack: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArg {
+    /// Environment (required in project mode; template mode defaults to `default`)
+    #[arg(long = "env")]
+    pub name: Option<String>,
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {

@@ -1,8 +1,13 @@
 //! The command-line layer: arguments in, library calls, results printed. Nothing else prints.
 
 pub mod args;
+mod bootstrap;
 mod graph;
+mod output;
 mod render;
+mod session;
+mod state;
+mod unlock;
 mod validate;
 
 use args::{Cli, Command};
@@ -15,19 +20,42 @@ pub const EXIT_ERROR: u8 = 1;
 
 /// What every command needs from the global flags.
 pub struct Context {
-    pub dir: PathBuf,
     pub source: Source,
     pub color: bool,
     pub quiet: bool,
-    pub verbose: u8,
     pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub profile: Option<String>,
+    pub backend_bucket: Option<String>,
+    pub lock_table: Option<String>,
 }
+
+/// Why a command failed, which decides the exit code.
+pub enum Failed {
+    /// A plain error (exit 1), already phrased for the user.
+    Message(String),
+    /// Someone else holds the lock (exit 3).
+    Locked(String),
+    /// Template or project problems (exit 1), printed with their source lines.
+    Load(Failure),
+}
+
+impl From<Failure> for Failed {
+    fn from(f: Failure) -> Failed {
+        Failed::Load(f)
+    }
+}
+
+pub type Outcome = Result<(), Failed>;
+
+/// Exit code 3: the state is locked by another run.
+pub const EXIT_LOCKED: u8 = 3;
 
 impl Context {
     fn from_cli(cli: &Cli) -> Context {
         let g = &cli.global;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let dir = match &g.dir {
+        let dir: PathBuf = match &g.dir {
             Some(d) => cwd.join(d),
             None => cwd,
         };
@@ -44,12 +72,14 @@ impl Context {
         };
         let color = !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Context {
-            dir,
             source,
             color,
             quiet: g.quiet,
-            verbose: g.verbose,
             region: g.region.clone(),
+            endpoint_url: g.endpoint_url.clone(),
+            profile: g.profile.clone(),
+            backend_bucket: g.backend_bucket.clone(),
+            lock_table: g.lock_table.clone(),
         }
     }
 
@@ -80,5 +110,50 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { env } => validate::run(&ctx, env.as_deref()),
         Command::Graph { env, stack } => graph::run(&ctx, env.as_deref(), stack),
+        Command::Bootstrap { env, auto_approve } => finish(
+            &ctx,
+            asynchronously(bootstrap::run(&ctx, env.name, auto_approve)),
+        ),
+        Command::State { action } => finish(&ctx, asynchronously(state::run(&ctx, action))),
+        Command::Output { env, stack, json } => finish(
+            &ctx,
+            asynchronously(output::run(&ctx, env.name, stack, json)),
+        ),
+        Command::ForceUnlock {
+            env,
+            stack,
+            lock_id,
+        } => finish(
+            &ctx,
+            asynchronously(unlock::run(&ctx, env.name, stack, lock_id)),
+        ),
+    }
+}
+
+/// Runs a command that talks to AWS on a tokio runtime.
+fn asynchronously(work: impl std::future::Future<Output = Outcome>) -> Outcome {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(work),
+        Err(e) => Err(Failed::Message(format!(
+            "cannot start the async runtime: {e}"
+        ))),
+    }
+}
+
+fn finish(ctx: &Context, outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed::Message(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+        Err(Failed::Locked(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_LOCKED)
+        }
+        Err(Failed::Load(failure)) => ctx.fail(&failure),
     }
 }

@@ -1,0 +1,77 @@
+//! `fuelflow bootstrap`: create or repair the state bucket and the lock table.
+
+use super::{Context, Failed, Outcome, session};
+use fuelflow::state::bootstrap::{self, BackendSpec, ItemChange};
+use std::io::IsTerminal;
+
+pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outcome {
+    let session = session::open(ctx, env).await?;
+    let names = &session.backend.names;
+    let spec = BackendSpec {
+        bucket: names.bucket.clone(),
+        lock_table: names.lock_table.clone(),
+        kms_key_id: names.kms_key_id.clone(),
+        tags: vec![("fuelflow:environment".into(), session.env.clone())],
+    };
+    println!(
+        "Backend: {} in {}",
+        session.backend.describe(),
+        session.region
+    );
+    let check = bootstrap::bootstrap(&session.sdk, &spec, true)
+        .await
+        .map_err(|e| Failed::Message(e.to_string()))?;
+    if check.is_unchanged() {
+        println!("The backend is in place and as configured: no changes.");
+        return Ok(());
+    }
+    for item in &check.items {
+        match &item.change {
+            ItemChange::Created => println!("  + create {} {}", item.item, item.name),
+            ItemChange::Repaired { drift } => println!(
+                "  ~ repair {} {}: {}",
+                item.item,
+                item.name,
+                drift.join("; ")
+            ),
+            ItemChange::Unchanged => println!("    {} {} is as configured", item.item, item.name),
+        }
+    }
+    if !auto_approve && !confirm("Make these changes to the backend?")? {
+        return Err(Failed::Message(
+            "bootstrap cancelled; nothing was changed".into(),
+        ));
+    }
+    let done = bootstrap::bootstrap(&session.sdk, &spec, false)
+        .await
+        .map_err(|e| Failed::Message(e.to_string()))?;
+    for item in &done.items {
+        match &item.change {
+            ItemChange::Created => println!("Created {} {}", item.item, item.name),
+            ItemChange::Repaired { drift } => println!(
+                "Repaired {} {} ({})",
+                item.item,
+                item.name,
+                drift.join("; ")
+            ),
+            ItemChange::Unchanged => {}
+        }
+    }
+    println!("Backend ready: {}", session.backend.describe());
+    Ok(())
+}
+
+/// Asks on the terminal; refuses (never hangs) when there is no terminal to ask on.
+pub fn confirm(question: &str) -> Result<bool, Failed> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failed::Message(
+            "no terminal to ask for confirmation on: pass --auto-approve to proceed non-interactively".into(),
+        ));
+    }
+    eprint!("{question} Only 'yes' is accepted: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Failed::Message(format!("reading the answer: {e}")))?;
+    Ok(answer.trim() == "yes")
+}
