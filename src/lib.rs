@@ -4,10 +4,13 @@
 //!
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
 //! - [`state`]: state documents in S3 (conditional writes), the DynamoDB lock, backend bootstrap.
+pub mod apply;
 pub mod aws;
 pub mod backend;
 pub mod diagnostic;
+pub mod engine;
 pub mod graph;
+pub mod plan;
 pub mod project;
 pub mod resources;
 pub mod schema;

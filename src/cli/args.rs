@@ -88,6 +88,38 @@ pub enum Command {
         #[arg(long)]
         stack: Option<String>,
     },
+    /// Show what apply would change (refreshing live state, showing drift)
+    Plan {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Save the plan to FILE; `apply FILE` then does exactly this plan
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Exit 2 when there are changes (0: none, 1: error)
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Compare with the recorded state only, without reading AWS
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+        refresh: bool,
+    },
+    /// Make the infrastructure match the templates
+    Apply {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+        /// A plan saved with `plan --out`
+        plan_file: Option<std::path::PathBuf>,
+    },
+    /// Delete everything the stacks manage (DeletionPolicy: Retain is honoured)
+    Destroy {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+    },
     /// Create (or repair) the state bucket and lock table named in fuelflow.yaml
     Bootstrap {
         #[command(flatten)]
@@ -140,6 +172,43 @@ pub enum StateAction {
         #[arg(long)]
         stack: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Only these stacks (repeatable)
+    #[arg(long = "stack", value_name = "STACK")]
+    pub stacks: Vec<String>,
+    /// Only this resource and what it depends on (repeatable; `LogicalId` or `stack.LogicalId`)
+    #[arg(long = "target", value_name = "ID")]
+    pub targets: Vec<String>,
+    /// How many AWS operations run at once
+    #[arg(long, default_value_t = fuelflow::engine::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    /// How long to wait for a lock held by another run (e.g. 30s, 2m; default: fail at once)
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 30s or 2m, found `{text}`"))?;
+    Ok(std::time::Duration::from_secs(match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("unknown unit in `{text}`: use s, m or h")),
+    }))
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,8 @@ mod bootstrap;
 mod graph;
 mod output;
 mod render;
+mod reporter;
+mod run;
 mod session;
 mod state;
 mod unlock;
@@ -36,6 +38,8 @@ pub enum Failed {
     Message(String),
     /// Someone else holds the lock (exit 3).
     Locked(String),
+    /// `plan --detailed-exitcode` found changes (exit 2); not an error.
+    Changes,
     /// Template or project problems (exit 1), printed with their source lines.
     Load(Failure),
 }
@@ -48,6 +52,8 @@ impl From<Failure> for Failed {
 
 pub type Outcome = Result<(), Failed>;
 
+/// Exit code 2: `plan --detailed-exitcode` found changes.
+pub const EXIT_CHANGES: u8 = 2;
 /// Exit code 3: the state is locked by another run.
 pub const EXIT_LOCKED: u8 = 3;
 
@@ -110,6 +116,51 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { env } => validate::run(&ctx, env.as_deref()),
         Command::Graph { env, stack } => graph::run(&ctx, env.as_deref(), stack),
+        Command::Plan {
+            run,
+            out,
+            detailed_exitcode,
+            refresh,
+        } => {
+            let request = run::Request {
+                mode: run::Mode::Plan,
+                run,
+                refresh,
+                out,
+                detailed_exitcode,
+                auto_approve: false,
+                plan_file: None,
+            };
+            finish(&ctx, asynchronously(run::run(&ctx, request)))
+        }
+        Command::Apply {
+            run,
+            auto_approve,
+            plan_file,
+        } => {
+            let request = run::Request {
+                mode: run::Mode::Apply,
+                run,
+                refresh: true,
+                out: None,
+                detailed_exitcode: false,
+                auto_approve,
+                plan_file,
+            };
+            finish(&ctx, asynchronously(run::run(&ctx, request)))
+        }
+        Command::Destroy { run, auto_approve } => {
+            let request = run::Request {
+                mode: run::Mode::Destroy,
+                run,
+                refresh: true,
+                out: None,
+                detailed_exitcode: false,
+                auto_approve,
+                plan_file: None,
+            };
+            finish(&ctx, asynchronously(run::run(&ctx, request)))
+        }
         Command::Bootstrap { env, auto_approve } => finish(
             &ctx,
             asynchronously(bootstrap::run(&ctx, env.name, auto_approve)),
@@ -150,6 +201,7 @@ fn finish(ctx: &Context, outcome: Outcome) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_ERROR)
         }
+        Err(Failed::Changes) => ExitCode::from(EXIT_CHANGES),
         Err(Failed::Locked(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(EXIT_LOCKED)

@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod compare;
+pub mod dynamic;
 
 pub use clients::Clients;
 

@@ -50,6 +50,10 @@ pub struct ResourceState {
     /// Property paths holding references to secrets; shown as `(sensitive)`.
     #[serde(default)]
     pub sensitive: Vec<String>,
+    /// `DeletionPolicy` of the resource when applied (so a resource removed from the template is
+    /// still retained or snapshotted as it asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +161,7 @@ mod tests {
                 attributes: BTreeMap::from([("Arn".into(), json!("arn:aws:iam::123456789012:role/x"))]),
                 dependencies: vec!["Key".into()],
                 sensitive: vec!["Password".into()],
+                deletion_policy: None,
             },
         );
         doc.outputs.insert(

@@ -58,9 +58,10 @@ pub const PSEUDO_PARAMETERS: &[&str] = &[
 ];
 
 /// Values that exist only once resources do: physical ids, attributes and other stacks' exports.
-pub trait Lookup {
-    fn physical_id(&self, logical_id: &str) -> Option<Value>;
-    fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value>;
+/// Resources are named by the full stack name and their logical id.
+pub trait Lookup: Sync {
+    fn physical_id(&self, stack: &str, logical_id: &str) -> Option<Value>;
+    fn attribute(&self, stack: &str, logical_id: &str, attribute: &str) -> Option<Value>;
     fn export(&self, name: &str) -> Option<Value>;
 }
 
@@ -68,10 +69,10 @@ pub trait Lookup {
 pub struct NothingExists;
 
 impl Lookup for NothingExists {
-    fn physical_id(&self, _: &str) -> Option<Value> {
+    fn physical_id(&self, _: &str, _: &str) -> Option<Value> {
         None
     }
-    fn attribute(&self, _: &str, _: &str) -> Option<Value> {
+    fn attribute(&self, _: &str, _: &str, _: &str) -> Option<Value> {
         None
     }
     fn export(&self, _: &str) -> Option<Value> {
@@ -304,7 +305,7 @@ impl<'a> Evaluator<'a> {
             return self
                 .scope
                 .lookup
-                .physical_id(name)
+                .physical_id(&self.scope.pseudo.stack_name, name)
                 .unwrap_or_else(|| Value::Unknown(name.into()));
         }
         let candidates = self
@@ -409,7 +410,7 @@ impl<'a> Evaluator<'a> {
         self.note_resource(resource, Some(attribute), kind, span);
         self.scope
             .lookup
-            .attribute(resource, attribute)
+            .attribute(&self.scope.pseudo.stack_name, resource, attribute)
             .unwrap_or_else(|| Value::Unknown(format!("{resource}.{attribute}")))
     }
 

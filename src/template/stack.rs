@@ -232,3 +232,52 @@ pub fn evaluate(
         outputs,
     }
 }
+
+impl Stack {
+    fn scope<'a>(&'a self, lookup: &'a dyn Lookup) -> Scope<'a> {
+        Scope {
+            template: &self.template,
+            pseudo: &self.pseudo,
+            parameters: &self.parameters,
+            conditions: &self.conditions,
+            lookup,
+            excluded: &self.excluded,
+            has_attribute: &schema::has_attribute,
+        }
+    }
+
+    /// Evaluates one resource's properties again with what exists now (during apply, once the
+    /// resources it refers to have been created).
+    pub fn evaluate_resource(&self, logical_id: &str, lookup: &dyn Lookup) -> Value {
+        let Some(node) = self
+            .template
+            .resources
+            .get(logical_id)
+            .and_then(|r| r.properties.as_ref())
+        else {
+            return Value::Map(IndexMap::new());
+        };
+        let mut evaluator = Evaluator::new(self.scope(lookup));
+        match evaluator.eval(node) {
+            Some(Value::Null) | None => Value::Map(IndexMap::new()),
+            Some(v) => v,
+        }
+    }
+
+    /// Evaluates the outputs again with what exists now: (name, value, export name).
+    pub fn evaluate_outputs(&self, lookup: &dyn Lookup) -> Vec<(String, Value, Option<String>)> {
+        let mut out = Vec::new();
+        for name in self.outputs.keys() {
+            let o = &self.template.outputs[name];
+            let mut evaluator = Evaluator::new(self.scope(lookup));
+            let value = evaluator.eval(&o.value).unwrap_or(Value::Null);
+            let export = o
+                .export_name
+                .as_ref()
+                .and_then(|n| evaluator.eval(n))
+                .and_then(|v| v.to_text());
+            out.push((name.clone(), value, export));
+        }
+        out
+    }
+}

@@ -1,0 +1,223 @@
+//! The single writer of state during apply. The walk sends owned events; this task applies them
+//! to the documents and writes each changed stack with one conditional put per batch (group
+//! commit), so checkpoints never serialise the walk and two writers never share a document.
+
+use crate::plan::run::Recorded;
+use crate::state::model::{OutputState, PendingOperation, ResourceState};
+use crate::state::{StateKey, StateStore};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+pub type Ack = oneshot::Sender<Result<(), String>>;
+
+pub enum Event {
+    /// About to create: recorded (and written) before the create call is made.
+    Pending {
+        stack: String,
+        op: PendingOperation,
+        ack: Ack,
+    },
+    Resource {
+        stack: String,
+        logical_id: String,
+        state: ResourceState,
+        clear: Option<String>,
+    },
+    Removed {
+        stack: String,
+        logical_id: String,
+        clear: Option<String>,
+    },
+    Outputs {
+        stack: String,
+        outputs: BTreeMap<String, OutputState>,
+    },
+    Flush {
+        ack: Ack,
+    },
+}
+
+pub struct Checkpointer {
+    tx: mpsc::UnboundedSender<Event>,
+    task: JoinHandle<BTreeMap<String, Recorded>>,
+}
+
+impl Checkpointer {
+    /// Starts the writer over `states` (by stack key). With `eager` false, nothing is written
+    /// until a flush (used to measure what checkpoints cost).
+    pub fn spawn(
+        store: Arc<dyn StateStore>,
+        keys: BTreeMap<String, StateKey>,
+        states: BTreeMap<String, Recorded>,
+        eager: bool,
+    ) -> Checkpointer {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(store, keys, states, eager, rx));
+        Checkpointer { tx, task }
+    }
+
+    /// Records a pending operation and waits until it is durably written.
+    pub async fn pending(&self, stack: &str, op: PendingOperation) -> Result<(), String> {
+        let (ack, done) = oneshot::channel();
+        self.send(Event::Pending {
+            stack: stack.to_string(),
+            op,
+            ack,
+        });
+        done.await
+            .unwrap_or_else(|_| Err("the state writer stopped".into()))
+    }
+
+    /// Records an event; it is written with the next batch.
+    pub fn send(&self, event: Event) {
+        let _ = self.tx.send(event);
+    }
+
+    /// Writes everything recorded so far.
+    pub async fn flush(&self) -> Result<(), String> {
+        let (ack, done) = oneshot::channel();
+        self.send(Event::Flush { ack });
+        done.await
+            .unwrap_or_else(|_| Err("the state writer stopped".into()))
+    }
+
+    /// Stops the writer and returns the states as last written.
+    pub async fn finish(self) -> BTreeMap<String, Recorded> {
+        drop(self.tx);
+        self.task.await.unwrap_or_default()
+    }
+}
+
+async fn run(
+    store: Arc<dyn StateStore>,
+    keys: BTreeMap<String, StateKey>,
+    mut states: BTreeMap<String, Recorded>,
+    eager: bool,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+) -> BTreeMap<String, Recorded> {
+    let mut dirty: BTreeSet<String> = BTreeSet::new();
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        let mut acks = Vec::new();
+        let mut must_write = eager;
+        for event in batch {
+            match event {
+                Event::Pending { stack, op, ack } => {
+                    if let Some(r) = states.get_mut(&stack) {
+                        r.doc
+                            .pending
+                            .retain(|p| p.logical_id != op.logical_id || p.action != op.action);
+                        r.doc.pending.push(op);
+                    }
+                    dirty.insert(stack);
+                    acks.push(ack);
+                    must_write = true;
+                }
+                Event::Resource {
+                    stack,
+                    logical_id,
+                    state,
+                    clear,
+                } => {
+                    if let Some(r) = states.get_mut(&stack) {
+                        r.doc.resources.insert(logical_id.clone(), state);
+                        clear_pending(&mut r.doc.pending, &logical_id, clear.as_deref());
+                    }
+                    dirty.insert(stack);
+                }
+                Event::Removed {
+                    stack,
+                    logical_id,
+                    clear,
+                } => {
+                    if let Some(r) = states.get_mut(&stack) {
+                        r.doc.resources.remove(&logical_id);
+                        clear_pending(&mut r.doc.pending, &logical_id, clear.as_deref());
+                    }
+                    dirty.insert(stack);
+                }
+                Event::Outputs { stack, outputs } => {
+                    if let Some(r) = states.get_mut(&stack) {
+                        r.doc.outputs = outputs;
+                    }
+                    dirty.insert(stack);
+                }
+                Event::Flush { ack } => {
+                    acks.push(ack);
+                    must_write = true;
+                }
+            }
+        }
+        let result = if must_write {
+            write(&*store, &keys, &mut states, &mut dirty).await
+        } else {
+            Ok(())
+        };
+        for ack in acks {
+            let _ = ack.send(result.clone());
+        }
+    }
+    // The walk is over: whatever is still unwritten is written now.
+    let _ = write(&*store, &keys, &mut states, &mut dirty).await;
+    states
+}
+
+fn clear_pending(pending: &mut Vec<PendingOperation>, logical_id: &str, id: Option<&str>) {
+    pending.retain(|p| match id {
+        Some(id) => p.id != id,
+        None => p.logical_id != logical_id,
+    });
+}
+
+/// Writes every dirty stack (one conditional put each, concurrently).
+async fn write(
+    store: &dyn StateStore,
+    keys: &BTreeMap<String, StateKey>,
+    states: &mut BTreeMap<String, Recorded>,
+    dirty: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let mut writes = Vec::new();
+    for stack in dirty.iter() {
+        let (Some(key), Some(r)) = (keys.get(stack), states.get(stack)) else {
+            continue;
+        };
+        let next = r.doc.next_serial();
+        let expected = r.etag.clone();
+        writes.push(async move {
+            let result = store.put(key, &next, expected.as_ref()).await;
+            (stack.clone(), next, result)
+        });
+    }
+    let mut errors = Vec::new();
+    for (stack, next, result) in futures_all(writes).await {
+        match result {
+            Ok(etag) => {
+                let r = states.get_mut(&stack).expect("stack present");
+                r.doc = next;
+                r.etag = Some(etag);
+                dirty.remove(&stack);
+            }
+            Err(e) => errors.push(format!("saving the state of stack {stack}: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+async fn futures_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut set = Vec::with_capacity(futures.len());
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    // Stacks are few; awaiting in turn keeps each write's order simple.
+    for f in pinned.iter_mut() {
+        set.push(f.await);
+    }
+    set
+}

@@ -1,0 +1,92 @@
+//! What plan and apply share for one run: the SDK clients, the backend, the environment and the
+//! account, and how a failed resource operation is named.
+
+use crate::backend::Backend;
+use crate::resources::{Clients, Ctx, ResourceError};
+use std::fmt;
+use std::sync::Arc;
+
+/// Parallelism when `--parallelism` is not given (see BENCHMARKS.md for how it was chosen).
+pub const DEFAULT_PARALLELISM: usize = 16;
+
+pub struct Engine {
+    pub clients: Arc<Clients>,
+    pub backend: Backend,
+    pub env: String,
+    pub region: String,
+    pub account_id: String,
+    pub parallelism: usize,
+}
+
+impl Engine {
+    /// The handler context for one resource.
+    pub fn ctx(&self, stack_name: &str, logical_id: &str) -> Ctx {
+        Ctx {
+            clients: self.clients.clone(),
+            stack: stack_name.to_string(),
+            logical_id: logical_id.to_string(),
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+        }
+    }
+}
+
+/// A resource operation that failed, named by stack, logical id, type and AWS error code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceFailure {
+    pub stack: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl ResourceFailure {
+    pub fn new(
+        stack: &str,
+        logical_id: &str,
+        resource_type: &str,
+        operation: &str,
+        e: ResourceError,
+    ) -> ResourceFailure {
+        ResourceFailure {
+            stack: stack.to_string(),
+            logical_id: logical_id.to_string(),
+            resource_type: resource_type.to_string(),
+            operation: operation.to_string(),
+            code: e.code,
+            message: e.message,
+        }
+    }
+
+    /// A failure of fuelflow itself (a task that panicked), not of a resource.
+    pub fn internal(message: String) -> ResourceFailure {
+        ResourceFailure {
+            stack: String::new(),
+            logical_id: String::new(),
+            resource_type: String::new(),
+            operation: "internal".into(),
+            code: "InternalError".into(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for ResourceFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.stack.is_empty() {
+            return write!(f, "{}: {}", self.code, self.message);
+        }
+        write!(
+            f,
+            "stack {}, resource {} ({}): {} failed: {}: {}",
+            self.stack,
+            self.logical_id,
+            self.resource_type,
+            self.operation,
+            self.code,
+            self.message
+        )
+    }
+}

@@ -1,0 +1,110 @@
+//! Plans are data: what would change, resource by resource, and why. Deciding is done on this
+//! data ([`diff`]); printing it is separate ([`render`]).
+
+pub mod diff;
+pub mod lookup;
+pub mod refresh;
+pub mod render;
+pub mod run;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    /// Delete and create again (a create-only property changed).
+    Replace,
+    Delete,
+    /// Stop managing without deleting (`DeletionPolicy: Retain` on a removed resource).
+    Forget,
+}
+
+/// One property that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyChange {
+    pub path: String,
+    /// What AWS has (or last recorded, for properties AWS never returns); `null` when unset.
+    pub before: Value,
+    /// What the template wants; `"(known after apply)"` for values not known yet.
+    pub after: Value,
+    pub forces_replacement: bool,
+    /// Changed outside fuelflow: the template did not change, AWS did.
+    pub drift: bool,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub stack: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub action: Action,
+    pub physical_id: Option<String>,
+    pub properties: Vec<PropertyChange>,
+    /// The create-only properties whose change forces a replacement.
+    pub replace_because: Vec<String>,
+    /// Why, in words, when it is not a property change (`deleted outside fuelflow`).
+    pub reason: Option<String>,
+}
+
+/// The changes of one stack, with the state they were planned against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackPlan {
+    pub stack: String,
+    pub stack_name: String,
+    /// Lineage and serial of the state planned against (`None`: no state yet).
+    pub lineage: Option<String>,
+    pub serial: u64,
+    pub changes: Vec<Change>,
+    /// Outputs that will change (name -> new value, `(known after apply)` when unknown).
+    pub outputs: Vec<(String, Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub env: String,
+    pub stacks: Vec<StackPlan>,
+    /// `destroy` plans delete everything.
+    pub destroy: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in self.stacks.iter().flat_map(|s| &s.changes) {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+                Action::Delete => s.destroy += 1,
+                Action::Forget => {}
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.stacks
+            .iter()
+            .any(|s| !s.changes.is_empty() || !s.outputs.is_empty())
+    }
+}
+
+/// Shown for values not known until apply.
+pub const UNKNOWN: &str = "(known after apply)";
+/// Shown for secret values and references to them.
+pub const SENSITIVE: &str = "(sensitive)";

@@ -1,0 +1,361 @@
+//! Making a plan: read the states, evaluate the templates against what exists, refresh from AWS
+//! and diff every resource.
+
+use super::diff::{self, Inputs};
+use super::lookup::Known;
+use super::refresh::{self, Refreshed, Target};
+use super::{Action, Change, Plan, StackPlan, UNKNOWN};
+use crate::engine::{Engine, ResourceFailure};
+use crate::project::Project;
+use crate::resources::Props;
+use crate::state::{Etag, StateDocument, StateStore};
+use crate::template::Value;
+use crate::template::model::DeletionPolicy;
+use crate::workspace::{self, Facts, Failure, Source, Workspace};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    /// `--stack` (empty: all).
+    pub stacks: Vec<String>,
+    pub refresh: bool,
+    /// `--target LogicalId`: only these resources and what they depend on.
+    pub targets: Vec<String>,
+    pub destroy: bool,
+}
+
+/// A stack's recorded state as read, with the ETag a conditional write must match.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub doc: StateDocument,
+    pub etag: Option<Etag>,
+}
+
+/// A plan with everything apply needs to carry it out.
+pub struct Planned {
+    pub plan: Plan,
+    pub workspace: Workspace,
+    /// By stack key.
+    pub states: BTreeMap<String, Recorded>,
+    pub known: Known,
+    pub live: Refreshed,
+}
+
+pub enum PlanError {
+    Load(Failure),
+    State(String),
+    Resources(Vec<ResourceFailure>),
+}
+
+impl From<Failure> for PlanError {
+    fn from(f: Failure) -> PlanError {
+        PlanError::Load(f)
+    }
+}
+
+/// The stack keys and full names of a source, for an environment.
+pub fn stack_names(source: &Source, project: Option<&Project>, env: &str) -> Vec<(String, String)> {
+    match (project, source) {
+        (Some(p), _) => p
+            .stacks
+            .keys()
+            .map(|k| (k.clone(), p.stack_name(k, env)))
+            .collect(),
+        (
+            None,
+            Source::Template {
+                path, stack_name, ..
+            },
+        ) => {
+            let name = stack_name.clone().unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "stack".into())
+            });
+            vec![(name.clone(), name)]
+        }
+        (None, Source::Project { .. }) => Vec::new(),
+    }
+}
+
+/// Reads the states of all stacks concurrently (missing states are new, empty ones).
+pub async fn read_states(
+    engine: &Engine,
+    stacks: &[(String, String)],
+) -> Result<BTreeMap<String, Recorded>, PlanError> {
+    let reads = stacks.iter().map(|(key, name)| async move {
+        let state_key = engine.backend.key(&engine.env, key);
+        let found = engine.backend.store.get(&state_key).await;
+        (key.clone(), name.clone(), found)
+    });
+    let mut states = BTreeMap::new();
+    for (key, name, found) in futures_join(reads).await {
+        let recorded = match found {
+            Ok(Some((doc, etag))) => Recorded {
+                doc,
+                etag: Some(etag),
+            },
+            Ok(None) => Recorded {
+                doc: StateDocument::new(name),
+                etag: None,
+            },
+            Err(e) => {
+                return Err(PlanError::State(format!(
+                    "reading the state of stack {key} ({}): {e}",
+                    engine.env
+                )));
+            }
+        };
+        states.insert(key, recorded);
+    }
+    Ok(states)
+}
+
+async fn futures_join<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    let handles: Vec<_> = futures.into_iter().collect();
+    // Small counts (one per stack): join them on this task.
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = handles.into_iter().map(Box::pin).collect();
+    for f in pinned.iter_mut() {
+        out.push(f.await);
+    }
+    out
+}
+
+/// Plans the selected stacks of `source` in `engine.env`.
+pub async fn plan(
+    engine: &Engine,
+    source: &Source,
+    project: Option<&Project>,
+    request: &PlanRequest,
+) -> Result<Planned, PlanError> {
+    let names = stack_names(source, project, &engine.env);
+    let (states, zones) = tokio::join!(
+        read_states(engine, &names),
+        crate::aws::availability_zones(&engine.clients.config)
+    );
+    let states = states?;
+    let full_names: HashMap<&str, &str> = names
+        .iter()
+        .map(|(k, n)| (k.as_str(), n.as_str()))
+        .collect();
+    let known = Known::from_states(states.iter().map(|(k, r)| (full_names[k.as_str()], &r.doc)));
+    let facts = Facts {
+        region: Some(engine.region.clone()),
+        account_id: Some(engine.account_id.clone()),
+        availability_zones: zones.ok(),
+    };
+    let env = project.map(|_| engine.env.as_str());
+    let workspace = workspace::load(source, env, &request.stacks, &facts, &known)?;
+
+    let mut targets = Vec::new();
+    for stack in &workspace.stacks {
+        let recorded = &states[&stack.id.key].doc;
+        for (logical_id, r) in &recorded.resources {
+            let desired = match stack.resources.get(logical_id) {
+                Some(evaluated) if !request.destroy => known_props(&evaluated.properties),
+                _ => r.properties.as_object().cloned().unwrap_or_default(),
+            };
+            targets.push(Target {
+                stack_name: stack.id.name.clone(),
+                logical_id: logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                physical_id: r.physical_id.clone(),
+                desired,
+            });
+        }
+    }
+    let live = if request.refresh {
+        refresh::refresh(engine, targets)
+            .await
+            .map_err(PlanError::Resources)?
+    } else {
+        Refreshed::new()
+    };
+
+    let mut stacks = Vec::new();
+    for stack in &workspace.stacks {
+        let recorded = &states[&stack.id.key];
+        let mut changes = Vec::new();
+        let live_of = |logical_id: &str| {
+            if !request.refresh {
+                return None;
+            }
+            Some(
+                live.get(&(stack.id.name.clone(), logical_id.to_string()))
+                    .and_then(|l| l.as_ref())
+                    .map(|l| &l.properties),
+            )
+        };
+        if !request.destroy {
+            for (logical_id, evaluated) in &stack.resources {
+                let Some(schema) = crate::schema::lookup(&evaluated.resource_type) else {
+                    continue;
+                };
+                let inputs = Inputs {
+                    stack: &stack.id.key,
+                    logical_id,
+                    resource_type: &evaluated.resource_type,
+                    desired: &evaluated.properties,
+                    recorded: recorded.doc.resources.get(logical_id),
+                    live: live_of(logical_id),
+                    schema,
+                };
+                changes.extend(diff::diff(&inputs));
+            }
+        }
+        // Recorded but no longer in the template (or everything, for destroy): delete, in reverse order later.
+        for (logical_id, r) in &recorded.doc.resources {
+            if !request.destroy && stack.resources.contains_key(logical_id) {
+                continue;
+            }
+            let retain = retained(&recorded.doc, logical_id, stack, request.destroy);
+            changes.push(Change {
+                stack: stack.id.key.clone(),
+                logical_id: logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                action: if retain {
+                    Action::Forget
+                } else {
+                    Action::Delete
+                },
+                physical_id: Some(r.physical_id.clone()),
+                properties: Vec::new(),
+                replace_because: Vec::new(),
+                reason: retain
+                    .then(|| "DeletionPolicy: Retain (kept in AWS, no longer managed)".to_string()),
+            });
+        }
+        let outputs = if request.destroy {
+            Vec::new()
+        } else {
+            output_changes(stack, &recorded.doc)
+        };
+        stacks.push(StackPlan {
+            stack: stack.id.key.clone(),
+            stack_name: stack.id.name.clone(),
+            lineage: recorded.etag.as_ref().map(|_| recorded.doc.lineage.clone()),
+            serial: recorded.doc.serial,
+            changes,
+            outputs,
+        });
+    }
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        env: engine.env.clone(),
+        stacks,
+        destroy: request.destroy,
+    };
+    if !request.targets.is_empty() {
+        keep_targets(&mut plan, &workspace, &request.targets);
+    }
+    Ok(Planned {
+        plan,
+        workspace,
+        states,
+        known,
+        live,
+    })
+}
+
+/// The properties whose values are known (what refresh can compare).
+pub fn known_props(properties: &Value) -> Props {
+    match properties {
+        Value::Map(map) => map
+            .iter()
+            .filter(|(_, v)| v.is_known())
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+        _ => Props::new(),
+    }
+}
+
+/// Whether a resource leaving management is kept in AWS (`DeletionPolicy: Retain`). The policy
+/// comes from the template when the resource is still in it, else from the state.
+fn retained(
+    doc: &StateDocument,
+    logical_id: &str,
+    stack: &crate::template::stack::Stack,
+    destroy: bool,
+) -> bool {
+    let from_template = stack
+        .resources
+        .get(logical_id)
+        .and_then(|r| r.deletion_policy);
+    let from_state = doc
+        .resources
+        .get(logical_id)
+        .and_then(|r| r.deletion_policy.as_deref())
+        .and_then(|p| match p {
+            "Retain" => Some(DeletionPolicy::Retain),
+            "RetainExceptOnCreate" => Some(DeletionPolicy::RetainExceptOnCreate),
+            _ => None,
+        });
+    let policy = if destroy {
+        from_template.or(from_state)
+    } else {
+        from_state.or(from_template)
+    };
+    matches!(
+        policy,
+        Some(DeletionPolicy::Retain | DeletionPolicy::RetainExceptOnCreate)
+    )
+}
+
+fn output_changes(
+    stack: &crate::template::stack::Stack,
+    doc: &StateDocument,
+) -> Vec<(String, serde_json::Value)> {
+    let mut changes = Vec::new();
+    for (name, o) in &stack.outputs {
+        let value = if o.value.is_known() {
+            o.value.to_json()
+        } else {
+            serde_json::Value::String(UNKNOWN.into())
+        };
+        let same = doc
+            .outputs
+            .get(name)
+            .is_some_and(|r| r.value == value && r.export_name == o.export_name);
+        if !same {
+            changes.push((name.clone(), value));
+        }
+    }
+    for name in doc.outputs.keys() {
+        if !stack.outputs.contains_key(name) {
+            changes.push((name.clone(), serde_json::Value::Null));
+        }
+    }
+    changes
+}
+
+/// Keeps only the changes of the targets and of what they depend on (transitively).
+fn keep_targets(plan: &mut Plan, workspace: &Workspace, targets: &[String]) {
+    let graph = &workspace.graph;
+    let mut keep: HashSet<(String, String)> = HashSet::new();
+    let mut pending: Vec<petgraph::graph::NodeIndex> = graph
+        .graph
+        .node_indices()
+        .filter(|n| {
+            targets.contains(&graph.graph[*n].logical_id)
+                || targets.contains(&graph.graph[*n].qualified())
+        })
+        .collect();
+    while let Some(n) = pending.pop() {
+        let node = &graph.graph[n];
+        if keep.insert((node.stack_key.clone(), node.logical_id.clone())) {
+            pending.extend(graph.dependencies(n));
+        }
+    }
+    for stack in &mut plan.stacks {
+        stack.changes.retain(|c| {
+            keep.contains(&(c.stack.clone(), c.logical_id.clone()))
+                || targets.contains(&c.logical_id)
+        });
+        stack.outputs.clear();
+    }
+}
