@@ -177,6 +177,45 @@ pub async fn plan(
         Refreshed::new()
     };
 
+    let mut workspace = workspace;
+    let mut stacks = diff_all(&workspace, &states, &live, request);
+    // Whatever refers to a replaced resource gets its new id or attributes: plan those again
+    // with the replaced resources unknown, until nothing new is replaced.
+    let mut replaced: HashSet<(String, String)> = HashSet::new();
+    for _ in 0..16 {
+        let now: HashSet<(String, String)> = stacks
+            .iter()
+            .flat_map(|s| s.changes.iter().filter(|c| c.action == Action::Replace).map(move |c| (s.stack_name.clone(), c.logical_id.clone())))
+            .collect();
+        if now.is_subset(&replaced) {
+            break;
+        }
+        replaced.extend(now);
+        let mut pending = known.clone();
+        super::lookup::forget_replaced(&mut pending, &replaced.iter().cloned().collect::<Vec<_>>());
+        workspace = workspace::load(source, env, &request.stacks, &facts, &pending)?;
+        stacks = diff_all(&workspace, &states, &live, request);
+    }
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        env: engine.env.clone(),
+        stacks,
+        destroy: request.destroy,
+    };
+    if !request.targets.is_empty() {
+        keep_targets(&mut plan, &workspace, &request.targets);
+    }
+    Ok(Planned {
+        plan,
+        workspace,
+        states,
+        known,
+        live,
+    })
+}
+
+/// Diffs every resource of every stack of `workspace` (and what the states hold beyond it).
+fn diff_all(workspace: &Workspace, states: &BTreeMap<String, Recorded>, live: &Refreshed, request: &PlanRequest) -> Vec<StackPlan> {
     let mut stacks = Vec::new();
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
@@ -230,6 +269,7 @@ pub async fn plan(
                     .then(|| "DeletionPolicy: Retain (kept in AWS, no longer managed)".to_string()),
             });
         }
+        redeploy_changed_apis(stack, &mut changes, recorded);
         let outputs = if request.destroy {
             Vec::new()
         } else {
@@ -244,22 +284,7 @@ pub async fn plan(
             outputs,
         });
     }
-    let mut plan = Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        env: engine.env.clone(),
-        stacks,
-        destroy: request.destroy,
-    };
-    if !request.targets.is_empty() {
-        keep_targets(&mut plan, &workspace, &request.targets);
-    }
-    Ok(Planned {
-        plan,
-        workspace,
-        states,
-        known,
-        live,
-    })
+    stacks
 }
 
 /// The properties whose values are known (what refresh can compare).
@@ -357,5 +382,34 @@ fn keep_targets(plan: &mut Plan, workspace: &Workspace, targets: &[String]) {
                 || targets.contains(&c.logical_id)
         });
         stack.outputs.clear();
+    }
+}
+
+/// A deployment is a snapshot of its API: when a method or integration changes, the API must be
+/// deployed again (CloudFormation makes users rename the Deployment for that; fuelflow does it).
+fn redeploy_changed_apis(stack: &crate::template::stack::Stack, changes: &mut Vec<Change>, recorded: &Recorded) {
+    for d in stack.resources.values().filter(|r| r.resource_type == "AWS::ApiGateway::Deployment") {
+        if changes.iter().any(|c| c.logical_id == d.logical_id) {
+            continue;
+        }
+        let Some(state) = recorded.doc.resources.get(&d.logical_id) else { continue };
+        let methods = crate::graph::deployment_methods(stack, &d.logical_id);
+        let changed: Vec<&str> = methods
+            .into_iter()
+            .filter(|m| changes.iter().any(|c| c.logical_id == *m && c.action != Action::Forget))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        changes.push(Change {
+            stack: stack.id.key.clone(),
+            logical_id: d.logical_id.clone(),
+            resource_type: d.resource_type.clone(),
+            action: Action::Replace,
+            physical_id: Some(state.physical_id.clone()),
+            properties: Vec::new(),
+            replace_because: Vec::new(),
+            reason: Some(format!("redeploy: methods changed ({})", changed.join(", "))),
+        });
     }
 }

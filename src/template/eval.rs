@@ -87,6 +87,8 @@ pub enum RefKind {
     Sub,
     DependsOn,
     ImportValue,
+    /// Added by fuelflow, not written: an API Gateway deployment needs its API's methods.
+    Implicit,
 }
 
 impl RefKind {
@@ -97,6 +99,7 @@ impl RefKind {
             RefKind::Sub => "Fn::Sub",
             RefKind::DependsOn => "DependsOn",
             RefKind::ImportValue => "Fn::ImportValue",
+            RefKind::Implicit => "implicit",
         }
     }
 }

@@ -1,0 +1,254 @@
+//! A latency and fault proxy between fuelflow and moto, on loopback. It speaks just enough
+//! HTTP/1.1 to see each request: it delays it (fixed + jitter), may answer it with an error in
+//! the protocol's own format instead of forwarding it, and counts requests per service and
+//! action. Used by the reliability tests and the benchmarks.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone, Default)]
+pub struct ProxyConfig {
+    pub latency: Duration,
+    pub jitter: Duration,
+    /// Share of requests (0.0..=1.0) answered with an injected 500/503/throttling error.
+    pub error_rate: f64,
+    /// Share of requests whose connection is reset instead of answered.
+    pub reset_rate: f64,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    /// (service, action) -> requests forwarded.
+    pub calls: Mutex<BTreeMap<(String, String), u64>>,
+    pub injected_errors: AtomicU64,
+    pub resets: AtomicU64,
+}
+
+impl Stats {
+    pub fn total(&self) -> u64 {
+        self.calls.lock().unwrap().values().sum()
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<(String, String), u64> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn reset(&self) {
+        self.calls.lock().unwrap().clear();
+    }
+}
+
+pub struct Proxy {
+    pub addr: SocketAddr,
+    pub stats: Arc<Stats>,
+    pub config: Arc<Mutex<ProxyConfig>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream` (`127.0.0.1:PORT`) on a free loopback port.
+    pub async fn start(upstream: SocketAddr, config: ProxyConfig) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().unwrap();
+        let stats = Arc::new(Stats::default());
+        let config = Arc::new(Mutex::new(config));
+        let (s, c) = (stats.clone(), config.clone());
+        let task = tokio::spawn(async move {
+            let mut n: u64 = 0;
+            while let Ok((client, _)) = listener.accept().await {
+                n += 1;
+                let (s, c) = (s.clone(), c.clone());
+                tokio::spawn(async move {
+                    let _ = serve(client, upstream, s, c, n).await;
+                });
+            }
+        });
+        Proxy { addr, stats, config, task }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn set(&self, config: ProxyConfig) {
+        *self.config.lock().unwrap() = config;
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A cheap deterministic pseudo-random number in 0..1 from a counter (no rand dependency).
+fn unit(seed: u64) -> f64 {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 27;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+async fn serve(mut client: TcpStream, upstream: SocketAddr, stats: Arc<Stats>, config: Arc<Mutex<ProxyConfig>>, _conn: u64) -> std::io::Result<()> {
+    {
+        let Some(request) = read_request(&mut client).await? else { return Ok(()) };
+        let cfg = config.lock().unwrap().clone();
+        let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
+        tokio::time::sleep(cfg.latency + jitter).await;
+        let (service, action, protocol) = classify(&request);
+        if unit(seq) < cfg.reset_rate {
+            stats.resets.fetch_add(1, Ordering::Relaxed);
+            return Ok(()); // dropping the socket resets the connection
+        }
+        if unit(seq ^ 0x5555) < cfg.error_rate {
+            stats.injected_errors.fetch_add(1, Ordering::Relaxed);
+            client.write_all(&injected_error(protocol, seq)).await?;
+            return Ok(());
+        }
+        *stats.calls.lock().unwrap().entry((service, action)).or_default() += 1;
+        let mut up = TcpStream::connect(upstream).await?;
+        up.write_all(&request.raw).await?;
+        let mut response = Vec::new();
+        up.read_to_end(&mut response).await?;
+        client.write_all(&response).await?;
+        // moto closes every connection (`Connection: close`): so do we.
+        return Ok(());
+    }
+}
+
+struct Request {
+    raw: Vec<u8>,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    let header_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = client.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let first = lines.next().unwrap_or_default();
+    let mut parts = first.split(' ');
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < header_end + length {
+        let n = client.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[header_end..].to_vec();
+    Ok(Some(Request { raw: buf, method, path, headers, body }))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[derive(Clone, Copy)]
+enum Protocol {
+    Json,
+    Query,
+    RestXml,
+    RestJson,
+}
+
+/// (service, action, protocol) of a signed AWS request.
+fn classify(r: &Request) -> (String, String, Protocol) {
+    let service = r
+        .header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("unknown")
+        .to_string();
+    if let Some(target) = r.header("x-amz-target") {
+        let action = target.rsplit('.').next().unwrap_or(target).to_string();
+        return (service, action, Protocol::Json);
+    }
+    let body = String::from_utf8_lossy(&r.body);
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return (service, action.to_string(), Protocol::Query);
+    }
+    let path = r.path.split('?').next().unwrap_or_default();
+    let query: Vec<&str> = r.path.split_once('?').map(|(_, q)| q.split('&').collect()).unwrap_or_default();
+    let shape: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let protocol = if service == "s3" { Protocol::RestXml } else { Protocol::RestJson };
+    let sub = query.first().map(|q| q.split('=').next().unwrap_or_default()).unwrap_or_default();
+    let action = if service == "s3" {
+        format!("{} {}{}", r.method, if shape.len() > 1 { "object" } else { "bucket" }, if sub.is_empty() { String::new() } else { format!("?{sub}") })
+    } else {
+        // REST-JSON (Lambda, API Gateway, ...): method and path with ids elided.
+        let generic: Vec<&str> = shape.iter().map(|p| if p.chars().any(|c| c.is_ascii_digit()) && p.len() > 6 { "{id}" } else { p }).collect();
+        format!("{} /{}", r.method, generic.join("/"))
+    };
+    (service, action, protocol)
+}
+
+fn injected_error(protocol: Protocol, seq: u64) -> Vec<u8> {
+    let (status, code) = match seq % 3 {
+        0 => (500, "InternalError"),
+        1 => (503, "ServiceUnavailable"),
+        _ => (400, "Throttling"),
+    };
+    let reason = match status {
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Bad Request",
+    };
+    let (content_type, body) = match protocol {
+        Protocol::Json | Protocol::RestJson => (
+            "application/x-amz-json-1.1",
+            format!("{{\"__type\":\"{}\",\"message\":\"injected by the fault proxy\"}}", if code == "Throttling" { "ThrottlingException" } else { code }),
+        ),
+        Protocol::Query => (
+            "text/xml",
+            format!("<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>injected by the fault proxy</Message></Error><RequestId>fault</RequestId></ErrorResponse>"),
+        ),
+        Protocol::RestXml => (
+            "application/xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>injected by the fault proxy</Message><RequestId>fault</RequestId></Error>", if code == "Throttling" { "SlowDown" } else { code }),
+        ),
+    };
+    let status = if code == "Throttling" && matches!(protocol, Protocol::RestXml) { 503 } else { status };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-ErrorType: {code}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
