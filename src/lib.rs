@@ -14,6 +14,7 @@ pub mod plan;
 pub mod project;
 pub mod resources;
 pub mod schema;
+pub mod security;
 pub mod source;
 pub mod state;
 pub mod suggest;

@@ -78,6 +78,9 @@ pub enum Command {
         /// Environment whose parameters to use (default: every environment of the project)
         #[arg(long)]
         env: Option<String>,
+        /// Treat security warnings as errors
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the resource graph as Graphviz DOT (edges point at what a resource depends on)
     Graph {

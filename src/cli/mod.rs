@@ -114,7 +114,7 @@ impl Context {
 pub fn run(cli: Cli) -> ExitCode {
     let ctx = Context::from_cli(&cli);
     match cli.command {
-        Command::Validate { env } => validate::run(&ctx, env.as_deref()),
+        Command::Validate { env, strict } => validate::run(&ctx, env.as_deref(), strict),
         Command::Graph { env, stack } => graph::run(&ctx, env.as_deref(), stack),
         Command::Plan {
             run,
