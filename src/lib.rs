@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod aws;
 pub mod backend;
+pub mod cost;
 pub mod diagnostic;
 pub mod engine;
 pub mod graph;

@@ -147,6 +147,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Estimate the monthly cost of an environment (list prices, the environment's usage assumptions)
+    Cost {
+        #[command(flatten)]
+        env: EnvArg,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a lock left behind by a run that died
     ForceUnlock {
         #[command(flatten)]

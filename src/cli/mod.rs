@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bootstrap;
+mod cost;
 mod graph;
 mod output;
 mod render;
@@ -161,6 +162,7 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             finish(&ctx, asynchronously(run::run(&ctx, request)))
         }
+        Command::Cost { env, json } => finish(&ctx, cost::run(&ctx, env.name, json)),
         Command::Bootstrap { env, auto_approve } => finish(
             &ctx,
             asynchronously(bootstrap::run(&ctx, env.name, auto_approve)),
