@@ -100,7 +100,7 @@ fn rule(value: &Value) -> Result<LifecycleRule> {
     .to_vec();
     noncurrent_transitions.extend(r.get("NoncurrentVersionTransition").cloned());
 
-    Ok(LifecycleRule::builder()
+    LifecycleRule::builder()
         .set_id(string("Id", r.get("Id"))?)
         .status(status)
         .filter(filter(r)?)
@@ -134,7 +134,7 @@ fn rule(value: &Value) -> Result<LifecycleRule> {
                 .transpose()?,
         )
         .build()
-        .map_err(|e| ResourceError::invalid(RULES, e))?)
+        .map_err(|e| ResourceError::invalid(RULES, e))
 }
 
 /// One condition goes straight into the filter; several need an `And`; none is the empty prefix.
