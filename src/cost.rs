@@ -60,26 +60,50 @@ pub struct Estimate {
 /// Estimates the monthly cost of `stacks` with `usage` (the environment's assumptions).
 pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
     let u = |key: &str| usage.get(key).copied().unwrap_or(0.0);
-    let count = |t: &str| stacks.iter().flat_map(|s| s.resources.values()).filter(|r| r.resource_type == t).count().max(1) as f64;
+    let count = |t: &str| {
+        stacks
+            .iter()
+            .flat_map(|s| s.resources.values())
+            .filter(|r| r.resource_type == t)
+            .count()
+            .max(1) as f64
+    };
     let mut lines = Vec::new();
     for stack in stacks {
         for r in stack.resources.values() {
             let item = format!("{}.{}", stack.id.key, r.logical_id);
             let mut line = |usd: f64, basis: String| {
-                lines.push(Line { item: item.clone(), resource_type: r.resource_type.clone(), monthly_usd: usd, basis })
+                lines.push(Line {
+                    item: item.clone(),
+                    resource_type: r.resource_type.clone(),
+                    monthly_usd: usd,
+                    basis,
+                })
             };
             match r.resource_type.as_str() {
                 "AWS::Lambda::Function" => {
                     let requests = u("lambda_requests_per_month") / count("AWS::Lambda::Function");
-                    let memory_gb = number(&r.properties, "MemorySize").unwrap_or(u("lambda_memory_mb").max(128.0)) / 1024.0;
+                    let memory_gb = number(&r.properties, "MemorySize")
+                        .unwrap_or(u("lambda_memory_mb").max(128.0))
+                        / 1024.0;
                     let seconds = u("lambda_avg_duration_ms") / 1000.0;
                     let compute = requests * seconds * memory_gb * LAMBDA_PER_GB_SECOND;
                     let usd = requests / 1e6 * LAMBDA_PER_MILLION_REQUESTS + compute;
-                    line(usd, format!("{} requests, {:.0} GB-s", human(requests), requests * seconds * memory_gb));
+                    line(
+                        usd,
+                        format!(
+                            "{} requests, {:.0} GB-s",
+                            human(requests),
+                            requests * seconds * memory_gb
+                        ),
+                    );
                 }
                 "AWS::ApiGateway::RestApi" => {
                     let requests = u("api_requests_per_month") / count("AWS::ApiGateway::RestApi");
-                    line(requests / 1e6 * API_GATEWAY_REST_PER_MILLION, format!("{} REST requests", human(requests)));
+                    line(
+                        requests / 1e6 * API_GATEWAY_REST_PER_MILLION,
+                        format!("{} REST requests", human(requests)),
+                    );
                 }
                 "AWS::RDS::DBInstance" => {
                     let class = text(&r.properties, "DBInstanceClass").unwrap_or_default();
@@ -87,7 +111,13 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
                     match rds_hourly(&class) {
                         Some(hourly) => {
                             let usd = hourly * HOURS_PER_MONTH * if multi_az { 2.0 } else { 1.0 };
-                            line(usd, format!("{class} {}, {HOURS_PER_MONTH} h", if multi_az { "Multi-AZ" } else { "single-AZ" }));
+                            line(
+                                usd,
+                                format!(
+                                    "{class} {}, {HOURS_PER_MONTH} h",
+                                    if multi_az { "Multi-AZ" } else { "single-AZ" }
+                                ),
+                            );
                         }
                         None => line(0.0, format!("{class}: no price in the table")),
                     }
@@ -96,11 +126,18 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
                     let buckets = count("AWS::S3::Bucket");
                     let gb = u("s3_storage_gb") / buckets;
                     let requests = u("s3_requests_per_month") / buckets;
-                    line(gb * S3_STANDARD_PER_GB_MONTH + requests / 1000.0 * S3_PER_THOUSAND_REQUESTS, format!("{gb:.1} GB, {} requests", human(requests)));
+                    line(
+                        gb * S3_STANDARD_PER_GB_MONTH
+                            + requests / 1000.0 * S3_PER_THOUSAND_REQUESTS,
+                        format!("{gb:.1} GB, {} requests", human(requests)),
+                    );
                 }
                 "AWS::DynamoDB::Table" => {
                     let requests = u("dynamodb_requests_per_month") / count("AWS::DynamoDB::Table");
-                    line(requests / 1e6 * DYNAMODB_PER_MILLION_REQUESTS, format!("on-demand, {} requests", human(requests)));
+                    line(
+                        requests / 1e6 * DYNAMODB_PER_MILLION_REQUESTS,
+                        format!("on-demand, {} requests", human(requests)),
+                    );
                 }
                 "AWS::SecretsManager::Secret" => line(SECRET_PER_MONTH, "1 secret".into()),
                 "AWS::CloudWatch::Alarm" => line(ALARM_PER_MONTH, "1 standard alarm".into()),
@@ -112,7 +149,12 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
             }
         }
     }
-    if !stacks.iter().flat_map(|s| s.resources.values()).any(|r| r.resource_type == "AWS::DynamoDB::Table") && u("dynamodb_requests_per_month") > 0.0 {
+    if !stacks
+        .iter()
+        .flat_map(|s| s.resources.values())
+        .any(|r| r.resource_type == "AWS::DynamoDB::Table")
+        && u("dynamodb_requests_per_month") > 0.0
+    {
         let requests = u("dynamodb_requests_per_month");
         lines.push(Line {
             item: "state backend lock table".into(),
@@ -130,7 +172,11 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
         });
     }
     let total_usd = lines.iter().map(|l| l.monthly_usd).sum();
-    Estimate { lines, total_usd, prices_as_of: PRICES_AS_OF }
+    Estimate {
+        lines,
+        total_usd,
+        prices_as_of: PRICES_AS_OF,
+    }
 }
 
 fn text(props: &Value, key: &str) -> Option<String> {

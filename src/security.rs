@@ -13,7 +13,10 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
     for (name, p) in &stack.template.parameters {
         let lower = name.to_ascii_lowercase();
         if (lower.contains("password") || lower.contains("secret")) && !p.no_echo {
-            found.push(Diagnostic::warning(p.span, format!("parameter `{name}` looks like a password but has no `NoEcho: true`")));
+            found.push(Diagnostic::warning(
+                p.span,
+                format!("parameter `{name}` looks like a password but has no `NoEcho: true`"),
+            ));
         }
     }
     for r in stack.resources.values() {
@@ -23,53 +26,86 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
         match r.resource_type.as_str() {
             "AWS::S3::Bucket" => {
                 let block = get(props, &["PublicAccessBlockConfiguration"]);
-                let all_blocked = ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"]
-                    .iter()
-                    .all(|k| block.and_then(|b| get(b, &[k])).is_some_and(is_true));
+                let all_blocked = [
+                    "BlockPublicAcls",
+                    "BlockPublicPolicy",
+                    "IgnorePublicAcls",
+                    "RestrictPublicBuckets",
+                ]
+                .iter()
+                .all(|k| block.and_then(|b| get(b, &[k])).is_some_and(is_true));
                 if !all_blocked && !unknown(block) {
                     found.push(warn(format!("bucket `{id}` does not block public access (set all four PublicAccessBlockConfiguration flags)")));
                 }
                 if get(props, &["BucketEncryption"]).is_none() {
                     found.push(warn(format!("bucket `{id}` has no BucketEncryption")));
                 }
-                let name = get(props, &["BucketName"]).and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
-                let versioned = get(props, &["VersioningConfiguration", "Status"]).and_then(Value::as_str) == Some("Enabled");
-                if (id.to_ascii_lowercase().contains("state") || name.contains("-state")) && !versioned {
-                    found.push(warn(format!("state bucket `{id}` is not versioned: a bad write could not be rolled back")));
+                let name = get(props, &["BucketName"])
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let versioned = get(props, &["VersioningConfiguration", "Status"])
+                    .and_then(Value::as_str)
+                    == Some("Enabled");
+                if (id.to_ascii_lowercase().contains("state") || name.contains("-state"))
+                    && !versioned
+                {
+                    found.push(warn(format!(
+                        "state bucket `{id}` is not versioned: a bad write could not be rolled back"
+                    )));
                 }
             }
             "AWS::RDS::DBInstance" => {
-                if !get(props, &["StorageEncrypted"]).is_some_and(is_true) && get(props, &["KmsKeyId"]).is_none() {
-                    found.push(warn(format!("database `{id}` is not encrypted (StorageEncrypted: true)")));
+                if !get(props, &["StorageEncrypted"]).is_some_and(is_true)
+                    && get(props, &["KmsKeyId"]).is_none()
+                {
+                    found.push(warn(format!(
+                        "database `{id}` is not encrypted (StorageEncrypted: true)"
+                    )));
                 }
                 if get(props, &["PubliclyAccessible"]).is_some_and(is_true) {
                     found.push(warn(format!("database `{id}` is publicly accessible")));
                 }
             }
             "AWS::EC2::SecurityGroup" => {
-                for rule in get(props, &["SecurityGroupIngress"]).and_then(list).unwrap_or_default() {
+                for rule in get(props, &["SecurityGroupIngress"])
+                    .and_then(list)
+                    .unwrap_or_default()
+                {
                     if let Some(port) = open_database_port(rule) {
-                        found.push(warn(format!("security group `{id}` opens database port {port} to the internet")));
+                        found.push(warn(format!(
+                            "security group `{id}` opens database port {port} to the internet"
+                        )));
                     }
                 }
             }
             "AWS::EC2::SecurityGroupIngress" => {
                 if let Some(port) = open_database_port(props) {
-                    found.push(warn(format!("`{id}` opens database port {port} to the internet")));
+                    found.push(warn(format!(
+                        "`{id}` opens database port {port} to the internet"
+                    )));
                 }
             }
             "AWS::Logs::LogGroup" => {
                 if get(props, &["RetentionInDays"]).is_none() {
-                    found.push(warn(format!("log group `{id}` keeps logs forever (no RetentionInDays)")));
+                    found.push(warn(format!(
+                        "log group `{id}` keeps logs forever (no RetentionInDays)"
+                    )));
                 }
             }
-            "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy" => {
-                let mut documents: Vec<&Value> = get(props, &["PolicyDocument"]).into_iter().collect();
+            "AWS::IAM::Role"
+            | "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::RolePolicy" => {
+                let mut documents: Vec<&Value> =
+                    get(props, &["PolicyDocument"]).into_iter().collect();
                 for p in get(props, &["Policies"]).and_then(list).unwrap_or_default() {
                     documents.extend(get(p, &["PolicyDocument"]));
                 }
                 if documents.into_iter().any(allows_everything) {
-                    found.push(warn(format!("`{id}` allows every action (`*`) on every resource (`*`)")));
+                    found.push(warn(format!(
+                        "`{id}` allows every action (`*`) on every resource (`*`)"
+                    )));
                 }
             }
             _ => {}
@@ -109,20 +145,31 @@ fn as_strings(v: &Value) -> Vec<String> {
 
 /// A database port reachable from anywhere (`0.0.0.0/0` or `::/0`), if the rule opens one.
 fn open_database_port(rule: &Value) -> Option<i64> {
-    let anywhere = ["CidrIp", "CidrIpv6"]
-        .iter()
-        .any(|k| get(rule, &[k]).and_then(Value::as_str).is_some_and(|c| c == "0.0.0.0/0" || c == "::/0"));
+    let anywhere = ["CidrIp", "CidrIpv6"].iter().any(|k| {
+        get(rule, &[k])
+            .and_then(Value::as_str)
+            .is_some_and(|c| c == "0.0.0.0/0" || c == "::/0")
+    });
     if !anywhere {
         return None;
     }
-    let protocol = get(rule, &["IpProtocol"]).and_then(Value::to_text).unwrap_or_default();
-    let port = |k: &str| get(rule, &[k]).and_then(Value::to_text).and_then(|t| t.parse::<i64>().ok());
+    let protocol = get(rule, &["IpProtocol"])
+        .and_then(Value::to_text)
+        .unwrap_or_default();
+    let port = |k: &str| {
+        get(rule, &[k])
+            .and_then(Value::to_text)
+            .and_then(|t| t.parse::<i64>().ok())
+    };
     let (from, to) = match (port("FromPort"), port("ToPort")) {
         _ if protocol == "-1" => (0, 65535),
         (Some(f), Some(t)) if f >= 0 => (f, t),
         _ => (0, 65535),
     };
-    DATABASE_PORTS.iter().copied().find(|p| (from..=to).contains(p))
+    DATABASE_PORTS
+        .iter()
+        .copied()
+        .find(|p| (from..=to).contains(p))
 }
 
 fn allows_everything(document: &Value) -> bool {
@@ -143,8 +190,12 @@ mod tests {
     use crate::workspace::{Facts, load_text};
 
     fn warnings(template: &str) -> Vec<String> {
-        let ws = load_text("t.yaml", template.to_string(), &[], &Facts::default()).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-        super::check(&ws.stacks[0]).into_iter().map(|d| d.message).collect()
+        let ws = load_text("t.yaml", template.to_string(), &[], &Facts::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        super::check(&ws.stacks[0])
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
     }
 
     #[test]
@@ -153,7 +204,16 @@ mod tests {
             "Parameters:\n  DbPassword: {Type: String, Default: x}\nResources:\n  B: {Type: AWS::S3::Bucket}\n  L: {Type: AWS::Logs::LogGroup}\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties: {DBInstanceClass: db.t3.micro, Engine: postgres, PubliclyAccessible: true}\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}]\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n      Policies: [{PolicyName: all, PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}}]\n",
         );
         let all = w.join("\n");
-        for expected in ["`DbPassword`", "does not block public access", "no BucketEncryption", "keeps logs forever", "not encrypted", "publicly accessible", "port 5432", "every action"] {
+        for expected in [
+            "`DbPassword`",
+            "does not block public access",
+            "no BucketEncryption",
+            "keeps logs forever",
+            "not encrypted",
+            "publicly accessible",
+            "port 5432",
+            "every action",
+        ] {
             assert!(all.contains(expected), "missing {expected}:\n{all}");
         }
     }

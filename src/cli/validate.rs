@@ -32,7 +32,10 @@ pub fn run(ctx: &Context, env: Option<&str>, strict: bool) -> ExitCode {
                     if let Some(env) = env {
                         eprintln!("environment `{env}`:");
                     }
-                    ctx.fail(&fuelflow::workspace::Failure { sources: ws.sources, diagnostics: errors });
+                    ctx.fail(&fuelflow::workspace::Failure {
+                        sources: ws.sources,
+                        diagnostics: errors,
+                    });
                     failed = true;
                     continue;
                 }
