@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod compare;
+pub mod secretsmanager;
 
 pub use clients::Clients;
 
@@ -201,6 +202,5 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    let _ = type_name;
-    None
+    secretsmanager::handler(type_name)
 }
