@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod compare;
+pub mod rds;
 pub mod secretsmanager;
 
 pub use clients::Clients;
@@ -202,5 +203,5 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    secretsmanager::handler(type_name)
+    secretsmanager::handler(type_name).or_else(|| rds::handler(type_name))
 }
