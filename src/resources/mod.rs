@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod compare;
+pub mod ec2;
 pub mod rds;
 pub mod secretsmanager;
 
@@ -203,5 +204,7 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    secretsmanager::handler(type_name).or_else(|| rds::handler(type_name))
+    secretsmanager::handler(type_name)
+        .or_else(|| rds::handler(type_name))
+        .or_else(|| ec2::handler(type_name))
 }
