@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod compare;
+pub mod dynamodb;
 pub mod ec2;
 pub mod rds;
 pub mod secretsmanager;
@@ -207,4 +208,5 @@ pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
     secretsmanager::handler(type_name)
         .or_else(|| rds::handler(type_name))
         .or_else(|| ec2::handler(type_name))
+        .or_else(|| dynamodb::handler(type_name))
 }
