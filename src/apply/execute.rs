@@ -336,7 +336,7 @@ impl Shared {
         &self,
         stack: &Stack,
         logical_id: &str,
-    ) -> Result<(Props, Props), (&'static str, ResourceError)> {
+    ) -> Result<(Props, Props, Vec<String>), (&'static str, ResourceError)> {
         let value = stack.evaluate_resource(logical_id, &*self.known.read().expect("not poisoned"));
         if !value.is_known() {
             return Err((
@@ -351,10 +351,10 @@ impl Shared {
             Json::Object(map) => map,
             _ => Props::new(),
         };
-        let sent = crate::resources::dynamic::resolve(&self.engine.clients, &recorded)
+        let (sent, versions) = crate::resources::dynamic::resolve(&self.engine.clients, &recorded)
             .await
             .map_err(|e| ("resolve", e))?;
-        Ok((recorded, sent))
+        Ok((recorded, sent, versions))
     }
 
     fn handler(
@@ -375,7 +375,7 @@ impl Shared {
         change: &Change,
     ) -> Result<(), (&'static str, ResourceError)> {
         let handler = self.handler(&change.resource_type)?;
-        let (recorded, mut sent) = self.desired(stack, &change.logical_id).await?;
+        let (recorded, mut sent, versions) = self.desired(stack, &change.logical_id).await?;
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let earlier = self.earlier_pending(&stack.id.key, &change.logical_id);
         if let Some(name_prop) = handler.name_property() {
@@ -404,7 +404,7 @@ impl Shared {
                 let attributes = retry(|| handler.update(&ctx, &id, &nothing, &sent))
                     .await
                     .map_err(|e| ("update (adopted)", e))?;
-                self.record(stack, change, &id, attributes, recorded, None);
+                self.record(stack, change, &id, with_versions(attributes, versions), recorded, None);
                 return Ok(());
             }
         }
@@ -433,7 +433,7 @@ impl Shared {
             stack,
             change,
             &created.physical_id,
-            created.attributes,
+            with_versions(created.attributes, versions),
             recorded,
             Some(op_id),
         );
@@ -446,7 +446,7 @@ impl Shared {
         change: &Change,
     ) -> Result<(), (&'static str, ResourceError)> {
         let handler = self.handler(&change.resource_type)?;
-        let (recorded, sent) = self.desired(stack, &change.logical_id).await?;
+        let (recorded, sent, versions) = self.desired(stack, &change.logical_id).await?;
         let before = self
             .recorded
             .get(&change.stack)
@@ -462,9 +462,10 @@ impl Shared {
             &before,
             &sent,
         );
-        let old = crate::resources::dynamic::resolve(&self.engine.clients, &old)
-            .await
-            .unwrap_or(old);
+        let old = match crate::resources::dynamic::resolve(&self.engine.clients, &old).await {
+            Ok((resolved, _)) => resolved,
+            Err(_) => old,
+        };
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let attributes = retry(|| handler.update(&ctx, &before.physical_id, &old, &sent))
             .await
@@ -473,7 +474,7 @@ impl Shared {
             stack,
             change,
             &before.physical_id,
-            attributes,
+            with_versions(attributes, versions),
             recorded,
             None,
         );
@@ -698,6 +699,14 @@ impl Shared {
             known.set_export(&name, value);
         }
     }
+}
+
+/// Records which secret versions the resource was applied with (never their values).
+fn with_versions(mut attributes: resources::Attributes, versions: Vec<String>) -> resources::Attributes {
+    if !versions.is_empty() {
+        attributes.insert(resources::dynamic::SECRET_VERSIONS.to_string(), Json::from(versions));
+    }
+    attributes
 }
 
 /// Calls `f` again after a pause while it fails with a retryable error (eventual consistency,

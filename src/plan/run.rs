@@ -201,6 +201,9 @@ pub async fn plan(
         workspace = workspace::load(source, env, &request.stacks, &facts, &pending)?;
         stacks = diff_all(&workspace, &states, &live, request);
     }
+    if !request.destroy {
+        secret_rotations(engine, &workspace, &states, &mut stacks).await;
+    }
     let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         env: engine.env.clone(),
@@ -438,5 +441,45 @@ fn redeploy_changed_apis(
                 changed.join(", ")
             )),
         });
+    }
+}
+
+/// A resource applied with a secret version that is no longer current updates, so the new value
+/// reaches it (the value itself is fetched only at apply time and never kept).
+async fn secret_rotations(engine: &Engine, workspace: &Workspace, states: &BTreeMap<String, Recorded>, stacks: &mut [StackPlan]) {
+    use crate::resources::dynamic::{SECRET_VERSIONS, current_versions};
+    for (stack, plan) in workspace.stacks.iter().zip(stacks.iter_mut()) {
+        for (logical_id, evaluated) in &stack.resources {
+            let Some(recorded) = states[&stack.id.key].doc.resources.get(logical_id) else { continue };
+            let Some(applied) = recorded.attributes.get(SECRET_VERSIONS) else { continue };
+            if plan.changes.iter().any(|c| &c.logical_id == logical_id) {
+                continue;
+            }
+            let props = known_props(&evaluated.properties);
+            let Ok(now) = current_versions(&engine.clients, &props).await else { continue };
+            if serde_json::json!(now) == *applied {
+                continue;
+            }
+            let paths = props.iter().filter(|(_, v)| super::diff::is_sensitive(v)).map(|(k, _)| k.clone());
+            plan.changes.push(Change {
+                stack: stack.id.key.clone(),
+                logical_id: logical_id.clone(),
+                resource_type: evaluated.resource_type.clone(),
+                action: Action::Update,
+                physical_id: Some(recorded.physical_id.clone()),
+                properties: paths
+                    .map(|path| super::PropertyChange {
+                        path,
+                        before: serde_json::Value::String(super::SENSITIVE.into()),
+                        after: serde_json::Value::String(super::SENSITIVE.into()),
+                        forces_replacement: false,
+                        drift: false,
+                        sensitive: true,
+                    })
+                    .collect(),
+                replace_because: Vec::new(),
+                reason: Some("a secret it uses has a new version".into()),
+            });
+        }
     }
 }

@@ -15,8 +15,12 @@
 pub mod clients;
 pub mod compare;
 pub mod dynamic;
+pub mod dynamodb;
+pub mod ec2;
 pub mod iam;
+pub mod rds;
 pub mod s3;
+pub mod secretsmanager;
 
 pub use clients::Clients;
 
@@ -204,5 +208,10 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    s3::handler(type_name).or_else(|| iam::handler(type_name))
+    s3::handler(type_name)
+        .or_else(|| iam::handler(type_name))
+        .or_else(|| secretsmanager::handler(type_name))
+        .or_else(|| rds::handler(type_name))
+        .or_else(|| ec2::handler(type_name))
+        .or_else(|| dynamodb::handler(type_name))
 }

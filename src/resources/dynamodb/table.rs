@@ -1,0 +1,767 @@
+//! `AWS::DynamoDB::Table`. Physical id: the table name.
+//!
+//! Every create and update waits (SDK waiter) until the table is `ACTIVE` again. Global secondary
+//! indexes are changed one per UpdateTable call, as DynamoDB requires, waiting for each.
+
+use super::shape::{self, boolean};
+use crate::aws::AwsError;
+use crate::resources::{
+    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, compare, template_tags,
+    text,
+};
+use crate::state::BoxFuture;
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::types::{
+    BillingMode, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+    GlobalSecondaryIndexUpdate, IndexStatus, PointInTimeRecoverySpecification, TableDescription,
+    TableStatus, Tag, TimeToLiveSpecification, TimeToLiveStatus, UpdateGlobalSecondaryIndexAction,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub struct Table;
+pub static TABLE: Table = Table;
+
+const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
+/// Index builds have no SDK waiter: poll this often while one runs.
+const INDEX_POLL: Duration = Duration::from_secs(5);
+
+const SUPPORTED: &[&str] = &[
+    "TableName",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "SSESpecification",
+    "PointInTimeRecoverySpecification",
+    "TimeToLiveSpecification",
+    "StreamSpecification",
+    "DeletionProtectionEnabled",
+    "Tags",
+];
+
+impl Handler for Table {
+    fn name_property(&self) -> Option<&'static str> {
+        Some("TableName")
+    }
+
+    fn name_rules(&self) -> (usize, bool) {
+        (255, false)
+    }
+
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
+        Box::pin(async move {
+            check_supported(props)?;
+            let name = props
+                .get("TableName")
+                .and_then(text)
+                .ok_or_else(|| ResourceError::invalid("TableName", "missing"))?;
+            let throughput = match props.get("ProvisionedThroughput") {
+                Some(t) => Some(shape::throughput(t, "ProvisionedThroughput")?),
+                None => None,
+            };
+            let global = shape::global_indexes(props.get("GlobalSecondaryIndexes"))?;
+            let local = shape::local_indexes(props.get("LocalSecondaryIndexes"))?;
+            let tags = ctx
+                .tags_with_ownership(props)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| ResourceError::invalid("Tags", e))?;
+            let streams = props.get("StreamSpecification");
+            ctx.clients
+                .dynamodb()
+                .create_table()
+                .table_name(&name)
+                .set_key_schema(Some(shape::key_schema(
+                    props.get("KeySchema"),
+                    "KeySchema",
+                )?))
+                .set_attribute_definitions(Some(shape::attribute_definitions(
+                    props.get("AttributeDefinitions"),
+                )?))
+                .set_billing_mode(billing_mode(props))
+                .set_provisioned_throughput(throughput)
+                .set_global_secondary_indexes((!global.is_empty()).then_some(global))
+                .set_local_secondary_indexes((!local.is_empty()).then_some(local))
+                .set_sse_specification(match props.get("SSESpecification") {
+                    Some(v) => Some(shape::sse(Some(v))?),
+                    None => None,
+                })
+                .set_stream_specification(match streams {
+                    Some(v) => Some(shape::stream(Some(v))?),
+                    None => None,
+                })
+                .set_deletion_protection_enabled(boolean(
+                    props.get("DeletionProtectionEnabled"),
+                    "DeletionProtectionEnabled",
+                )?)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("dynamodb:CreateTable", e))?;
+            wait_active(ctx, &name).await?;
+            if point_in_time_recovery(props)? == Some(true) {
+                set_point_in_time_recovery(ctx, &name, true).await?;
+            }
+            if let Some(ttl) = props.get("TimeToLiveSpecification") {
+                if boolean(ttl.get("Enabled"), "TimeToLiveSpecification")? == Some(true) {
+                    set_time_to_live(ctx, &name, ttl).await?;
+                }
+            }
+            let table = describe(ctx, &name).await?.ok_or_else(gone)?;
+            Ok(Created {
+                physical_id: name,
+                attributes: attributes(&table),
+            })
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>> {
+        Box::pin(async move {
+            let Some(table) = describe(ctx, physical_id).await? else {
+                return Ok(None);
+            };
+            let mut properties = live_properties(&table, desired);
+            if desired.contains_key("PointInTimeRecoverySpecification") {
+                let on = point_in_time_recovery_live(ctx, physical_id).await?;
+                properties.insert(
+                    "PointInTimeRecoverySpecification".into(),
+                    json!({"PointInTimeRecoveryEnabled": on}),
+                );
+            }
+            if desired.contains_key("TimeToLiveSpecification") {
+                properties.insert(
+                    "TimeToLiveSpecification".into(),
+                    time_to_live_live(ctx, physical_id).await?,
+                );
+            }
+            if desired.contains_key("Tags") {
+                let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+                let user: Vec<Value> = tags
+                    .iter()
+                    .filter(|t| !t.key().starts_with("fuelflow:") && !t.key().starts_with("aws:"))
+                    .map(|t| json!({"Key": t.key(), "Value": t.value()}))
+                    .collect();
+                properties.insert("Tags".into(), Value::Array(user));
+            }
+            Ok(Some(Live {
+                properties,
+                attributes: attributes(&table),
+            }))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>> {
+        Box::pin(async move {
+            check_supported(new)?;
+            for key in ["KeySchema", "LocalSecondaryIndexes"] {
+                if changed(old, new, key) {
+                    return Err(ResourceError::invalid(
+                        key,
+                        "cannot change in place; give the table a new TableName to replace it",
+                    ));
+                }
+            }
+            let client = ctx.clients.dynamodb();
+            let update = || client.update_table().table_name(physical_id);
+            if changed(old, new, "BillingMode") || changed(old, new, "ProvisionedThroughput") {
+                let throughput = match (billing_mode(new), new.get("ProvisionedThroughput")) {
+                    (Some(BillingMode::PayPerRequest), _) | (_, None) => None,
+                    (_, Some(t)) => Some(shape::throughput(t, "ProvisionedThroughput")?),
+                };
+                update()
+                    .billing_mode(billing_mode(new).unwrap_or(BillingMode::Provisioned))
+                    .set_provisioned_throughput(throughput)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                wait_active(ctx, physical_id).await?;
+            }
+            update_global_indexes(ctx, physical_id, new).await?;
+            if changed(old, new, "StreamSpecification") {
+                // A stream's view type cannot change while it is on: switch it off first.
+                if old.get("StreamSpecification").is_some() {
+                    update()
+                        .set_stream_specification(Some(shape::stream(None)?))
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                    wait_active(ctx, physical_id).await?;
+                }
+                if let Some(spec) = new.get("StreamSpecification") {
+                    update()
+                        .stream_specification(shape::stream(Some(spec))?)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                    wait_active(ctx, physical_id).await?;
+                }
+            }
+            if changed(old, new, "SSESpecification") {
+                update()
+                    .sse_specification(shape::sse(new.get("SSESpecification"))?)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                wait_active(ctx, physical_id).await?;
+            }
+            if changed(old, new, "DeletionProtectionEnabled") {
+                let on = boolean(
+                    new.get("DeletionProtectionEnabled"),
+                    "DeletionProtectionEnabled",
+                )?;
+                update()
+                    .deletion_protection_enabled(on.unwrap_or(false))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                wait_active(ctx, physical_id).await?;
+            }
+            if changed(old, new, "PointInTimeRecoverySpecification") {
+                let on = point_in_time_recovery(new)?.unwrap_or(false);
+                set_point_in_time_recovery(ctx, physical_id, on).await?;
+            }
+            if changed(old, new, "TimeToLiveSpecification") {
+                update_time_to_live(ctx, physical_id, old, new).await?;
+            }
+            let table = describe(ctx, physical_id).await?.ok_or_else(gone)?;
+            update_tags(ctx, table.table_arn().unwrap_or_default(), old, new).await?;
+            Ok(attributes(&table))
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        _props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let Some(table) = describe(ctx, physical_id).await? else {
+                return Ok(());
+            };
+            if table.deletion_protection_enabled() == Some(true) {
+                return Err(ResourceError::new(
+                    "DeletionProtectionEnabled",
+                    format!(
+                        "table `{physical_id}` has deletion protection on: set \
+                         DeletionProtectionEnabled to false in the template and apply, then delete it"
+                    ),
+                ));
+            }
+            let client = ctx.clients.dynamodb();
+            match client.delete_table().table_name(physical_id).send().await {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    return Ok(());
+                }
+                // Being created or updated: the engine retries after a pause.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
+                {
+                    return Err(
+                        ResourceError::from(AwsError::from_sdk("dynamodb:DeleteTable", e))
+                            .retryable(),
+                    );
+                }
+                Err(e) => return Err(AwsError::from_sdk("dynamodb:DeleteTable", e).into()),
+            }
+            client
+                .wait_until_table_not_exists()
+                .table_name(physical_id)
+                .wait(MAX_WAIT)
+                .await
+                .map_err(|e| wait_error(physical_id, "to be deleted", e))?;
+            Ok(())
+        })
+    }
+
+    fn adopt<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            if let Some(name) = props.get("TableName").and_then(text) {
+                return Ok(describe(ctx, &name).await?.and_then(|t| t.table_name));
+            }
+            let mut pages = ctx.clients.dynamodb().list_tables().into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| AwsError::from_sdk("dynamodb:ListTables", e))?;
+                for name in page.table_names() {
+                    let Some(table) = describe(ctx, name).await? else {
+                        continue;
+                    };
+                    let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+                    let owned = ctx
+                        .ownership_tags()
+                        .iter()
+                        .all(|(k, v)| tags.iter().any(|t| t.key() == k && t.value() == v));
+                    if owned {
+                        return Ok(Some(name.clone()));
+                    }
+                }
+            }
+            Ok(None)
+        })
+    }
+}
+
+/// The properties read from DescribeTable, only those the template sets.
+fn live_properties(table: &TableDescription, desired: &Props) -> Props {
+    let mut props = Props::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if desired.contains_key(key) {
+            if let Some(v) = value {
+                props.insert(key.to_string(), v);
+            }
+        }
+    };
+    put("TableName", table.table_name().map(|n| json!(n)));
+    put(
+        "KeySchema",
+        Some(shape::key_schema_json(table.key_schema())),
+    );
+    put(
+        "AttributeDefinitions",
+        Some(shape::attribute_definitions_json(
+            table.attribute_definitions(),
+            desired.get("AttributeDefinitions"),
+        )),
+    );
+    let mode = table
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode())
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "PROVISIONED".into());
+    put("BillingMode", Some(json!(mode)));
+    put(
+        "ProvisionedThroughput",
+        table
+            .provisioned_throughput()
+            .map(|t| shape::throughput_json(t.read_capacity_units(), t.write_capacity_units())),
+    );
+    put(
+        "GlobalSecondaryIndexes",
+        Some(shape::global_indexes_json(
+            table.global_secondary_indexes(),
+            desired.get("GlobalSecondaryIndexes"),
+        )),
+    );
+    put(
+        "LocalSecondaryIndexes",
+        Some(shape::local_indexes_json(
+            table.local_secondary_indexes(),
+            desired.get("LocalSecondaryIndexes"),
+        )),
+    );
+    put("SSESpecification", Some(sse_json(table, desired)));
+    put(
+        "StreamSpecification",
+        table
+            .stream_specification()
+            .filter(|s| s.stream_enabled())
+            .and_then(|s| s.stream_view_type())
+            .map(|v| json!({"StreamViewType": v.as_str()})),
+    );
+    put(
+        "DeletionProtectionEnabled",
+        Some(json!(table.deletion_protection_enabled().unwrap_or(false))),
+    );
+    props
+}
+
+fn sse_json(table: &TableDescription, desired: &Props) -> Value {
+    let want = desired.get("SSESpecification");
+    let sse = table.sse_description();
+    let on = sse
+        .and_then(|s| s.status())
+        .is_some_and(|s| s.as_str() == "ENABLED");
+    let mut out = serde_json::Map::new();
+    out.insert("SSEEnabled".into(), json!(on));
+    if want.is_some_and(|w| w.get("SSEType").is_some()) {
+        if let Some(t) = sse.and_then(|s| s.sse_type()) {
+            out.insert("SSEType".into(), json!(t.as_str()));
+        }
+    }
+    if let Some(key) = want.and_then(|w| w.get("KMSMasterKeyId")).and_then(text) {
+        if let Some(live) = sse.and_then(|s| s.kms_master_key_arn()) {
+            let same = live == key || live.ends_with(&format!("/{key}"));
+            out.insert(
+                "KMSMasterKeyId".into(),
+                json!(if same { key } else { live.to_string() }),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+/// Deletes, creates and re-throughputs global secondary indexes until the live ones match the
+/// template, one index per call. An index whose keys or projection changed is rebuilt.
+async fn update_global_indexes(ctx: &Ctx, name: &str, new: &Props) -> Result<()> {
+    let table = describe(ctx, name).await?.ok_or_else(gone)?;
+    let desired: Vec<Value> = new
+        .get("GlobalSecondaryIndexes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let live = shape::global_indexes_json(table.global_secondary_indexes(), Some(&json!(desired)));
+    let live = live.as_array().cloned().unwrap_or_default();
+    let index_name = |v: &Value| v.get("IndexName").and_then(text).unwrap_or_default();
+    let mut updates = Vec::new();
+    for l in &live {
+        match desired.iter().find(|d| index_name(d) == index_name(l)) {
+            Some(d) if shape::same_index_structure(d, l) => {
+                let want = d.get("ProvisionedThroughput");
+                if want.is_some_and(|w| !compare::equivalent(w, &l["ProvisionedThroughput"])) {
+                    let throughput = shape::throughput(want.unwrap(), "GlobalSecondaryIndexes")?;
+                    let action = UpdateGlobalSecondaryIndexAction::builder()
+                        .index_name(index_name(l))
+                        .provisioned_throughput(throughput)
+                        .build();
+                    updates.push(
+                        GlobalSecondaryIndexUpdate::builder()
+                            .update(invalid(action)?)
+                            .build(),
+                    );
+                }
+            }
+            _ => {
+                let action = DeleteGlobalSecondaryIndexAction::builder()
+                    .index_name(index_name(l))
+                    .build();
+                updates.push(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .delete(invalid(action)?)
+                        .build(),
+                );
+            }
+        }
+    }
+    for d in &desired {
+        let rebuilt = live
+            .iter()
+            .find(|l| index_name(l) == index_name(d))
+            .is_some_and(|l| !shape::same_index_structure(d, l));
+        if rebuilt || !live.iter().any(|l| index_name(l) == index_name(d)) {
+            let index = shape::global_index(d)?;
+            let action = CreateGlobalSecondaryIndexAction::builder()
+                .index_name(index.index_name)
+                .set_key_schema(Some(index.key_schema))
+                .set_projection(index.projection)
+                .set_provisioned_throughput(index.provisioned_throughput)
+                .build();
+            updates.push(
+                GlobalSecondaryIndexUpdate::builder()
+                    .create(invalid(action)?)
+                    .build(),
+            );
+        }
+    }
+    for update in updates {
+        ctx.clients
+            .dynamodb()
+            .update_table()
+            .table_name(name)
+            // A new index may use attributes the table did not define before.
+            .set_attribute_definitions(Some(shape::attribute_definitions(
+                new.get("AttributeDefinitions"),
+            )?))
+            .global_secondary_index_updates(update)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+        wait_indexes_settled(ctx, name).await?;
+    }
+    Ok(())
+}
+
+fn invalid<T>(r: std::result::Result<T, impl std::fmt::Display>) -> Result<T> {
+    r.map_err(|e| ResourceError::invalid("GlobalSecondaryIndexes", e))
+}
+
+/// Waits until the table is ACTIVE and no index is being built or removed. DynamoDB has no
+/// waiter for indexes, hence the poll.
+async fn wait_indexes_settled(ctx: &Ctx, name: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + MAX_WAIT;
+    loop {
+        wait_active(ctx, name).await?;
+        let table = describe(ctx, name).await?.ok_or_else(gone)?;
+        let busy = table
+            .global_secondary_indexes()
+            .iter()
+            .any(|i| i.index_status() != Some(&IndexStatus::Active));
+        if !busy {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(ResourceError::new(
+                "WaitFailed",
+                format!("the indexes of table `{name}` were still changing after {MAX_WAIT:?}"),
+            ));
+        }
+        tokio::time::sleep(INDEX_POLL).await;
+    }
+}
+
+async fn wait_active(ctx: &Ctx, name: &str) -> Result<()> {
+    ctx.clients
+        .dynamodb()
+        .wait_until_table_exists()
+        .table_name(name)
+        .wait(MAX_WAIT)
+        .await
+        .map_err(|e| wait_error(name, "to be ACTIVE", e))?;
+    Ok(())
+}
+
+fn wait_error<E>(name: &str, what: &str, e: E) -> ResourceError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::fmt::Display,
+{
+    ResourceError::new(
+        e.code().unwrap_or("WaitFailed"),
+        format!("waiting for table `{name}` {what}: {e}"),
+    )
+}
+
+/// The table, or `None` when it does not exist or is being deleted.
+async fn describe(ctx: &Ctx, name: &str) -> Result<Option<TableDescription>> {
+    match ctx
+        .clients
+        .dynamodb()
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .table
+            .filter(|t| t.table_status() != Some(&TableStatus::Deleting))),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(AwsError::from_sdk("dynamodb:DescribeTable", e).into()),
+    }
+}
+
+fn billing_mode(props: &Props) -> Option<BillingMode> {
+    props
+        .get("BillingMode")
+        .and_then(text)
+        .map(|m| BillingMode::from(m.as_str()))
+}
+
+fn point_in_time_recovery(props: &Props) -> Result<Option<bool>> {
+    let spec = props.get("PointInTimeRecoverySpecification");
+    boolean(
+        spec.and_then(|s| s.get("PointInTimeRecoveryEnabled")),
+        "PointInTimeRecoverySpecification",
+    )
+}
+
+async fn set_point_in_time_recovery(ctx: &Ctx, name: &str, on: bool) -> Result<()> {
+    let spec = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(on)
+        .build()
+        .map_err(|e| ResourceError::invalid("PointInTimeRecoverySpecification", e))?;
+    ctx.clients
+        .dynamodb()
+        .update_continuous_backups()
+        .table_name(name)
+        .point_in_time_recovery_specification(spec)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateContinuousBackups", e))?;
+    Ok(())
+}
+
+async fn point_in_time_recovery_live(ctx: &Ctx, name: &str) -> Result<bool> {
+    let out = ctx
+        .clients
+        .dynamodb()
+        .describe_continuous_backups()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("dynamodb:DescribeContinuousBackups", e))?;
+    Ok(out
+        .continuous_backups_description()
+        .and_then(|d| d.point_in_time_recovery_description())
+        .and_then(|p| p.point_in_time_recovery_status())
+        .is_some_and(|s| s.as_str() == "ENABLED"))
+}
+
+async fn set_time_to_live(ctx: &Ctx, name: &str, spec: &Value) -> Result<()> {
+    let on = boolean(spec.get("Enabled"), "TimeToLiveSpecification")?.unwrap_or(false);
+    let spec = TimeToLiveSpecification::builder()
+        .set_attribute_name(spec.get("AttributeName").and_then(text))
+        .enabled(on)
+        .build()
+        .map_err(|e| ResourceError::invalid("TimeToLiveSpecification", e))?;
+    ctx.clients
+        .dynamodb()
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(spec)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTimeToLive", e))?;
+    Ok(())
+}
+
+/// TTL goes off (on the attribute it was on) before it comes on for another attribute.
+async fn update_time_to_live(ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<()> {
+    let spec = |p: &Props| p.get("TimeToLiveSpecification").cloned();
+    let enabled = |s: &Option<Value>| -> Result<bool> {
+        Ok(boolean(
+            s.as_ref().and_then(|s| s.get("Enabled")),
+            "TimeToLiveSpecification",
+        )?
+        .unwrap_or(false))
+    };
+    let (old, new) = (spec(old), spec(new));
+    if enabled(&old)? {
+        let mut off = old.clone().unwrap();
+        off["Enabled"] = json!(false);
+        set_time_to_live(ctx, name, &off).await?;
+    }
+    if enabled(&new)? {
+        set_time_to_live(ctx, name, new.as_ref().unwrap()).await?;
+    }
+    Ok(())
+}
+
+async fn time_to_live_live(ctx: &Ctx, name: &str) -> Result<Value> {
+    let out = ctx
+        .clients
+        .dynamodb()
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("dynamodb:DescribeTimeToLive", e))?;
+    let ttl = out.time_to_live_description();
+    let on = ttl
+        .and_then(|t| t.time_to_live_status())
+        .is_some_and(|s| matches!(s, TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling));
+    let mut spec = serde_json::Map::new();
+    if let Some(attr) = ttl.and_then(|t| t.attribute_name()) {
+        spec.insert("AttributeName".into(), json!(attr));
+    }
+    spec.insert("Enabled".into(), json!(on));
+    Ok(Value::Object(spec))
+}
+
+async fn list_tags(ctx: &Ctx, arn: &str) -> Result<Vec<Tag>> {
+    let mut tags = Vec::new();
+    let mut token = None;
+    loop {
+        let out = ctx
+            .clients
+            .dynamodb()
+            .list_tags_of_resource()
+            .resource_arn(arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("dynamodb:ListTagsOfResource", e))?;
+        tags.extend(out.tags.unwrap_or_default());
+        token = out.next_token;
+        if token.is_none() {
+            return Ok(tags);
+        }
+    }
+}
+
+async fn update_tags(ctx: &Ctx, arn: &str, old: &Props, new: &Props) -> Result<()> {
+    let (old, new) = (template_tags(old), template_tags(new));
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let set = new
+        .into_iter()
+        .filter(|t| !old.contains(t))
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| ResourceError::invalid("Tags", e))?;
+    let client = ctx.clients.dynamodb();
+    if !removed.is_empty() {
+        client
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("dynamodb:UntagResource", e))?;
+    }
+    if !set.is_empty() {
+        client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("dynamodb:TagResource", e))?;
+    }
+    Ok(())
+}
+
+fn changed(old: &Props, new: &Props, key: &str) -> bool {
+    match (old.get(key), new.get(key)) {
+        (None, None) => false,
+        (Some(a), Some(b)) => !compare::equivalent(b, a),
+        _ => true,
+    }
+}
+
+fn check_supported(props: &Props) -> Result<()> {
+    match props.keys().find(|k| !SUPPORTED.contains(&k.as_str())) {
+        Some(key) => Err(ResourceError::invalid(
+            key,
+            format!(
+                "not supported by fuelflow's AWS::DynamoDB::Table (supported: {})",
+                SUPPORTED.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn attributes(table: &TableDescription) -> Attributes {
+    let mut attributes = Attributes::new();
+    if let Some(arn) = table.table_arn() {
+        attributes.insert("Arn".into(), json!(arn));
+    }
+    if let Some(arn) = table.latest_stream_arn() {
+        attributes.insert("StreamArn".into(), json!(arn));
+    }
+    attributes
+}
+
+fn gone() -> ResourceError {
+    ResourceError::new("ResourceNotFoundException", "the table is gone")
+}

@@ -1,0 +1,157 @@
+//! Amazon EC2 networking: `AWS::EC2::VPC`, `AWS::EC2::Subnet`, `AWS::EC2::SecurityGroup` and
+//! the standalone `AWS::EC2::SecurityGroupIngress` / `AWS::EC2::SecurityGroupEgress` rules.
+//!
+//! AWS assigns the ids of all of these, so none has a name property: `adopt` finds them by the
+//! ownership tags with `tag:fuelflow:stack` / `tag:fuelflow:logical-id` filters. EC2 models no
+//! error shapes, so "not found" is recognised by its error code.
+
+mod rules;
+pub mod security_group;
+pub mod security_group_egress;
+pub mod security_group_ingress;
+mod standalone_rule;
+pub mod subnet;
+pub mod vpc;
+
+use super::{Ctx, Handler, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
+use super::{compare, template_tags, text};
+use crate::aws::AwsError;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
+use serde_json::{Value, json};
+
+pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
+    match type_name {
+        "AWS::EC2::VPC" => Some(&vpc::VPC),
+        "AWS::EC2::Subnet" => Some(&subnet::SUBNET),
+        "AWS::EC2::SecurityGroup" => Some(&security_group::SECURITY_GROUP),
+        "AWS::EC2::SecurityGroupIngress" => Some(&security_group_ingress::SECURITY_GROUP_INGRESS),
+        "AWS::EC2::SecurityGroupEgress" => Some(&security_group_egress::SECURITY_GROUP_EGRESS),
+        _ => None,
+    }
+}
+
+fn string(props: &Props, key: &str) -> Option<String> {
+    props.get(key).and_then(text)
+}
+
+/// A boolean property, written either as a YAML boolean or as the text CloudFormation allows.
+fn boolean(props: &Props, key: &str) -> Result<Option<bool>> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(_) => Err(ResourceError::invalid(key, "expected true or false")),
+    }
+}
+
+fn changed(old: &Props, new: &Props, key: &str) -> bool {
+    match (old.get(key), new.get(key)) {
+        (None, None) => false,
+        (Some(a), Some(b)) => !compare::equivalent(b, a),
+        _ => true,
+    }
+}
+
+fn flag(on: bool) -> AttributeBooleanValue {
+    AttributeBooleanValue::builder().value(on).build()
+}
+
+/// Tags for the create call itself, so the resource is never untagged, even for a moment.
+fn tag_specification(ctx: &Ctx, props: &Props, kind: ResourceType) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(ec2_tags(ctx.tags_with_ownership(props))))
+        .build()
+}
+
+fn ec2_tags(tags: Vec<(String, String)>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Tags in the template's shape, without the ones fuelflow or AWS own.
+fn user_tags(tags: &[Tag]) -> Value {
+    Value::Array(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
+            .filter(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"))
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// The Describe* filters that select what this stack's resource `ctx.logical_id` carries.
+fn ownership_filters(ctx: &Ctx) -> Vec<Filter> {
+    [
+        (OWNER_STACK_TAG, &ctx.stack),
+        (OWNER_LOGICAL_ID_TAG, &ctx.logical_id),
+    ]
+    .into_iter()
+    .map(|(key, value)| {
+        Filter::builder()
+            .name(format!("tag:{key}"))
+            .values(value.clone())
+            .build()
+    })
+    .collect()
+}
+
+/// Brings the tags of `resource_id` from the `old` template tags to the `new` ones.
+async fn update_tags(ctx: &Ctx, resource_id: &str, old: &Props, new: &Props) -> Result<()> {
+    let (old, new) = (template_tags(old), template_tags(new));
+    let removed: Vec<Tag> = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+        .map(|(k, _)| Tag::builder().key(k).build())
+        .collect();
+    let set: Vec<(String, String)> = new.into_iter().filter(|t| !old.contains(t)).collect();
+    let client = ctx.clients.ec2();
+    if !removed.is_empty() {
+        client
+            .delete_tags()
+            .resources(resource_id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ec2:DeleteTags", e))?;
+    }
+    if !set.is_empty() {
+        client
+            .create_tags()
+            .resources(resource_id)
+            .set_tags(Some(ec2_tags(set)))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ec2:CreateTags", e))?;
+    }
+    Ok(())
+}
+
+/// Whether an EC2 error has this code (EC2 has no modeled errors to match on).
+fn has_code<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>, code: &str) -> bool {
+    e.as_service_error().and_then(|s| s.code()) == Some(code)
+}
+
+/// An EC2 error; `DependencyViolation` (something still being deleted uses it) is retryable.
+fn ec2_error<E, R>(operation: &str, e: SdkError<E, R>) -> ResourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let retry = has_code(&e, "DependencyViolation");
+    let e = ResourceError::from(AwsError::from_sdk(operation, e));
+    if retry { e.retryable() } else { e }
+}
+
+fn wait_error<E>(what: &str, e: E) -> ResourceError
+where
+    E: ProvideErrorMetadata + std::fmt::Display,
+{
+    ResourceError::new(
+        e.code().unwrap_or("WaitFailed"),
+        format!("waiting for {what}: {e}"),
+    )
+}

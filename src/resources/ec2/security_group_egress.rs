@@ -1,0 +1,6 @@
+//! `AWS::EC2::SecurityGroupEgress`: one outbound rule on `GroupId`. See [`super::standalone_rule`].
+
+use super::rules::Direction;
+use super::standalone_rule::StandaloneRule;
+
+pub static SECURITY_GROUP_EGRESS: StandaloneRule = StandaloneRule(Direction::Egress);

@@ -1,0 +1,152 @@
+//! Amazon RDS: `AWS::RDS::DBSubnetGroup` and `AWS::RDS::DBInstance`, plus what both share
+//! (tagging by ARN, reading loosely typed template values, waiter errors).
+
+pub mod db_instance;
+pub mod db_subnet_group;
+
+pub use db_instance::delete_with_final_snapshot;
+
+use super::{Ctx, Handler, Props, ResourceError, Result, compare, template_tags, text};
+use crate::aws::AwsError;
+use aws_sdk_rds::types::Tag;
+use serde_json::{Value, json};
+
+pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
+    match type_name {
+        "AWS::RDS::DBSubnetGroup" => Some(&db_subnet_group::DB_SUBNET_GROUP),
+        "AWS::RDS::DBInstance" => Some(&db_instance::DB_INSTANCE),
+        _ => None,
+    }
+}
+
+fn string(props: &Props, key: &str) -> Option<String> {
+    props.get(key).and_then(text)
+}
+
+/// A boolean property, written either as a YAML boolean or as the text CloudFormation allows.
+fn boolean(props: &Props, key: &str) -> Result<Option<bool>> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(_) => Err(ResourceError::invalid(key, "expected true or false")),
+    }
+}
+
+/// An integer property, written either as a number or as text (`AllocatedStorage: "20"`).
+fn integer(props: &Props, key: &str) -> Result<Option<i32>> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => text(v)
+            .and_then(|s| s.parse().ok())
+            .map(Some)
+            .ok_or_else(|| ResourceError::invalid(key, "expected an integer")),
+    }
+}
+
+/// A list of strings (`SubnetIds`, `VPCSecurityGroups`).
+fn strings(props: &Props, key: &str) -> Result<Option<Vec<String>>> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| text(i).ok_or_else(|| ResourceError::invalid(key, "expected strings")))
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(ResourceError::invalid(key, "expected a list")),
+    }
+}
+
+/// Whether the property differs between two sets of props (absent on one side counts).
+fn changed(old: &Props, new: &Props, key: &str) -> bool {
+    match (old.get(key), new.get(key)) {
+        (None, None) => false,
+        (Some(a), Some(b)) => !compare::equivalent(b, a),
+        _ => true,
+    }
+}
+
+/// A live list reported in the desired order when it holds the same items (AWS keeps no order
+/// for security groups, subnets or log types).
+fn same_set(desired: Option<&Value>, live: Vec<String>) -> Value {
+    if let Some(Value::Array(want)) = desired {
+        let want: Vec<String> = want.iter().filter_map(text).collect();
+        let mut a = want.clone();
+        let mut b = live.clone();
+        a.sort();
+        b.sort();
+        if a == b {
+            return json!(want);
+        }
+    }
+    json!(live)
+}
+
+fn rds_tags(tags: Vec<(String, String)>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Tags in the template's shape, without the ones fuelflow or AWS own.
+fn user_tags(tags: &[Tag]) -> Value {
+    Value::Array(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
+            .filter(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"))
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// Whether a resource's tags carry this stack's ownership tags.
+fn owned(ctx: &Ctx, tags: &[Tag]) -> bool {
+    ctx.ownership_tags().iter().all(|(k, v)| {
+        tags.iter()
+            .any(|t| t.key() == Some(k.as_str()) && t.value() == Some(v.as_str()))
+    })
+}
+
+/// Brings the tags of the resource at `arn` from the `old` template tags to the `new` ones.
+async fn update_tags(ctx: &Ctx, arn: &str, old: &Props, new: &Props) -> Result<()> {
+    let (old, new) = (template_tags(old), template_tags(new));
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let set: Vec<(String, String)> = new.into_iter().filter(|t| !old.contains(t)).collect();
+    let client = ctx.clients.rds();
+    if !removed.is_empty() {
+        client
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("rds:RemoveTagsFromResource", e))?;
+    }
+    if !set.is_empty() {
+        client
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(rds_tags(set)))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("rds:AddTagsToResource", e))?;
+    }
+    Ok(())
+}
+
+/// A waiter that gave up: the service's error code when polling failed, else `WaitFailed`
+/// (a failure state such as `failed`, or the time limit).
+fn wait_error<E>(what: &str, e: E) -> ResourceError
+where
+    E: aws_sdk_rds::error::ProvideErrorMetadata + std::fmt::Display,
+{
+    ResourceError::new(
+        e.code().unwrap_or("WaitFailed"),
+        format!("waiting for {what}: {e}"),
+    )
+}
