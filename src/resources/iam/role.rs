@@ -262,14 +262,12 @@ impl Handler for Role {
                 // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
                 // resources put others on the same role, and those are not drift.
                 let listed = inline_policy_names(ctx, physical_id).await?;
-                for policy in names.iter().filter(|n| listed.contains(n)).cloned() {
+                for policy in names.iter().filter(|n| listed.contains(n)) {
                     // Deleted between the listing and this read: simply not there.
-                    if let Some(document) = Principal::Role
-                        .get_inline(ctx, physical_id, &policy)
-                        .await?
+                    if let Some(document) =
+                        Principal::Role.get_inline(ctx, physical_id, policy).await?
                     {
-                        let document =
-                            policy_document::like_template(wanted.get(&policy), document);
+                        let document = policy_document::like_template(wanted.get(policy), document);
                         policies.push(json!({"PolicyName": policy, "PolicyDocument": document}));
                     }
                 }
