@@ -248,7 +248,7 @@ async fn role_create_read_update_drift_delete() {
     let live = role.read(&ctx, &name, &updated).await.unwrap().unwrap();
     assert_eq!(live.properties["Policies"].as_array().unwrap().len(), 1);
     assert!(!equivalent(&updated["Tags"], &live.properties["Tags"]));
-    role.update(&ctx, &name, &live.properties, &updated)
+    role.update(&ctx, &name, &updated, &updated)
         .await
         .expect("repair");
     let live = role.read(&ctx, &name, &updated).await.unwrap().unwrap();
@@ -447,10 +447,7 @@ async fn managed_policy_versions_attachments_and_delete() {
         .unwrap();
     let live = policy.read(&ctx, &arn, &current).await.unwrap().unwrap();
     assert_eq!(live.properties["Roles"], json!([]));
-    policy
-        .update(&ctx, &arn, &live.properties, &current)
-        .await
-        .unwrap();
+    policy.update(&ctx, &arn, &current, &current).await.unwrap();
     let live = policy.read(&ctx, &arn, &current).await.unwrap().unwrap();
     assert_no_drift(&current, &live.properties);
 
@@ -551,7 +548,7 @@ async fn inline_policy_on_roles_users_and_groups() {
         &live.properties["PolicyDocument"]
     ));
     policy
-        .update(&ctx, &name, &live.properties, &desired)
+        .update(&ctx, &name, &desired, &desired)
         .await
         .expect("repair");
     let out = iam
@@ -673,7 +670,7 @@ async fn role_policy_lifecycle() {
         &live.properties["PolicyDocument"]
     ));
     policy
-        .update(&ctx, "app", &live.properties, &updated)
+        .update(&ctx, "app", &updated, &updated)
         .await
         .unwrap();
     let live = policy.read(&ctx, "app", &updated).await.unwrap().unwrap();

@@ -250,8 +250,12 @@ impl Handler for ManagedPolicy {
                 .any(|k| desired.contains_key(k.property()))
             {
                 let found = attachments(ctx, physical_id).await?;
+                // Only the principals the template lists: a role's ManagedPolicyArns may attach
+                // this policy too, and that attachment is not drift.
                 for (kind, names) in Principal::ALL.into_iter().zip(found) {
                     let wanted = strings(desired, kind.property()).unwrap_or_default();
+                    let names: Vec<String> =
+                        names.into_iter().filter(|n| wanted.contains(n)).collect();
                     live.insert(kind.property().into(), json!(order_like(&wanted, names)));
                 }
             }
@@ -273,18 +277,33 @@ impl Handler for ManagedPolicy {
     ) -> BoxFuture<'a, Result<Attributes>> {
         Box::pin(async move {
             check_supported(new, &SUPPORTED)?;
-            if !policy_document::same(old.get("PolicyDocument"), new.get("PolicyDocument")) {
+            // What changed is judged against the live policy (so drift is repaired even when
+            // `old` is the last-applied template); `old` only says what the template dropped.
+            let live = self
+                .read(ctx, physical_id, new)
+                .await?
+                .ok_or_else(|| {
+                    ResourceError::new(
+                        "NoSuchEntity",
+                        format!("managed policy `{physical_id}` is gone"),
+                    )
+                })?
+                .properties;
+            if !policy_document::same(live.get("PolicyDocument"), new.get("PolicyDocument")) {
                 let document =
                     policy_document::to_text("PolicyDocument", new.get("PolicyDocument"))?;
                 new_default_version(ctx, physical_id, document).await?;
             }
             for kind in Principal::ALL {
-                let before = strings(old, kind.property())?;
+                let current = strings(&live, kind.property())?;
                 let after = strings(new, kind.property())?;
-                for principal in after.iter().filter(|p| !before.contains(p)) {
+                for principal in after.iter().filter(|p| !current.contains(p)) {
                     kind.attach(ctx, principal, physical_id).await?;
                 }
-                for principal in before.iter().filter(|p| !after.contains(p)) {
+                for principal in strings(old, kind.property())?
+                    .iter()
+                    .filter(|p| !after.contains(p))
+                {
                     kind.detach(ctx, principal, physical_id).await?;
                 }
             }

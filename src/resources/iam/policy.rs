@@ -102,13 +102,15 @@ impl Handler for Policy {
                 ));
             }
             let document = policy_document::to_text("PolicyDocument", new.get("PolicyDocument"))?;
-            let document_changed =
-                !policy_document::same(old.get("PolicyDocument"), new.get("PolicyDocument"));
+            // Each holder's copy is checked (so drift is repaired even when `old` is the
+            // last-applied template); `old` only says which holders the template dropped.
+            let wanted = new.get("PolicyDocument");
             for kind in Principal::ALL {
                 let before = strings(old, kind.property())?;
                 let after = strings(new, kind.property())?;
                 for principal in &after {
-                    if document_changed || !before.contains(principal) {
+                    let current = kind.get_inline(ctx, principal, physical_id).await?;
+                    if !policy_document::same(current.as_ref(), wanted) {
                         kind.put_inline(ctx, principal, physical_id, &document)
                             .await?;
                     }

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::principal::Principal;
 use super::{
-    aws, check_supported, fresh, no_such_entity, order_like, policy_document, required, string,
-    strings, tag_list,
+    aws, check_supported, fresh, no_such_entity, policy_document, required, string, strings,
+    tag_list,
 };
 use crate::resources::compare::equivalent;
 use crate::resources::{
@@ -259,14 +259,15 @@ impl Handler for Role {
                     .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
                     .collect();
                 let mut policies = Vec::new();
-                for policy in order_like(&names, inline_policy_names(ctx, physical_id).await?) {
+                // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
+                // resources put others on the same role, and those are not drift.
+                let listed = inline_policy_names(ctx, physical_id).await?;
+                for policy in names.iter().filter(|n| listed.contains(n)) {
                     // Deleted between the listing and this read: simply not there.
-                    if let Some(document) = Principal::Role
-                        .get_inline(ctx, physical_id, &policy)
-                        .await?
+                    if let Some(document) =
+                        Principal::Role.get_inline(ctx, physical_id, policy).await?
                     {
-                        let document =
-                            policy_document::like_template(wanted.get(&policy), document);
+                        let document = policy_document::like_template(wanted.get(policy), document);
                         policies.push(json!({"PolicyName": policy, "PolicyDocument": document}));
                     }
                 }
@@ -274,7 +275,10 @@ impl Handler for Role {
             }
             if desired.contains_key("ManagedPolicyArns") {
                 let wanted = strings(desired, "ManagedPolicyArns").unwrap_or_default();
-                let arns = order_like(&wanted, attached_policy_arns(ctx, physical_id).await?);
+                // Only the ARNs the template lists: AWS::IAM::ManagedPolicy resources attach
+                // themselves to roles too, and those attachments are not drift.
+                let attached = attached_policy_arns(ctx, physical_id).await?;
+                let arns: Vec<&String> = wanted.iter().filter(|a| attached.contains(a)).collect();
                 live.insert("ManagedPolicyArns".into(), json!(arns));
             }
             live.retain(|key, _| desired.contains_key(key));
@@ -296,13 +300,23 @@ impl Handler for Role {
             check_supported(new, &SUPPORTED)?;
             let iam = ctx.clients.iam();
             let role = physical_id;
-            let changed = |key: &str| match (old.get(key), new.get(key)) {
-                (Some(a), Some(b)) => !equivalent(b, a),
-                (a, b) => a.is_some() != b.is_some(),
+            // What changed is judged against the live role (so drift is repaired even when `old`
+            // is the last-applied template); `old` only says what the template dropped.
+            let live = self
+                .read(ctx, role, new)
+                .await?
+                .ok_or_else(|| {
+                    ResourceError::new("NoSuchEntity", format!("role `{role}` is gone"))
+                })?
+                .properties;
+            let changed = |key: &str| match (new.get(key), live.get(key)) {
+                (Some(wanted), Some(current)) => !equivalent(wanted, current),
+                (Some(_), None) => true,
+                (None, _) => old.contains_key(key),
             };
 
             if !policy_document::same(
-                old.get("AssumeRolePolicyDocument"),
+                live.get("AssumeRolePolicyDocument"),
                 new.get("AssumeRolePolicyDocument"),
             ) {
                 let trust = policy_document::to_text(
@@ -348,9 +362,9 @@ impl Handler for Role {
                     },
                 }
             }
-            update_tags(ctx, role, old, new).await?;
-            update_inline_policies(ctx, role, old, new).await?;
-            update_managed_policies(ctx, role, old, new).await?;
+            update_tags(ctx, role, &live, old, new).await?;
+            update_inline_policies(ctx, role, &live, old, new).await?;
+            update_managed_policies(ctx, role, &live, old, new).await?;
             let role = get_role(ctx, role).await?.ok_or_else(|| {
                 ResourceError::new("NoSuchEntity", format!("role `{role}` is gone"))
             })?;
@@ -387,16 +401,23 @@ impl Handler for Role {
     }
 }
 
-/// Untags keys the template dropped, tags keys it added or changed (ownership tags are kept).
-async fn update_tags(ctx: &Ctx, role: &str, old: &Props, new: &Props) -> Result<()> {
-    let before = template_tags(old);
-    let after = template_tags(new);
+/// Untags keys no longer wanted, tags keys added or changed (ownership tags are kept).
+async fn update_tags(ctx: &Ctx, role: &str, live: &Props, old: &Props, new: &Props) -> Result<()> {
+    if !new.contains_key("Tags") && !old.contains_key("Tags") {
+        return Ok(());
+    }
+    // Keys on the role now or applied last time.
+    let mut current = template_tags(live);
+    current.extend(template_tags(old));
+    let wanted = template_tags(new);
     let iam = ctx.clients.iam();
-    let removed: Vec<String> = before
-        .iter()
-        .filter(|(k, _)| !k.starts_with("fuelflow:") && !after.iter().any(|(a, _)| a == k))
-        .map(|(k, _)| k.clone())
+    let mut removed: Vec<String> = current
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| !k.starts_with("fuelflow:") && !wanted.iter().any(|(w, _)| w == k))
         .collect();
+    removed.sort();
+    removed.dedup();
     if !removed.is_empty() {
         iam.untag_role()
             .role_name(role)
@@ -405,18 +426,16 @@ async fn update_tags(ctx: &Ctx, role: &str, old: &Props, new: &Props) -> Result<
             .await
             .map_err(aws("iam:UntagRole"))?;
     }
-    let added: Vec<(String, String)> = after
-        .iter()
-        .filter(|tag| !before.contains(tag))
-        .cloned()
+    let live_tags = template_tags(live);
+    let mut added: Vec<(String, String)> = wanted
+        .into_iter()
+        .filter(|tag| !tag.0.starts_with("fuelflow:") && !live_tags.contains(tag))
         .collect();
     if !added.is_empty() {
-        let mut tags = added;
-        tags.retain(|(k, _)| !k.starts_with("fuelflow:"));
-        tags.extend(ctx.ownership_tags());
+        added.extend(ctx.ownership_tags());
         iam.tag_role()
             .role_name(role)
-            .set_tags(Some(iam_tags(tags)?))
+            .set_tags(Some(iam_tags(added)?))
             .send()
             .await
             .map_err(aws("iam:TagRole"))?;
@@ -424,30 +443,49 @@ async fn update_tags(ctx: &Ctx, role: &str, old: &Props, new: &Props) -> Result<
     Ok(())
 }
 
-/// Puts new and changed inline policies, deletes the ones the template dropped.
-async fn update_inline_policies(ctx: &Ctx, role: &str, old: &Props, new: &Props) -> Result<()> {
-    let before = inline_documents(old);
-    let after = inline_documents(new);
+/// Puts missing and changed inline policies, deletes the ones the template dropped.
+async fn update_inline_policies(
+    ctx: &Ctx,
+    role: &str,
+    live: &Props,
+    old: &Props,
+    new: &Props,
+) -> Result<()> {
+    let current = inline_documents(live);
+    let wanted = inline_documents(new);
     for (policy, document) in inline_policies(new)? {
-        if !policy_document::same(before.get(&policy), after.get(&policy)) {
+        if !policy_document::same(current.get(&policy), wanted.get(&policy)) {
             Principal::Role
                 .put_inline(ctx, role, &policy, &document)
                 .await?;
         }
     }
-    for policy in before.keys().filter(|p| !after.contains_key(*p)) {
+    for policy in inline_documents(old)
+        .keys()
+        .filter(|p| !wanted.contains_key(*p))
+    {
         Principal::Role.delete_inline(ctx, role, policy).await?;
     }
     Ok(())
 }
 
-async fn update_managed_policies(ctx: &Ctx, role: &str, old: &Props, new: &Props) -> Result<()> {
-    let before = strings(old, "ManagedPolicyArns")?;
-    let after = strings(new, "ManagedPolicyArns")?;
-    for arn in after.iter().filter(|a| !before.contains(a)) {
+/// Attaches missing policies, detaches the ones the template dropped.
+async fn update_managed_policies(
+    ctx: &Ctx,
+    role: &str,
+    live: &Props,
+    old: &Props,
+    new: &Props,
+) -> Result<()> {
+    let current = strings(live, "ManagedPolicyArns")?;
+    let wanted = strings(new, "ManagedPolicyArns")?;
+    for arn in wanted.iter().filter(|a| !current.contains(a)) {
         Principal::Role.attach(ctx, role, arn).await?;
     }
-    for arn in before.iter().filter(|a| !after.contains(a)) {
+    for arn in strings(old, "ManagedPolicyArns")?
+        .iter()
+        .filter(|a| !wanted.contains(a))
+    {
         Principal::Role.detach(ctx, role, arn).await?;
     }
     Ok(())

@@ -58,17 +58,20 @@ impl Handler for RolePolicy {
         })
     }
 
-    /// PolicyName and RoleName are create-only: only the document changes in place.
+    /// PolicyName and RoleName are create-only: only the document changes in place. It is
+    /// compared with the live one, so drift is repaired whatever `old` holds.
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        _physical_id: &'a str,
-        old: &'a Props,
+        physical_id: &'a str,
+        _old: &'a Props,
         new: &'a Props,
     ) -> BoxFuture<'a, Result<Attributes>> {
         Box::pin(async move {
             check_supported(new, &SUPPORTED)?;
-            if !policy_document::same(old.get("PolicyDocument"), new.get("PolicyDocument")) {
+            let role = required(new, "RoleName")?;
+            let live = Principal::Role.get_inline(ctx, &role, physical_id).await?;
+            if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
                 put(ctx, new).await?;
             }
             Ok(Attributes::new())

@@ -10,9 +10,7 @@ use serde_json::{Value, json};
 use super::value::{aws, tag_list};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
 use crate::resources::compare::equivalent;
-use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, template_tags,
-};
+use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
 use crate::state::BoxFuture;
 
 pub(super) struct Bucket;
@@ -292,19 +290,30 @@ impl Handler for Bucket {
                     part.check(physical_id, value)?;
                 }
             }
+            // What changed is judged against the live bucket (so drift is repaired even when
+            // `old` is the last-applied template); `old` only says what the template dropped.
+            let live = self
+                .read(ctx, physical_id, new)
+                .await?
+                .ok_or_else(|| {
+                    ResourceError::new("NoSuchBucket", format!("bucket `{physical_id}` is gone"))
+                })?
+                .properties;
             let s3 = ctx.clients.s3();
             for part in PARTS {
                 let key = part.property();
-                match (old.get(key), new.get(key)) {
-                    (Some(before), Some(after)) if equivalent(after, before) => {}
-                    (_, Some(after)) => part.put(s3, physical_id, after).await?,
-                    (Some(_), None) => part.reset(s3, physical_id).await?,
-                    (None, None) => {}
+                match (new.get(key), live.get(key)) {
+                    (Some(after), Some(current)) if equivalent(after, current) => {}
+                    (Some(after), _) => part.put(s3, physical_id, after).await?,
+                    (None, _) if old.contains_key(key) => part.reset(s3, physical_id).await?,
+                    (None, _) => {}
                 }
             }
-            if template_tags(old) != template_tags(new)
-                || old.contains_key("Tags") != new.contains_key("Tags")
-            {
+            let tags_differ = match new.get("Tags") {
+                Some(wanted) => !live.get("Tags").is_some_and(|l| equivalent(wanted, l)),
+                None => old.contains_key("Tags"),
+            };
+            if tags_differ {
                 put_tags(ctx, physical_id, new).await?;
             }
             Ok(attributes(ctx, physical_id))

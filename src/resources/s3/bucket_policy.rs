@@ -93,7 +93,10 @@ impl Handler for BucketPolicy {
         new: &'a Props,
     ) -> BoxFuture<'a, Result<Attributes>> {
         Box::pin(async move {
-            if !policy_document::same(old.get("PolicyDocument"), new.get("PolicyDocument")) {
+            // Judged against the live policy, so drift is repaired whatever `old` holds.
+            let _ = old;
+            let live = get(ctx, physical_id).await?;
+            if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
                 put(ctx, physical_id, new).await?;
             }
             Ok(Attributes::new())
