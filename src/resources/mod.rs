@@ -12,8 +12,12 @@
 //! - errors carry the AWS error code and message ([`ResourceError`]); no secret value is ever put
 //!   in an error message.
 
+pub mod apigateway;
 pub mod clients;
+pub mod cloudwatch;
 pub mod compare;
+pub mod lambda;
+pub mod logs;
 
 pub use clients::Clients;
 
@@ -201,6 +205,8 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    let _ = type_name;
-    None
+    lambda::handler(type_name)
+        .or_else(|| apigateway::handler(type_name))
+        .or_else(|| logs::handler(type_name))
+        .or_else(|| cloudwatch::handler(type_name))
 }
