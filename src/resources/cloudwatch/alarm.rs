@@ -114,10 +114,10 @@ fn metrics(props: &Props) -> Result<Option<Vec<MetricDataQuery>>> {
 /// The whole alarm definition from the template (PutMetricAlarm replaces every field).
 async fn put_alarm(ctx: &Ctx, props: &Props, tags: Option<Vec<Tag>>) -> Result<()> {
     let list = |k: &str| -> Result<Option<Vec<String>>> {
-        Ok(props
+        props
             .contains_key(k)
             .then(|| fields::strings(props, k))
-            .transpose()?)
+            .transpose()
     };
     ctx.clients
         .cloudwatch()
