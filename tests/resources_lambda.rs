@@ -1,7 +1,7 @@
 //! Lambda function and permission handlers against moto.
 mod support;
 
-use fuelflow::resources::lambda::function::desired_code_sha256;
+use fuelflow::resources::lambda::desired_code_sha256;
 use fuelflow::resources::lambda::package;
 use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
 use serde_json::{Value, json};
@@ -212,7 +212,10 @@ async fn read_after_out_of_band_delete_is_none() {
     let name = unique("fn-gone");
     let desired = props(json!({
         "FunctionName": name, "Runtime": "python3.12", "Handler": "index.handler",
-        "Role": role(&ctx).await, "Code": {"ZipFile": "def handler(e, c):\n    return 1\n"}
+        "Role": role(&ctx).await, "Code": {"ZipFile": "def handler(e, c):\n    return 1\n"},
+        // moto checks neither subnets nor security groups (and reports VpcId vpc-123abc).
+        "VpcConfig": {"SubnetIds": ["subnet-0a1b"], "SecurityGroupIds": ["sg-0a1b"]}
+        // (LoggingConfig is not tested here: moto does not store it.)
     }));
     h.create(&ctx, &desired).await.unwrap();
     // Inline code is zipped as index.py, as CloudFormation does; the hash is known up front.

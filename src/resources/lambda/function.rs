@@ -1,133 +1,26 @@
 //! `AWS::Lambda::Function`: a zip-packaged function (inline `ZipFile`, S3 object, or a local
 //! folder or file that fuelflow packages itself). Physical id: the function name.
 
+use super::code::{CODE_SHA_KEY, Code, resolve_code};
 use super::fields::{self, changed};
-use super::package;
 use crate::aws::AwsError;
 use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
 use crate::state::BoxFuture;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters;
-use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    ApplicationLogLevel, Architecture, Environment, FunctionCode, LogFormat, LoggingConfig,
-    Runtime, SystemLogLevel, VpcConfig,
+    ApplicationLogLevel, Architecture, Environment, LogFormat, LoggingConfig, Runtime,
+    SystemLogLevel, VpcConfig,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub struct Function;
 
-/// The engine passes the template's directory under this key, to resolve local code paths.
-pub const TEMPLATE_DIR_KEY: &str = "fuelflow:TemplateDir";
-/// `Code: {fuelflow:LocalPath: ./dir}`, the long form of `Code: ./dir`.
-pub const LOCAL_PATH_KEY: &str = "fuelflow:LocalPath";
-/// How `read` reports the live code: `Code: {fuelflow:CodeSha256: <base64 sha256>}`.
-pub const CODE_SHA_KEY: &str = "fuelflow:CodeSha256";
-
 /// How long a new role may take to become assumable by Lambda (IAM is eventually consistent).
 const ROLE_PROPAGATION: Duration = Duration::from_secs(60);
 const WAIT: Duration = Duration::from_secs(300);
-
-/// The code a template asks for.
-enum Code {
-    /// Packaged here (inline source or a local path): the zip and its CodeSha256.
-    Zip(Vec<u8>, String),
-    S3 {
-        bucket: String,
-        key: String,
-        version: Option<String>,
-    },
-}
-
-impl Code {
-    fn function_code(&self) -> FunctionCode {
-        match self {
-            Code::Zip(bytes, _) => FunctionCode::builder()
-                .zip_file(Blob::new(bytes.clone()))
-                .build(),
-            Code::S3 {
-                bucket,
-                key,
-                version,
-            } => FunctionCode::builder()
-                .s3_bucket(bucket)
-                .s3_key(key)
-                .set_s3_object_version(version.clone())
-                .build(),
-        }
-    }
-}
-
-/// The `CodeSha256` the desired code will have once deployed, when fuelflow packages it
-/// (inline or local code); `None` for code in S3 (its hash is only known to Lambda).
-pub fn desired_code_sha256(props: &Props) -> Result<Option<String>> {
-    Ok(match resolve_code(props)? {
-        Code::Zip(_, sha) => Some(sha),
-        Code::S3 { .. } => None,
-    })
-}
-
-fn resolve_code(props: &Props) -> Result<Code> {
-    let local = |path: &str| -> Result<Code> {
-        let (bytes, sha) = package::package(&local_path(props, path))?;
-        Ok(Code::Zip(bytes, sha))
-    };
-    match props.get("Code") {
-        Some(Value::String(path)) => local(path),
-        Some(Value::Object(code)) => {
-            if let Some(path) = code.get(LOCAL_PATH_KEY).and_then(Value::as_str) {
-                return local(path);
-            }
-            if let Some(source) = code.get("ZipFile").and_then(Value::as_str) {
-                let (bytes, sha) = package::package_inline(&inline_file_name(props)?, source)?;
-                return Ok(Code::Zip(bytes, sha));
-            }
-            let text = |k: &str| code.get(k).and_then(crate::resources::text);
-            match (text("S3Bucket"), text("S3Key")) {
-                (Some(bucket), Some(key)) => Ok(Code::S3 {
-                    bucket,
-                    key,
-                    version: text("S3ObjectVersion"),
-                }),
-                _ => Err(ResourceError::invalid(
-                    "Code",
-                    "needs ZipFile, S3Bucket and S3Key, or a local path (container images are not supported)",
-                )),
-            }
-        }
-        _ => Err(ResourceError::invalid(
-            "Code",
-            "is required: a local path, {ZipFile} or {S3Bucket, S3Key}",
-        )),
-    }
-}
-
-/// A local code path, relative to the template's directory.
-fn local_path(props: &Props, path: &str) -> PathBuf {
-    let path = Path::new(path);
-    match props.get(TEMPLATE_DIR_KEY).and_then(Value::as_str) {
-        Some(dir) if path.is_relative() => Path::new(dir).join(path),
-        _ => path.to_path_buf(),
-    }
-}
-
-/// CloudFormation stores inline code as `index.js` for Node.js and `index.py` for Python.
-fn inline_file_name(props: &Props) -> Result<String> {
-    let runtime = fields::string(props, "Runtime").unwrap_or_default();
-    if runtime.starts_with("nodejs") {
-        Ok("index.js".into())
-    } else if runtime.starts_with("python") {
-        Ok("index.py".into())
-    } else {
-        Err(ResourceError::invalid(
-            "Code.ZipFile",
-            format!("inline code needs a nodejs or python runtime, not `{runtime}`"),
-        ))
-    }
-}
 
 fn environment(props: &Props) -> Result<Option<Environment>> {
     let Some(env) = fields::object(props, "Environment")? else {
@@ -252,6 +145,20 @@ async fn set_concurrency(client: &Client, name: &str, reserved: Option<i32>) -> 
             .map(|_| ())
             .map_err(|e| lambda_error("lambda:DeleteFunctionConcurrency", e)),
     }
+}
+
+/// The props with Lambda's defaults filled in, so a property the template leaves out compares
+/// equal to a live value that is just the default (no MemorySize against a live 128).
+fn with_defaults(props: &Props) -> Props {
+    let mut p = props.clone();
+    for (key, default) in [
+        ("MemorySize", json!(128)),
+        ("Timeout", json!(3)),
+        ("Architectures", json!(["x86_64"])),
+    ] {
+        p.entry(key).or_insert(default);
+    }
+    p
 }
 
 fn arn_attributes(arn: Option<&str>) -> Attributes {
@@ -380,7 +287,12 @@ impl Function {
             let layers: Vec<&str> = config.layers().iter().filter_map(|l| l.arn()).collect();
             p.insert("Layers".into(), json!(layers));
         }
-        if let Some(logging) = config.logging_config() {
+        // Lambda always reports a logging configuration; it is only managed when the template
+        // sets one.
+        if let Some(logging) = config
+            .logging_config()
+            .filter(|_| desired.contains_key("LoggingConfig"))
+        {
             let mut live = serde_json::Map::new();
             let entries = [
                 ("LogFormat", logging.log_format().map(|v| v.as_str())),
@@ -400,10 +312,7 @@ impl Function {
                 }
             }
             let live = Value::Object(live);
-            let shaped = match desired.get("LoggingConfig") {
-                Some(d) => fields::shape_like(&live, d),
-                None => live,
-            };
+            let shaped = fields::shape_like(&live, &desired["LoggingConfig"]);
             p.insert("LoggingConfig".into(), shaped);
         }
         if let Some(n) = out
@@ -432,6 +341,7 @@ impl Function {
         new: &Props,
     ) -> Result<Attributes> {
         let client = ctx.clients.lambda();
+        let (old, new) = (&with_defaults(old), &with_defaults(new));
         const CONFIGURATION: &[&str] = &[
             "Runtime",
             "Handler",

@@ -1,10 +1,12 @@
 //! AWS Lambda: functions (with local code packaging) and their resource-policy permissions.
 
+pub mod code;
 pub mod fields;
 pub mod function;
 pub mod package;
 pub mod permission;
 
+pub use code::desired_code_sha256;
 pub use package::package;
 
 use crate::resources::Handler;
