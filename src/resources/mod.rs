@@ -12,12 +12,16 @@
 //! - errors carry the AWS error code and message ([`ResourceError`]); no secret value is ever put
 //!   in an error message.
 
+pub mod apigateway;
 pub mod clients;
+pub mod cloudwatch;
 pub mod compare;
 pub mod dynamic;
 pub mod dynamodb;
 pub mod ec2;
 pub mod iam;
+pub mod lambda;
+pub mod logs;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;
@@ -214,4 +218,8 @@ pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
         .or_else(|| rds::handler(type_name))
         .or_else(|| ec2::handler(type_name))
         .or_else(|| dynamodb::handler(type_name))
+        .or_else(|| lambda::handler(type_name))
+        .or_else(|| apigateway::handler(type_name))
+        .or_else(|| logs::handler(type_name))
+        .or_else(|| cloudwatch::handler(type_name))
 }

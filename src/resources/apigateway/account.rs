@@ -1,0 +1,120 @@
+//! `AWS::ApiGateway::Account`: the region's API Gateway settings (the CloudWatch role used for
+//! execution and access logs). It always exists, so create and update both set the role, and
+//! delete leaves the setting alone (other stacks' stages may log through it).
+//! Physical id: `apigateway-account-<region>`.
+
+use super::{api_error, replace};
+use crate::resources::lambda::fields;
+use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
+use crate::state::BoxFuture;
+use serde_json::json;
+
+pub struct Account;
+
+fn account_id(ctx: &Ctx) -> String {
+    format!("apigateway-account-{}", ctx.region)
+}
+
+fn attributes(ctx: &Ctx) -> Attributes {
+    Attributes::from([("Id".to_string(), json!(account_id(ctx)))])
+}
+
+/// A role just created may not yet be trusted by API Gateway (IAM propagation).
+fn role_not_ready(e: &ResourceError) -> bool {
+    e.code == "BadRequestException" && e.message.contains("does not have required permissions")
+}
+
+async fn set_role(ctx: &Ctx, props: &Props) -> Result<()> {
+    let role = fields::string(props, "CloudWatchRoleArn").unwrap_or_default();
+    ctx.clients
+        .apigateway()
+        .update_account()
+        .patch_operations(replace("/cloudwatchRoleArn", role))
+        .send()
+        .await
+        .map_err(|e| {
+            let e: ResourceError = api_error("apigateway:UpdateAccount", e);
+            if role_not_ready(&e) { e.retryable() } else { e }
+        })?;
+    Ok(())
+}
+
+async fn current_role(ctx: &Ctx) -> Result<Option<String>> {
+    let out = ctx
+        .clients
+        .apigateway()
+        .get_account()
+        .send()
+        .await
+        .map_err(|e| api_error("apigateway:GetAccount", e))?;
+    Ok(out
+        .cloudwatch_role_arn()
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned))
+}
+
+impl Handler for Account {
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
+        Box::pin(async move {
+            set_role(ctx, props).await?;
+            Ok(Created {
+                physical_id: account_id(ctx),
+                attributes: attributes(ctx),
+            })
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        _physical_id: &'a str,
+        _desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>> {
+        Box::pin(async move {
+            let mut p = Props::new();
+            if let Some(role) = current_role(ctx).await? {
+                p.insert("CloudWatchRoleArn".into(), json!(role));
+            }
+            Ok(Some(Live {
+                properties: p,
+                attributes: attributes(ctx),
+            }))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        _physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>> {
+        Box::pin(async move {
+            if fields::changed(old, new, "CloudWatchRoleArn") {
+                set_role(ctx, new).await?;
+            }
+            Ok(attributes(ctx))
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        _ctx: &'a Ctx,
+        _physical_id: &'a str,
+        _props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The settings are already what the template wants: nothing to create.
+    fn adopt<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            let wanted = fields::string(props, "CloudWatchRoleArn");
+            Ok((current_role(ctx).await? == wanted).then(|| account_id(ctx)))
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! `AWS::ApiGateway::Model`: a JSON schema for request or response bodies. Physical id: the
+//! model name (generated from the logical id when the template has none: model names must be
+//! alphanumeric, so the engine's hyphenated names do not fit).
+
+use super::{api_error, not_found, replace};
+use crate::resources::lambda::fields;
+use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, Result};
+use crate::state::BoxFuture;
+use serde_json::{Value, json};
+
+pub struct Model;
+
+fn model_name(ctx: &Ctx, props: &Props) -> String {
+    fields::string(props, "Name").unwrap_or_else(|| {
+        let base: String = ctx
+            .logical_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        format!(
+            "{base}{}",
+            fields::short_hash(&Value::Object(fields::without_reserved(props)))
+        )
+    })
+}
+
+async fn get(
+    ctx: &Ctx,
+    api: &str,
+    name: &str,
+) -> Result<Option<aws_sdk_apigateway::operation::get_model::GetModelOutput>> {
+    match ctx
+        .clients
+        .apigateway()
+        .get_model()
+        .rest_api_id(api)
+        .model_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if not_found!(e) => Ok(None),
+        Err(e) => Err(api_error("apigateway:GetModel", e)),
+    }
+}
+
+impl Handler for Model {
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
+        Box::pin(async move {
+            let name = model_name(ctx, props);
+            ctx.clients
+                .apigateway()
+                .create_model()
+                .rest_api_id(fields::required(props, "RestApiId")?)
+                .name(&name)
+                .content_type(
+                    fields::string(props, "ContentType").unwrap_or("application/json".into()),
+                )
+                .set_schema(fields::document(props, "Schema"))
+                .set_description(fields::string(props, "Description"))
+                .send()
+                .await
+                .map_err(|e| api_error("apigateway:CreateModel", e))?;
+            Ok(Created {
+                physical_id: name,
+                attributes: Attributes::new(),
+            })
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>> {
+        Box::pin(async move {
+            let api = fields::required(desired, "RestApiId")?;
+            let Some(model) = get(ctx, &api, physical_id).await? else {
+                return Ok(None);
+            };
+            let mut p = Props::new();
+            p.insert("RestApiId".into(), json!(api));
+            p.insert("Name".into(), json!(model.name().unwrap_or(physical_id)));
+            if let Some(c) = model.content_type() {
+                p.insert("ContentType".into(), json!(c));
+            }
+            if let Some(s) = model.schema() {
+                p.insert(
+                    "Schema".into(),
+                    fields::document_like(s, desired.get("Schema")),
+                );
+            }
+            if let Some(d) = model.description().filter(|d| !d.is_empty()) {
+                p.insert("Description".into(), json!(d));
+            }
+            Ok(Some(Live {
+                properties: p,
+                attributes: Attributes::new(),
+            }))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>> {
+        Box::pin(async move {
+            let mut ops = Vec::new();
+            if fields::changed(old, new, "Schema") {
+                ops.push(replace(
+                    "/schema",
+                    fields::document(new, "Schema").unwrap_or_default(),
+                ));
+            }
+            if fields::changed(old, new, "Description") {
+                ops.push(replace(
+                    "/description",
+                    fields::string(new, "Description").unwrap_or_default(),
+                ));
+            }
+            if !ops.is_empty() {
+                ctx.clients
+                    .apigateway()
+                    .update_model()
+                    .rest_api_id(fields::required(new, "RestApiId")?)
+                    .model_name(physical_id)
+                    .set_patch_operations(Some(ops))
+                    .send()
+                    .await
+                    .map_err(|e| api_error("apigateway:UpdateModel", e))?;
+            }
+            Ok(Attributes::new())
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let api = fields::required(props, "RestApiId")?;
+            match ctx
+                .clients
+                .apigateway()
+                .delete_model()
+                .rest_api_id(api)
+                .model_name(physical_id)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if not_found!(e) => Ok(()),
+                Err(e) => Err(api_error("apigateway:DeleteModel", e)),
+            }
+        })
+    }
+
+    /// By name (the template's, or the one `create` derives from the logical id and props).
+    fn adopt<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            let api = fields::required(props, "RestApiId")?;
+            let name = model_name(ctx, props);
+            Ok(get(ctx, &api, &name).await?.map(|_| name))
+        })
+    }
+}

@@ -1,0 +1,425 @@
+//! `AWS::ApiGateway::Stage`: a named stage serving one deployment, with its variables, method
+//! settings, access logging and tracing. Physical id: the stage name.
+
+use super::{api_error, escape, map_patch, not_found, patch, replace};
+use crate::resources::lambda::fields;
+use crate::resources::{
+    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, text,
+};
+use crate::state::BoxFuture;
+use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
+use aws_sdk_apigateway::types::{MethodSetting, Op, PatchOperation};
+use serde_json::{Map, Value, json};
+
+pub struct Stage;
+
+/// `MethodSettings` fields and where each lives in a stage patch path.
+const SETTINGS: &[(&str, &str)] = &[
+    ("LoggingLevel", "logging/loglevel"),
+    ("DataTraceEnabled", "logging/dataTrace"),
+    ("MetricsEnabled", "metrics/enabled"),
+    ("ThrottlingBurstLimit", "throttling/burstLimit"),
+    ("ThrottlingRateLimit", "throttling/rateLimit"),
+    ("CachingEnabled", "caching/enabled"),
+    ("CacheTtlInSeconds", "caching/ttlInSeconds"),
+    ("CacheDataEncrypted", "caching/dataEncrypted"),
+];
+
+fn arn(ctx: &Ctx, api: &str, stage: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{}::/restapis/{api}/stages/{stage}",
+        ctx.region
+    )
+}
+
+/// The patch path of a method setting: `/*/*` for every method, `/~1pets/GET` for one.
+fn setting_path(setting: &Map<String, Value>) -> String {
+    let resource = fields::string(setting, "ResourcePath").unwrap_or("/*".into());
+    let method = fields::string(setting, "HttpMethod").unwrap_or("*".into());
+    let resource = if resource == "/*" {
+        "*".to_string()
+    } else {
+        escape(&resource)
+    };
+    format!("/{resource}/{method}")
+}
+
+/// Back from GetStage's `~1pets/GET` key to (ResourcePath, HttpMethod).
+fn setting_place(key: &str) -> (String, String) {
+    let (resource, method) = key.rsplit_once('/').unwrap_or((key, "*"));
+    let resource = if resource == "*" {
+        "/*".to_string()
+    } else {
+        resource.replace("~1", "/").replace("~0", "~")
+    };
+    (resource, method.to_string())
+}
+
+fn method_settings(props: &Props) -> Result<Vec<Map<String, Value>>> {
+    match props.get("MethodSettings") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_object().cloned().ok_or_else(|| {
+                    ResourceError::invalid("MethodSettings", "entries must be objects")
+                })
+            })
+            .collect(),
+        Some(_) => Err(ResourceError::invalid("MethodSettings", "must be a list")),
+    }
+}
+
+fn method_settings_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
+    let before = method_settings(old)?;
+    let after = method_settings(new)?;
+    let mut ops = Vec::new();
+    for setting in &after {
+        let path = setting_path(setting);
+        let previous = before.iter().find(|b| setting_path(b) == path);
+        for (prop, suffix) in SETTINGS {
+            let (Some(value), was) = (
+                setting.get(*prop).and_then(text),
+                previous.and_then(|p| p.get(*prop)).and_then(text),
+            ) else {
+                continue;
+            };
+            if was.as_deref() != Some(value.as_str()) {
+                ops.push(replace(format!("{path}/{suffix}"), value));
+            }
+        }
+    }
+    for setting in before
+        .iter()
+        .filter(|b| !after.iter().any(|a| setting_path(a) == setting_path(b)))
+    {
+        ops.push(patch(Op::Remove, setting_path(setting), None));
+    }
+    Ok(ops)
+}
+
+fn access_log_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
+    if !fields::changed(old, new, "AccessLogSetting") {
+        return Ok(Vec::new());
+    }
+    Ok(match fields::object(new, "AccessLogSetting")? {
+        None => vec![patch(Op::Remove, "/accessLogSettings", None)],
+        Some(setting) => {
+            let mut ops = Vec::new();
+            if let Some(arn) = fields::string(setting, "DestinationArn") {
+                ops.push(replace("/accessLogSettings/destinationArn", arn));
+            }
+            if let Some(format) = fields::string(setting, "Format") {
+                ops.push(replace("/accessLogSettings/format", format));
+            }
+            ops
+        }
+    })
+}
+
+/// Everything but tags, as patch operations from `old` to `new`.
+fn stage_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
+    let mut ops = Vec::new();
+    if fields::changed(old, new, "DeploymentId") {
+        ops.push(replace(
+            "/deploymentId",
+            fields::required(new, "DeploymentId")?,
+        ));
+    }
+    if fields::changed(old, new, "Description") {
+        ops.push(replace(
+            "/description",
+            fields::string(new, "Description").unwrap_or_default(),
+        ));
+    }
+    if fields::changed(old, new, "TracingEnabled") {
+        ops.push(replace(
+            "/tracingEnabled",
+            fields::boolean(new, "TracingEnabled")?
+                .unwrap_or(false)
+                .to_string(),
+        ));
+    }
+    if fields::changed(old, new, "CacheClusterEnabled") {
+        ops.push(replace(
+            "/cacheClusterEnabled",
+            fields::boolean(new, "CacheClusterEnabled")?
+                .unwrap_or(false)
+                .to_string(),
+        ));
+    }
+    // AWS sets a stage variable, new or not, with `replace`.
+    ops.extend(map_patch(
+        "/variables",
+        Op::Replace,
+        old.get("Variables"),
+        new.get("Variables"),
+    ));
+    ops.extend(method_settings_patch(old, new)?);
+    ops.extend(access_log_patch(old, new)?);
+    Ok(ops)
+}
+
+async fn update_stage(ctx: &Ctx, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<()> {
+    if ops.is_empty() {
+        return Ok(());
+    }
+    ctx.clients
+        .apigateway()
+        .update_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
+        .map_err(|e| api_error("apigateway:UpdateStage", e))?;
+    Ok(())
+}
+
+async fn get(ctx: &Ctx, api: &str, stage: &str) -> Result<Option<GetStageOutput>> {
+    match ctx
+        .clients
+        .apigateway()
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if not_found!(e) => Ok(None),
+        Err(e) => Err(api_error("apigateway:GetStage", e)),
+    }
+}
+
+fn setting_value(key: &str, s: &MethodSetting) -> Value {
+    let (resource, method) = setting_place(key);
+    let mut v = json!({
+        "ResourcePath": resource, "HttpMethod": method,
+        "MetricsEnabled": s.metrics_enabled(), "DataTraceEnabled": s.data_trace_enabled(),
+        "ThrottlingBurstLimit": s.throttling_burst_limit(),
+        "ThrottlingRateLimit": fields::number(s.throttling_rate_limit()),
+        "CachingEnabled": s.caching_enabled(), "CacheTtlInSeconds": s.cache_ttl_in_seconds(),
+        "CacheDataEncrypted": s.cache_data_encrypted(),
+    });
+    if let Some(level) = s.logging_level() {
+        v["LoggingLevel"] = json!(level);
+    }
+    v
+}
+
+fn stage_props(api: &str, s: &GetStageOutput, desired: &Props) -> Props {
+    let mut p = Props::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            p.insert(k.into(), v);
+        }
+    };
+    put("RestApiId", Some(json!(api)));
+    put("StageName", s.stage_name().map(|v| json!(v)));
+    put("DeploymentId", s.deployment_id().map(|v| json!(v)));
+    put(
+        "Description",
+        s.description().filter(|d| !d.is_empty()).map(|v| json!(v)),
+    );
+    put("TracingEnabled", Some(json!(s.tracing_enabled())));
+    put(
+        "CacheClusterEnabled",
+        Some(json!(s.cache_cluster_enabled())),
+    );
+    let variables = super::string_map_value(s.variables())
+        .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()));
+    put(
+        "Variables",
+        variables.or_else(|| desired.contains_key("Variables").then(|| json!({}))),
+    );
+    put(
+        "AccessLogSetting",
+        s.access_log_settings().map(|a| {
+            let live = json!({"DestinationArn": a.destination_arn(), "Format": a.format()});
+            match desired.get("AccessLogSetting") {
+                Some(d) => fields::shape_like(&live, d),
+                None => live,
+            }
+        }),
+    );
+    let settings: Vec<Value> = s
+        .method_settings()
+        .into_iter()
+        .flatten()
+        .map(|(key, setting)| setting_value(key, setting))
+        .collect();
+    if !settings.is_empty() || desired.contains_key("MethodSettings") {
+        put(
+            "MethodSettings",
+            Some(super::list_like(
+                settings,
+                desired.get("MethodSettings"),
+                &["ResourcePath", "HttpMethod"],
+            )),
+        );
+    }
+    if desired.contains_key("Tags") {
+        put(
+            "Tags",
+            Some(fields::tags_value(s.tags().into_iter().flatten())),
+        );
+    }
+    p
+}
+
+impl Stage {
+    async fn create_stage(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let api = fields::required(props, "RestApiId")?;
+        let name = fields::required(props, "StageName")?;
+        ctx.clients
+            .apigateway()
+            .create_stage()
+            .rest_api_id(&api)
+            .stage_name(&name)
+            .deployment_id(fields::required(props, "DeploymentId")?)
+            .set_description(fields::string(props, "Description"))
+            .set_tracing_enabled(fields::boolean(props, "TracingEnabled")?)
+            .set_cache_cluster_enabled(fields::boolean(props, "CacheClusterEnabled")?)
+            .set_variables(
+                props
+                    .contains_key("Variables")
+                    .then(|| fields::string_map(props, "Variables"))
+                    .transpose()?
+                    .map(|v| v.into_iter().collect()),
+            )
+            .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| api_error("apigateway:CreateStage", e))?;
+        // Method settings and access logging are only settable by patch.
+        let mut ops = method_settings_patch(&Props::new(), props)?;
+        ops.extend(access_log_patch(&Props::new(), props)?);
+        update_stage(ctx, &api, &name, ops).await?;
+        Ok(Created {
+            physical_id: name,
+            attributes: Attributes::new(),
+        })
+    }
+
+    async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
+        let api = fields::required(new, "RestApiId")?;
+        update_stage(ctx, &api, name, stage_patch(old, new)?).await?;
+        let gateway = ctx.clients.apigateway();
+        let (set, removed) = fields::tag_changes(old, new);
+        if !set.is_empty() {
+            gateway
+                .tag_resource()
+                .resource_arn(arn(ctx, &api, name))
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| api_error("apigateway:TagResource", e))?;
+        }
+        if !removed.is_empty() {
+            gateway
+                .untag_resource()
+                .resource_arn(arn(ctx, &api, name))
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api_error("apigateway:UntagResource", e))?;
+        }
+        Ok(Attributes::new())
+    }
+}
+
+impl Handler for Stage {
+    fn name_property(&self) -> Option<&'static str> {
+        Some("StageName")
+    }
+
+    fn name_rules(&self) -> (usize, bool) {
+        (128, false)
+    }
+
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
+        Box::pin(self.create_stage(ctx, props))
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>> {
+        Box::pin(async move {
+            let api = fields::required(desired, "RestApiId")?;
+            Ok(get(ctx, &api, physical_id).await?.map(|s| Live {
+                properties: stage_props(&api, &s, desired),
+                attributes: Attributes::new(),
+            }))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>> {
+        Box::pin(Stage::update(self, ctx, physical_id, old, new))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let api = fields::required(props, "RestApiId")?;
+            match ctx
+                .clients
+                .apigateway()
+                .delete_stage()
+                .rest_api_id(api)
+                .stage_name(physical_id)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if not_found!(e) => Ok(()),
+                Err(e) => Err(api_error("apigateway:DeleteStage", e)),
+            }
+        })
+    }
+
+    fn adopt<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            let api = fields::required(props, "RestApiId")?;
+            let Some(name) = fields::string(props, "StageName") else {
+                return Ok(None);
+            };
+            Ok(get(ctx, &api, &name).await?.map(|_| name))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_setting_paths_round_trip() {
+        let all = json!({"ResourcePath": "/*", "HttpMethod": "*"});
+        assert_eq!(setting_path(all.as_object().unwrap()), "/*/*");
+        let one = json!({"ResourcePath": "/pets/{id}", "HttpMethod": "GET"});
+        assert_eq!(setting_path(one.as_object().unwrap()), "/~1pets~1{id}/GET");
+        assert_eq!(setting_place("*/*"), ("/*".into(), "*".into()));
+        assert_eq!(
+            setting_place("~1pets~1{id}/GET"),
+            ("/pets/{id}".into(), "GET".into())
+        );
+    }
+}

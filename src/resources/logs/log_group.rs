@@ -1,0 +1,258 @@
+//! `AWS::Logs::LogGroup`: a CloudWatch Logs group with its retention, KMS key and tags.
+//! Physical id: the group name.
+
+use crate::aws::AwsError;
+use crate::resources::lambda::fields;
+use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
+use crate::state::BoxFuture;
+use aws_sdk_cloudwatchlogs::types::LogGroup as LiveGroup;
+use serde_json::json;
+
+pub struct LogGroup;
+
+fn logs_error<E, R>(op: &str, e: aws_sdk_cloudwatchlogs::error::SdkError<E, R>) -> ResourceError
+where
+    E: aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    AwsError::from_sdk(op, e).into()
+}
+
+/// The group's ARN as `Fn::GetAtt Arn` gives it (with the `:*` suffix).
+fn arn(ctx: &Ctx, name: &str) -> String {
+    format!(
+        "arn:aws:logs:{}:{}:log-group:{name}:*",
+        ctx.region, ctx.account_id
+    )
+}
+
+/// The ARN the tagging API takes (without `:*`).
+fn tagging_arn(ctx: &Ctx, name: &str) -> String {
+    format!(
+        "arn:aws:logs:{}:{}:log-group:{name}",
+        ctx.region, ctx.account_id
+    )
+}
+
+fn attributes(ctx: &Ctx, name: &str) -> Attributes {
+    Attributes::from([("Arn".to_string(), json!(arn(ctx, name)))])
+}
+
+async fn describe(ctx: &Ctx, name: &str) -> Result<Option<LiveGroup>> {
+    let mut pages = ctx
+        .clients
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| logs_error("logs:DescribeLogGroups", e))?;
+        if let Some(group) = page
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+        {
+            return Ok(Some(group.clone()));
+        }
+    }
+    Ok(None)
+}
+
+async fn set_retention(ctx: &Ctx, name: &str, days: Option<i32>) -> Result<()> {
+    let logs = ctx.clients.logs();
+    match days {
+        Some(days) => logs
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| logs_error("logs:PutRetentionPolicy", e)),
+        None => logs
+            .delete_retention_policy()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| logs_error("logs:DeleteRetentionPolicy", e)),
+    }
+}
+
+impl LogGroup {
+    async fn create_group(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let name = fields::required(props, "LogGroupName")?;
+        ctx.clients
+            .logs()
+            .create_log_group()
+            .log_group_name(&name)
+            .set_kms_key_id(fields::string(props, "KmsKeyId"))
+            .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| logs_error("logs:CreateLogGroup", e))?;
+        if let Some(days) = fields::int(props, "RetentionInDays")? {
+            set_retention(ctx, &name, Some(days)).await?;
+        }
+        Ok(Created {
+            attributes: attributes(ctx, &name),
+            physical_id: name,
+        })
+    }
+
+    async fn read_group(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(group) = describe(ctx, name).await? else {
+            return Ok(None);
+        };
+        let mut p = Props::new();
+        p.insert("LogGroupName".into(), json!(name));
+        if let Some(days) = group.retention_in_days() {
+            p.insert("RetentionInDays".into(), json!(days));
+        }
+        if let Some(key) = group.kms_key_id() {
+            p.insert("KmsKeyId".into(), json!(key));
+        }
+        if desired.contains_key("Tags") {
+            let tags = ctx
+                .clients
+                .logs()
+                .list_tags_for_resource()
+                .resource_arn(tagging_arn(ctx, name))
+                .send()
+                .await
+                .map_err(|e| logs_error("logs:ListTagsForResource", e))?;
+            p.insert(
+                "Tags".into(),
+                fields::tags_value(tags.tags().into_iter().flatten()),
+            );
+        }
+        Ok(Some(Live {
+            properties: p,
+            attributes: attributes(ctx, name),
+        }))
+    }
+
+    async fn update_group(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        let logs = ctx.clients.logs();
+        if fields::changed(old, new, "RetentionInDays") {
+            set_retention(ctx, name, fields::int(new, "RetentionInDays")?).await?;
+        }
+        if fields::changed(old, new, "KmsKeyId") {
+            match fields::string(new, "KmsKeyId") {
+                Some(key) => logs
+                    .associate_kms_key()
+                    .log_group_name(name)
+                    .kms_key_id(key)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| logs_error("logs:AssociateKmsKey", e))?,
+                None => logs
+                    .disassociate_kms_key()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| logs_error("logs:DisassociateKmsKey", e))?,
+            }
+        }
+        let (set, removed) = fields::tag_changes(old, new);
+        if !set.is_empty() {
+            logs.tag_resource()
+                .resource_arn(tagging_arn(ctx, name))
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| logs_error("logs:TagResource", e))?;
+        }
+        if !removed.is_empty() {
+            logs.untag_resource()
+                .resource_arn(tagging_arn(ctx, name))
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| logs_error("logs:UntagResource", e))?;
+        }
+        Ok(attributes(ctx, name))
+    }
+}
+
+impl Handler for LogGroup {
+    fn name_property(&self) -> Option<&'static str> {
+        Some("LogGroupName")
+    }
+
+    fn name_rules(&self) -> (usize, bool) {
+        (512, false)
+    }
+
+    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
+        Box::pin(self.create_group(ctx, props))
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        desired: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<Live>>> {
+        Box::pin(self.read_group(ctx, physical_id, desired))
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        old: &'a Props,
+        new: &'a Props,
+    ) -> BoxFuture<'a, Result<Attributes>> {
+        Box::pin(self.update_group(ctx, physical_id, old, new))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        physical_id: &'a str,
+        _props: &'a Props,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match ctx
+                .clients
+                .logs()
+                .delete_log_group()
+                .log_group_name(physical_id)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(logs_error("logs:DeleteLogGroup", e)),
+            }
+        })
+    }
+
+    fn adopt<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        props: &'a Props,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            let Some(name) = fields::string(props, "LogGroupName") else {
+                return Ok(None);
+            };
+            Ok(describe(ctx, &name).await?.map(|_| name))
+        })
+    }
+}
