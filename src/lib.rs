@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod aws;
 pub mod backend;
+pub mod cost;
 pub mod diagnostic;
 pub mod engine;
 pub mod graph;
@@ -14,6 +15,7 @@ pub mod plan;
 pub mod project;
 pub mod resources;
 pub mod schema;
+pub mod security;
 pub mod source;
 pub mod state;
 pub mod suggest;

@@ -16,13 +16,19 @@ impl Project {
     fn new(moto: &MotoServer) -> Project {
         let dir = tempfile::tempdir().unwrap();
         let name = unique("rec").to_lowercase().replace('_', "-");
-        let name: String = name.chars().take(30).collect::<String>().trim_end_matches('-').to_string();
+        let name: String = name
+            .chars()
+            .take(30)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_string();
         std::fs::write(
             dir.path().join("fuelflow.yaml"),
             format!("project: {name}\nregion: us-east-1\nbackend:\n  bucket: {name}-state\n  lock_table: {name}-locks\nstacks:\n  app: app.yaml\nenvironments:\n  dev:\n    parameters: {{ Suffix: one }}\n"),
         )
         .unwrap();
         let p = Project { dir, name };
+        p.template("a", "blue");
         let out = p.run(&["bootstrap", "--env", "dev", "--auto-approve"], moto);
         assert!(out.status.success(), "{}", stderr(&out));
         p
@@ -102,8 +108,17 @@ async fn apply_replan_drift_update_replace_destroy() {
     if let Ok(v) = versioning {
         assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
     }
-    let policy = iam.get_role_policy().role_name(&role).policy_name("read-data").send().await.unwrap();
-    assert!(policy.policy_document().contains("s3%3AGetObject") || policy.policy_document().contains("s3:GetObject"));
+    let policy = iam
+        .get_role_policy()
+        .role_name(&role)
+        .policy_name("read-data")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        policy.policy_document().contains("s3%3AGetObject")
+            || policy.policy_document().contains("s3:GetObject")
+    );
     let outputs = p.run(&["output", "--env", "dev", "--json"], moto);
     let outputs: serde_json::Value = serde_json::from_slice(&outputs.stdout).unwrap();
     assert_eq!(outputs["app"]["DataBucket"], bucket.as_str());
@@ -114,50 +129,110 @@ async fn apply_replan_drift_update_replace_destroy() {
     assert!(stdout(&out).contains("No changes"));
 
     // Drift: the inline policy deleted and the role's tags... the plan shows it, apply repairs it.
-    iam.delete_role_policy().role_name(&role).policy_name("read-data").send().await.unwrap();
+    iam.delete_role_policy()
+        .role_name(&role)
+        .policy_name("read-data")
+        .send()
+        .await
+        .unwrap();
     let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"], moto);
     assert_eq!(code(&out), Some(2), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("AppRole") && stdout(&out).contains("drift"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("AppRole") && stdout(&out).contains("drift"),
+        "{}",
+        stdout(&out)
+    );
     let out = p.run(&["apply", "--env", "dev", "--auto-approve"], moto);
     assert!(out.status.success(), "{}", stderr(&out));
-    iam.get_role_policy().role_name(&role).policy_name("read-data").send().await.expect("policy restored");
+    iam.get_role_policy()
+        .role_name(&role)
+        .policy_name("read-data")
+        .send()
+        .await
+        .expect("policy restored");
     let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"], moto);
     assert_eq!(code(&out), Some(0), "{}", stdout(&out));
 
     // The role deleted outside fuelflow is planned for re-creation.
-    iam.delete_role_policy().role_name(&role).policy_name("read-data").send().await.unwrap();
+    iam.delete_role_policy()
+        .role_name(&role)
+        .policy_name("read-data")
+        .send()
+        .await
+        .unwrap();
     iam.delete_role().role_name(&role).send().await.unwrap();
     let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"], moto);
     assert_eq!(code(&out), Some(2));
-    assert!(stdout(&out).contains("deleted outside fuelflow"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("deleted outside fuelflow"),
+        "{}",
+        stdout(&out)
+    );
     let out = p.run(&["apply", "--env", "dev", "--auto-approve"], moto);
     assert!(out.status.success(), "{}", stderr(&out));
-    iam.get_role().role_name(&role).send().await.expect("role re-created");
+    iam.get_role()
+        .role_name(&role)
+        .send()
+        .await
+        .expect("role re-created");
 
     // An in-place update.
     p.template("a", "green");
     let out = p.run(&["plan", "--env", "dev"], moto);
-    assert!(stdout(&out).contains("~ Data (AWS::S3::Bucket) will update in place"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("~ Data (AWS::S3::Bucket) will update in place"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        stdout(&out)
+    );
     let out = p.run(&["apply", "--env", "dev", "--auto-approve"], moto);
     assert!(out.status.success(), "{}", stderr(&out));
 
     // A saved plan goes stale when the state moves.
     p.template("b", "green");
     let plan_file = p.path().join("replace.plan");
-    let out = p.run(&["plan", "--env", "dev", "--out", plan_file.to_str().unwrap(), "--json"], moto);
+    let out = p.run(
+        &[
+            "plan",
+            "--env",
+            "dev",
+            "--out",
+            plan_file.to_str().unwrap(),
+            "--json",
+        ],
+        moto,
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan --json is JSON");
     assert_eq!(json["summary"]["add"], 1);
-    let data = json["changes"].as_array().unwrap().iter().find(|c| c["logical_id"] == "Data").unwrap();
+    let data = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["logical_id"] == "Data")
+        .unwrap();
     assert_eq!(data["action"], "replace");
     assert_eq!(data["replace_because"], serde_json::json!(["BucketName"]));
 
     // Replacement of a create-only property (the role's policy follows the new bucket's ARN).
     let out = p.run(&["apply", "--env", "dev", "--auto-approve"], moto);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    s3.head_bucket().bucket(format!("{}-data-b", p.name)).send().await.expect("new bucket");
-    assert!(s3.head_bucket().bucket(&bucket).send().await.is_err(), "old bucket deleted");
-    let stale = p.run(&["apply", "--env", "dev", plan_file.to_str().unwrap()], moto);
+    s3.head_bucket()
+        .bucket(format!("{}-data-b", p.name))
+        .send()
+        .await
+        .expect("new bucket");
+    assert!(
+        s3.head_bucket().bucket(&bucket).send().await.is_err(),
+        "old bucket deleted"
+    );
+    let stale = p.run(
+        &["apply", "--env", "dev", plan_file.to_str().unwrap()],
+        moto,
+    );
     assert_eq!(code(&stale), Some(1));
     assert!(stderr(&stale).contains("stale plan"), "{}", stderr(&stale));
 
@@ -165,7 +240,13 @@ async fn apply_replan_drift_update_replace_destroy() {
     let out = p.run(&["destroy", "--env", "dev", "--auto-approve"], moto);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     assert!(iam.get_role().role_name(&role).send().await.is_err());
-    assert!(s3.head_bucket().bucket(format!("{}-data-b", p.name)).send().await.is_err());
+    assert!(
+        s3.head_bucket()
+            .bucket(format!("{}-data-b", p.name))
+            .send()
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -176,14 +257,28 @@ async fn a_held_lock_exits_3_naming_the_holder() {
     let config = moto.sdk_config().await;
     let backend = fuelflow::backend::Backend::connect(
         &config,
-        fuelflow::backend::BackendNames { bucket: format!("{}-state", p.name), lock_table: format!("{}-locks", p.name), key_prefix: "fuelflow".into(), kms_key_id: None },
+        fuelflow::backend::BackendNames {
+            bucket: format!("{}-state", p.name),
+            lock_table: format!("{}-locks", p.name),
+            key_prefix: "fuelflow".into(),
+            kms_key_id: None,
+        },
     );
     use fuelflow::state::Locker;
-    let held = backend.locker.try_lock(&backend.lock_request("dev", "app", "apply")).await.unwrap();
+    let held = backend
+        .locker
+        .try_lock(&backend.lock_request("dev", "app", "apply"))
+        .await
+        .unwrap();
     let out = p.run(&["plan", "--env", "dev"], moto);
     assert_eq!(code(&out), Some(3), "{}", stderr(&out));
     let message = stderr(&out);
-    assert!(message.contains(&held.id) && message.contains(&held.who) && message.contains("force-unlock"), "{message}");
+    assert!(
+        message.contains(&held.id)
+            && message.contains(&held.who)
+            && message.contains("force-unlock"),
+        "{message}"
+    );
     backend.locker.unlock(&held.path, &held.id).await.unwrap();
     let out = p.run(&["plan", "--env", "dev"], moto);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));

@@ -28,6 +28,8 @@ struct Shared {
     stack_index: HashMap<String, usize>,
     changes: HashMap<Key, Change>,
     recorded: BTreeMap<String, crate::plan::run::Recorded>,
+    /// What refresh read, by (stack name, logical id): an update starts from what AWS has.
+    live: crate::plan::refresh::Refreshed,
     known: RwLock<Known>,
     checkpoints: Checkpointer,
     reporter: Arc<dyn Reporter>,
@@ -57,7 +59,7 @@ pub async fn run(
         workspace,
         states,
         known,
-        ..
+        live,
     } = planned;
     let keys = states
         .keys()
@@ -87,6 +89,7 @@ pub async fn run(
         stack_index,
         changes,
         recorded: states,
+        live,
         known: RwLock::new(known),
         checkpoints,
         reporter,
@@ -452,7 +455,13 @@ impl Shared {
         let Some(before) = before else {
             return self.create(stack, change).await;
         };
-        let old = before.properties.as_object().cloned().unwrap_or_default();
+        let old = self.current(
+            stack,
+            &change.logical_id,
+            &change.resource_type,
+            &before,
+            &sent,
+        );
         let old = crate::resources::dynamic::resolve(&self.engine.clients, &old)
             .await
             .unwrap_or(old);
@@ -544,6 +553,45 @@ impl Shared {
         };
         let ctx = self.engine.ctx(&stack.id.name, logical_id);
         retry(|| handler.delete(&ctx, physical_id, props)).await
+    }
+
+    /// What the resource is now: the recorded properties with what refresh read from AWS laid
+    /// over them (so drift is repaired), except properties AWS never returns.
+    fn current(
+        &self,
+        stack: &Stack,
+        logical_id: &str,
+        resource_type: &str,
+        before: &ResourceState,
+        sent: &Props,
+    ) -> Props {
+        let mut old = before.properties.as_object().cloned().unwrap_or_default();
+        let Some(Some(live)) = self
+            .live
+            .get(&(stack.id.name.clone(), logical_id.to_string()))
+        else {
+            return old;
+        };
+        let write_only = crate::schema::lookup(resource_type)
+            .map(|s| s.write_only)
+            .unwrap_or_default();
+        let keys: Vec<String> = old.keys().chain(sent.keys()).cloned().collect();
+        for key in keys {
+            if write_only.contains(&key.as_str())
+                || old.get(&key).is_some_and(crate::plan::diff::is_sensitive)
+            {
+                continue;
+            }
+            match live.properties.get(&key) {
+                Some(v) => {
+                    old.insert(key, v.clone());
+                }
+                None => {
+                    old.remove(&key);
+                }
+            }
+        }
+        old
     }
 
     /// A create a previous (killed) run recorded as started but never finished.

@@ -78,6 +78,9 @@ pub enum Command {
         /// Environment whose parameters to use (default: every environment of the project)
         #[arg(long)]
         env: Option<String>,
+        /// Treat security warnings as errors
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the resource graph as Graphviz DOT (edges point at what a resource depends on)
     Graph {
@@ -140,6 +143,14 @@ pub enum Command {
         /// Only this stack
         #[arg(long)]
         stack: Option<String>,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Estimate the monthly cost of an environment (list prices, the environment's usage assumptions)
+    Cost {
+        #[command(flatten)]
+        env: EnvArg,
         /// As JSON
         #[arg(long)]
         json: bool,

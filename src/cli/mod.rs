@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bootstrap;
+mod cost;
 mod graph;
 mod output;
 mod render;
@@ -114,7 +115,7 @@ impl Context {
 pub fn run(cli: Cli) -> ExitCode {
     let ctx = Context::from_cli(&cli);
     match cli.command {
-        Command::Validate { env } => validate::run(&ctx, env.as_deref()),
+        Command::Validate { env, strict } => validate::run(&ctx, env.as_deref(), strict),
         Command::Graph { env, stack } => graph::run(&ctx, env.as_deref(), stack),
         Command::Plan {
             run,
@@ -161,6 +162,7 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             finish(&ctx, asynchronously(run::run(&ctx, request)))
         }
+        Command::Cost { env, json } => finish(&ctx, cost::run(&ctx, env.name, json)),
         Command::Bootstrap { env, auto_approve } => finish(
             &ctx,
             asynchronously(bootstrap::run(&ctx, env.name, auto_approve)),

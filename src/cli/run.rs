@@ -169,7 +169,7 @@ async fn locked(
                 Failed::Message(format!("writing the plan to {}: {e}", out.display()))
             })?;
             if !ctx.quiet {
-                println!(
+                eprintln!(
                     "Saved the plan to {}; `fuelflow apply {}` carries out exactly this plan.",
                     out.display(),
                     out.display()

@@ -4,7 +4,7 @@ use super::Context;
 use fuelflow::workspace::{self, Source};
 use std::process::ExitCode;
 
-pub fn run(ctx: &Context, env: Option<&str>) -> ExitCode {
+pub fn run(ctx: &Context, env: Option<&str>, strict: bool) -> ExitCode {
     let envs: Vec<Option<String>> = match (&ctx.source, env) {
         (_, Some(env)) => vec![Some(env.to_string())],
         (Source::Project { dir, file }, None) => {
@@ -22,7 +22,24 @@ pub fn run(ctx: &Context, env: Option<&str>) -> ExitCode {
     for env in &envs {
         match workspace::load_offline(&ctx.source, env.as_deref(), &[], ctx.region.clone()) {
             Ok(ws) => {
-                ctx.warn(&ws.sources, &ws.warnings);
+                let mut warnings = ws.warnings.clone();
+                warnings.extend(ws.stacks.iter().flat_map(fuelflow::security::check));
+                if strict && !warnings.is_empty() {
+                    let mut errors = warnings;
+                    for d in &mut errors {
+                        d.severity = fuelflow::diagnostic::Severity::Error;
+                    }
+                    if let Some(env) = env {
+                        eprintln!("environment `{env}`:");
+                    }
+                    ctx.fail(&fuelflow::workspace::Failure {
+                        sources: ws.sources,
+                        diagnostics: errors,
+                    });
+                    failed = true;
+                    continue;
+                }
+                ctx.warn(&ws.sources, &warnings);
                 if !ctx.quiet {
                     let resources: usize = ws.stacks.iter().map(|s| s.resources.len()).sum();
                     let which = env

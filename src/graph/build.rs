@@ -174,28 +174,51 @@ fn cycles(graph: &ResourceGraph, stacks: &[Stack]) -> Vec<Diagnostic> {
 /// to), so a deployment is never created before its methods ("The REST API doesn't contain any
 /// methods").
 pub fn deployment_methods<'s>(stack: &'s Stack, deployment: &str) -> Vec<&'s str> {
-    let Some(d) = stack.resources.get(deployment) else { return Vec::new() };
+    let Some(d) = stack.resources.get(deployment) else {
+        return Vec::new();
+    };
     let apis: Vec<&str> = d
         .references
         .iter()
-        .filter(|r| stack.resources.get(&r.target).is_some_and(|t| t.resource_type == "AWS::ApiGateway::RestApi"))
+        .filter(|r| {
+            stack
+                .resources
+                .get(&r.target)
+                .is_some_and(|t| t.resource_type == "AWS::ApiGateway::RestApi")
+        })
         .map(|r| r.target.as_str())
         .collect();
     stack
         .resources
         .values()
-        .filter(|m| m.resource_type == "AWS::ApiGateway::Method" && m.references.iter().any(|r| apis.contains(&r.target.as_str())))
+        .filter(|m| {
+            m.resource_type == "AWS::ApiGateway::Method"
+                && m.references
+                    .iter()
+                    .any(|r| apis.contains(&r.target.as_str()))
+        })
         .map(|m| m.logical_id.as_str())
         .collect()
 }
 
 fn add_deployment_edges(graph: &mut ResourceGraph, stacks: &[Stack]) {
     for (s, stack) in stacks.iter().enumerate() {
-        for d in stack.resources.values().filter(|r| r.resource_type == "AWS::ApiGateway::Deployment") {
+        for d in stack
+            .resources
+            .values()
+            .filter(|r| r.resource_type == "AWS::ApiGateway::Deployment")
+        {
             let from = graph.node(s, &d.logical_id).expect("node added");
             for method in deployment_methods(stack, &d.logical_id) {
                 let to = graph.node(s, method).expect("node added");
-                graph.graph.update_edge(from, to, Dependency { kind: RefKind::Implicit, span: d.span });
+                graph.graph.update_edge(
+                    from,
+                    to,
+                    Dependency {
+                        kind: RefKind::Implicit,
+                        span: d.span,
+                    },
+                );
             }
         }
     }

@@ -185,7 +185,12 @@ pub async fn plan(
     for _ in 0..16 {
         let now: HashSet<(String, String)> = stacks
             .iter()
-            .flat_map(|s| s.changes.iter().filter(|c| c.action == Action::Replace).map(move |c| (s.stack_name.clone(), c.logical_id.clone())))
+            .flat_map(|s| {
+                s.changes
+                    .iter()
+                    .filter(|c| c.action == Action::Replace)
+                    .map(move |c| (s.stack_name.clone(), c.logical_id.clone()))
+            })
             .collect();
         if now.is_subset(&replaced) {
             break;
@@ -215,7 +220,12 @@ pub async fn plan(
 }
 
 /// Diffs every resource of every stack of `workspace` (and what the states hold beyond it).
-fn diff_all(workspace: &Workspace, states: &BTreeMap<String, Recorded>, live: &Refreshed, request: &PlanRequest) -> Vec<StackPlan> {
+fn diff_all(
+    workspace: &Workspace,
+    states: &BTreeMap<String, Recorded>,
+    live: &Refreshed,
+    request: &PlanRequest,
+) -> Vec<StackPlan> {
     let mut stacks = Vec::new();
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
@@ -387,16 +397,30 @@ fn keep_targets(plan: &mut Plan, workspace: &Workspace, targets: &[String]) {
 
 /// A deployment is a snapshot of its API: when a method or integration changes, the API must be
 /// deployed again (CloudFormation makes users rename the Deployment for that; fuelflow does it).
-fn redeploy_changed_apis(stack: &crate::template::stack::Stack, changes: &mut Vec<Change>, recorded: &Recorded) {
-    for d in stack.resources.values().filter(|r| r.resource_type == "AWS::ApiGateway::Deployment") {
+fn redeploy_changed_apis(
+    stack: &crate::template::stack::Stack,
+    changes: &mut Vec<Change>,
+    recorded: &Recorded,
+) {
+    for d in stack
+        .resources
+        .values()
+        .filter(|r| r.resource_type == "AWS::ApiGateway::Deployment")
+    {
         if changes.iter().any(|c| c.logical_id == d.logical_id) {
             continue;
         }
-        let Some(state) = recorded.doc.resources.get(&d.logical_id) else { continue };
+        let Some(state) = recorded.doc.resources.get(&d.logical_id) else {
+            continue;
+        };
         let methods = crate::graph::deployment_methods(stack, &d.logical_id);
         let changed: Vec<&str> = methods
             .into_iter()
-            .filter(|m| changes.iter().any(|c| c.logical_id == *m && c.action != Action::Forget))
+            .filter(|m| {
+                changes
+                    .iter()
+                    .any(|c| c.logical_id == *m && c.action != Action::Forget)
+            })
             .collect();
         if changed.is_empty() {
             continue;
@@ -409,7 +433,10 @@ fn redeploy_changed_apis(stack: &crate::template::stack::Stack, changes: &mut Ve
             physical_id: Some(state.physical_id.clone()),
             properties: Vec::new(),
             replace_because: Vec::new(),
-            reason: Some(format!("redeploy: methods changed ({})", changed.join(", "))),
+            reason: Some(format!(
+                "redeploy: methods changed ({})",
+                changed.join(", ")
+            )),
         });
     }
 }

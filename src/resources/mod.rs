@@ -15,6 +15,8 @@
 pub mod clients;
 pub mod compare;
 pub mod dynamic;
+pub mod iam;
+pub mod s3;
 
 pub use clients::Clients;
 
@@ -202,6 +204,5 @@ pub trait Handler: Send + Sync {
 
 /// The handler of a resource type, if fuelflow manages it.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    let _ = type_name;
-    None
+    s3::handler(type_name).or_else(|| iam::handler(type_name))
 }

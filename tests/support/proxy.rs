@@ -68,7 +68,12 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, stats, config, task }
+        Proxy {
+            addr,
+            stats,
+            config,
+            task,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -97,9 +102,17 @@ fn unit(seed: u64) -> f64 {
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(1);
 
-async fn serve(mut client: TcpStream, upstream: SocketAddr, stats: Arc<Stats>, config: Arc<Mutex<ProxyConfig>>, _conn: u64) -> std::io::Result<()> {
+async fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    stats: Arc<Stats>,
+    config: Arc<Mutex<ProxyConfig>>,
+    _conn: u64,
+) -> std::io::Result<()> {
     {
-        let Some(request) = read_request(&mut client).await? else { return Ok(()) };
+        let Some(request) = read_request(&mut client).await? else {
+            return Ok(());
+        };
         let cfg = config.lock().unwrap().clone();
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
@@ -114,7 +127,12 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, stats: Arc<Stats>, c
             client.write_all(&injected_error(protocol, seq)).await?;
             return Ok(());
         }
-        *stats.calls.lock().unwrap().entry((service, action)).or_default() += 1;
+        *stats
+            .calls
+            .lock()
+            .unwrap()
+            .entry((service, action))
+            .or_default() += 1;
         let mut up = TcpStream::connect(upstream).await?;
         up.write_all(&request.raw).await?;
         let mut response = Vec::new();
@@ -135,7 +153,10 @@ struct Request {
 
 impl Request {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -159,7 +180,10 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>
     let method = parts.next().unwrap_or_default().to_string();
     let path = parts.next().unwrap_or_default().to_string();
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
     let length: usize = headers
         .iter()
@@ -174,7 +198,13 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>
         buf.extend_from_slice(&chunk[..n]);
     }
     let body = buf[header_end..].to_vec();
-    Ok(Some(Request { raw: buf, method, path, headers, body }))
+    Ok(Some(Request {
+        raw: buf,
+        method,
+        path,
+        headers,
+        body,
+    }))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -206,15 +236,44 @@ fn classify(r: &Request) -> (String, String, Protocol) {
         return (service, action.to_string(), Protocol::Query);
     }
     let path = r.path.split('?').next().unwrap_or_default();
-    let query: Vec<&str> = r.path.split_once('?').map(|(_, q)| q.split('&').collect()).unwrap_or_default();
+    let query: Vec<&str> = r
+        .path
+        .split_once('?')
+        .map(|(_, q)| q.split('&').collect())
+        .unwrap_or_default();
     let shape: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let protocol = if service == "s3" { Protocol::RestXml } else { Protocol::RestJson };
-    let sub = query.first().map(|q| q.split('=').next().unwrap_or_default()).unwrap_or_default();
+    let protocol = if service == "s3" {
+        Protocol::RestXml
+    } else {
+        Protocol::RestJson
+    };
+    let sub = query
+        .first()
+        .map(|q| q.split('=').next().unwrap_or_default())
+        .unwrap_or_default();
     let action = if service == "s3" {
-        format!("{} {}{}", r.method, if shape.len() > 1 { "object" } else { "bucket" }, if sub.is_empty() { String::new() } else { format!("?{sub}") })
+        format!(
+            "{} {}{}",
+            r.method,
+            if shape.len() > 1 { "object" } else { "bucket" },
+            if sub.is_empty() {
+                String::new()
+            } else {
+                format!("?{sub}")
+            }
+        )
     } else {
         // REST-JSON (Lambda, API Gateway, ...): method and path with ids elided.
-        let generic: Vec<&str> = shape.iter().map(|p| if p.chars().any(|c| c.is_ascii_digit()) && p.len() > 6 { "{id}" } else { p }).collect();
+        let generic: Vec<&str> = shape
+            .iter()
+            .map(|p| {
+                if p.chars().any(|c| c.is_ascii_digit()) && p.len() > 6 {
+                    "{id}"
+                } else {
+                    p
+                }
+            })
+            .collect();
         format!("{} /{}", r.method, generic.join("/"))
     };
     (service, action, protocol)
@@ -234,18 +293,38 @@ fn injected_error(protocol: Protocol, seq: u64) -> Vec<u8> {
     let (content_type, body) = match protocol {
         Protocol::Json | Protocol::RestJson => (
             "application/x-amz-json-1.1",
-            format!("{{\"__type\":\"{}\",\"message\":\"injected by the fault proxy\"}}", if code == "Throttling" { "ThrottlingException" } else { code }),
+            format!(
+                "{{\"__type\":\"{}\",\"message\":\"injected by the fault proxy\"}}",
+                if code == "Throttling" {
+                    "ThrottlingException"
+                } else {
+                    code
+                }
+            ),
         ),
         Protocol::Query => (
             "text/xml",
-            format!("<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>injected by the fault proxy</Message></Error><RequestId>fault</RequestId></ErrorResponse>"),
+            format!(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code><Message>injected by the fault proxy</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+            ),
         ),
         Protocol::RestXml => (
             "application/xml",
-            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>injected by the fault proxy</Message><RequestId>fault</RequestId></Error>", if code == "Throttling" { "SlowDown" } else { code }),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>injected by the fault proxy</Message><RequestId>fault</RequestId></Error>",
+                if code == "Throttling" {
+                    "SlowDown"
+                } else {
+                    code
+                }
+            ),
         ),
     };
-    let status = if code == "Throttling" && matches!(protocol, Protocol::RestXml) { 503 } else { status };
+    let status = if code == "Throttling" && matches!(protocol, Protocol::RestXml) {
+        503
+    } else {
+        status
+    };
     format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-ErrorType: {code}\r\nConnection: close\r\n\r\n{body}",
         body.len()

@@ -1,0 +1,201 @@
+//! Monthly cost estimates from a dated list-price table and the environment's usage assumptions.
+//!
+//! Prices: AWS public on-demand list prices for us-east-1 (aws.amazon.com/<service>/pricing),
+//! as published in November 2025. Not included: free tiers, RDS storage and backup storage,
+//! taxes, and anything the usage assumptions do not describe.
+
+use crate::template::Value;
+use crate::template::stack::Stack;
+use indexmap::IndexMap;
+use serde::Serialize;
+
+pub const PRICES_AS_OF: &str = "2025-11 (us-east-1 on-demand list prices)";
+
+const LAMBDA_PER_MILLION_REQUESTS: f64 = 0.20;
+const LAMBDA_PER_GB_SECOND: f64 = 0.000_016_666_7;
+const API_GATEWAY_REST_PER_MILLION: f64 = 3.50;
+const S3_STANDARD_PER_GB_MONTH: f64 = 0.023;
+const S3_PER_THOUSAND_REQUESTS: f64 = 0.0004;
+const DYNAMODB_PER_MILLION_REQUESTS: f64 = 1.25;
+const SECRET_PER_MONTH: f64 = 0.40;
+const ALARM_PER_MONTH: f64 = 0.10;
+const LOGS_PER_GB_INGESTED: f64 = 0.50;
+const DATA_TRANSFER_OUT_PER_GB: f64 = 0.09;
+const HOURS_PER_MONTH: f64 = 730.0;
+
+/// On-demand hourly price of an RDS PostgreSQL instance class, single-AZ (Multi-AZ is twice).
+fn rds_hourly(class: &str) -> Option<f64> {
+    Some(match class {
+        "db.t3.micro" => 0.018,
+        "db.t3.small" => 0.036,
+        "db.t3.medium" => 0.072,
+        "db.t3.large" => 0.145,
+        "db.t4g.micro" => 0.016,
+        "db.t4g.small" => 0.032,
+        "db.t4g.medium" => 0.065,
+        "db.m5.large" => 0.178,
+        "db.m6g.large" => 0.159,
+        "db.r5.large" => 0.25,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Line {
+    /// `stack.LogicalId`, or a name for costs not tied to one resource (data transfer).
+    pub item: String,
+    pub resource_type: String,
+    pub monthly_usd: f64,
+    /// How it was computed, in words.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Estimate {
+    pub lines: Vec<Line>,
+    pub total_usd: f64,
+    pub prices_as_of: &'static str,
+}
+
+/// Estimates the monthly cost of `stacks` with `usage` (the environment's assumptions).
+pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
+    let u = |key: &str| usage.get(key).copied().unwrap_or(0.0);
+    let count = |t: &str| {
+        stacks
+            .iter()
+            .flat_map(|s| s.resources.values())
+            .filter(|r| r.resource_type == t)
+            .count()
+            .max(1) as f64
+    };
+    let mut lines = Vec::new();
+    for stack in stacks {
+        for r in stack.resources.values() {
+            let item = format!("{}.{}", stack.id.key, r.logical_id);
+            let mut line = |usd: f64, basis: String| {
+                lines.push(Line {
+                    item: item.clone(),
+                    resource_type: r.resource_type.clone(),
+                    monthly_usd: usd,
+                    basis,
+                })
+            };
+            match r.resource_type.as_str() {
+                "AWS::Lambda::Function" => {
+                    let requests = u("lambda_requests_per_month") / count("AWS::Lambda::Function");
+                    let memory_gb = number(&r.properties, "MemorySize")
+                        .unwrap_or(u("lambda_memory_mb").max(128.0))
+                        / 1024.0;
+                    let seconds = u("lambda_avg_duration_ms") / 1000.0;
+                    let compute = requests * seconds * memory_gb * LAMBDA_PER_GB_SECOND;
+                    let usd = requests / 1e6 * LAMBDA_PER_MILLION_REQUESTS + compute;
+                    line(
+                        usd,
+                        format!(
+                            "{} requests, {:.0} GB-s",
+                            human(requests),
+                            requests * seconds * memory_gb
+                        ),
+                    );
+                }
+                "AWS::ApiGateway::RestApi" => {
+                    let requests = u("api_requests_per_month") / count("AWS::ApiGateway::RestApi");
+                    line(
+                        requests / 1e6 * API_GATEWAY_REST_PER_MILLION,
+                        format!("{} REST requests", human(requests)),
+                    );
+                }
+                "AWS::RDS::DBInstance" => {
+                    let class = text(&r.properties, "DBInstanceClass").unwrap_or_default();
+                    let multi_az = text(&r.properties, "MultiAZ").is_some_and(|m| m == "true");
+                    match rds_hourly(&class) {
+                        Some(hourly) => {
+                            let usd = hourly * HOURS_PER_MONTH * if multi_az { 2.0 } else { 1.0 };
+                            line(
+                                usd,
+                                format!(
+                                    "{class} {}, {HOURS_PER_MONTH} h",
+                                    if multi_az { "Multi-AZ" } else { "single-AZ" }
+                                ),
+                            );
+                        }
+                        None => line(0.0, format!("{class}: no price in the table")),
+                    }
+                }
+                "AWS::S3::Bucket" => {
+                    let buckets = count("AWS::S3::Bucket");
+                    let gb = u("s3_storage_gb") / buckets;
+                    let requests = u("s3_requests_per_month") / buckets;
+                    line(
+                        gb * S3_STANDARD_PER_GB_MONTH
+                            + requests / 1000.0 * S3_PER_THOUSAND_REQUESTS,
+                        format!("{gb:.1} GB, {} requests", human(requests)),
+                    );
+                }
+                "AWS::DynamoDB::Table" => {
+                    let requests = u("dynamodb_requests_per_month") / count("AWS::DynamoDB::Table");
+                    line(
+                        requests / 1e6 * DYNAMODB_PER_MILLION_REQUESTS,
+                        format!("on-demand, {} requests", human(requests)),
+                    );
+                }
+                "AWS::SecretsManager::Secret" => line(SECRET_PER_MONTH, "1 secret".into()),
+                "AWS::CloudWatch::Alarm" => line(ALARM_PER_MONTH, "1 standard alarm".into()),
+                "AWS::Logs::LogGroup" => {
+                    let gb = u("cloudwatch_logs_gb") / count("AWS::Logs::LogGroup");
+                    line(gb * LOGS_PER_GB_INGESTED, format!("{gb:.1} GB ingested"));
+                }
+                _ => {}
+            }
+        }
+    }
+    if !stacks
+        .iter()
+        .flat_map(|s| s.resources.values())
+        .any(|r| r.resource_type == "AWS::DynamoDB::Table")
+        && u("dynamodb_requests_per_month") > 0.0
+    {
+        let requests = u("dynamodb_requests_per_month");
+        lines.push(Line {
+            item: "state backend lock table".into(),
+            resource_type: "AWS::DynamoDB::Table".into(),
+            monthly_usd: requests / 1e6 * DYNAMODB_PER_MILLION_REQUESTS,
+            basis: format!("on-demand, {} requests", human(requests)),
+        });
+    }
+    if u("data_transfer_gb") > 0.0 {
+        lines.push(Line {
+            item: "data transfer out".into(),
+            resource_type: "-".into(),
+            monthly_usd: u("data_transfer_gb") * DATA_TRANSFER_OUT_PER_GB,
+            basis: format!("{} GB to the internet", u("data_transfer_gb")),
+        });
+    }
+    let total_usd = lines.iter().map(|l| l.monthly_usd).sum();
+    Estimate {
+        lines,
+        total_usd,
+        prices_as_of: PRICES_AS_OF,
+    }
+}
+
+fn text(props: &Value, key: &str) -> Option<String> {
+    match props {
+        Value::Map(map) => map.get(key).and_then(Value::to_text),
+        _ => None,
+    }
+}
+
+fn number(props: &Value, key: &str) -> Option<f64> {
+    text(props, key).and_then(|t| t.parse().ok())
+}
+
+fn human(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
