@@ -1,6 +1,7 @@
 //! The repository's own Fuel Flow platform (`fuelflow.yaml` + `stacks/`) and the `examples/`
-//! projects validate for every environment, and the platform's stacks are wired into one graph
-//! by their exports and imports. No AWS calls: an unreachable endpoint makes any call fail loudly.
+//! projects validate for every environment with the security checks as errors (`--strict`),
+//! and the platform's stacks are wired into one graph by their exports and imports.
+//! No AWS calls: an unreachable endpoint makes any call fail loudly.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,8 +35,8 @@ fn assert_success(what: &str, out: &Output) {
 #[test]
 fn the_platform_validates_for_dev_and_prod() {
     for env in ["dev", "prod"] {
-        let out = fuelflow(&repo(), &["validate", "--env", env]);
-        assert_success(&format!("validate --env {env}"), &out);
+        let out = fuelflow(&repo(), &["validate", "--strict", "--env", env]);
+        assert_success(&format!("validate --strict --env {env}"), &out);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("6 stacks"), "{stdout}");
     }
@@ -45,7 +46,10 @@ fn the_platform_validates_for_dev_and_prod() {
 
 #[test]
 fn the_state_backend_template_validates() {
-    let out = fuelflow(&repo(), &["validate", "-t", "stacks/state-backend.yaml"]);
+    let out = fuelflow(
+        &repo(),
+        &["validate", "--strict", "-t", "stacks/state-backend.yaml"],
+    );
     assert_success("validate -t stacks/state-backend.yaml", &out);
 }
 
@@ -66,7 +70,7 @@ fn every_example_validates() {
     for dir in &dirs {
         assert_success(
             &format!("validate in {}", dir.display()),
-            &fuelflow(dir, &["validate"]),
+            &fuelflow(dir, &["validate", "--strict"]),
         );
     }
 }
