@@ -438,11 +438,12 @@ async fn standalone_rules() {
     ingress.delete(&ctx, &id, &changed).await.unwrap();
     assert_eq!(ingress.adopt(&ctx, &changed).await.unwrap(), None);
 
-    // Egress: a rule next to the default allow-all; deleting it leaves the default alone.
+    // Egress (protocol written as a number): a rule next to the default allow-all; deleting it
+    // leaves the default alone.
     let egress = h("AWS::EC2::SecurityGroupEgress");
     let out = props(json!({
         "GroupId": group,
-        "IpProtocol": "tcp",
+        "IpProtocol": "6",
         "FromPort": 443,
         "ToPort": 443,
         "DestinationSecurityGroupId": group

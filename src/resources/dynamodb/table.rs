@@ -137,10 +137,10 @@ impl Handler for Table {
                     json!({"PointInTimeRecoveryEnabled": on}),
                 );
             }
-            if desired.contains_key("TimeToLiveSpecification") {
+            if let Some(want) = desired.get("TimeToLiveSpecification") {
                 properties.insert(
                     "TimeToLiveSpecification".into(),
-                    time_to_live_live(ctx, physical_id).await?,
+                    time_to_live_live(ctx, physical_id, want).await?,
                 );
             }
             if desired.contains_key("Tags") {
@@ -191,7 +191,11 @@ impl Handler for Table {
                     .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
                 wait_active(ctx, physical_id).await?;
             }
-            update_global_indexes(ctx, physical_id, new).await?;
+            if old.contains_key("GlobalSecondaryIndexes")
+                || new.contains_key("GlobalSecondaryIndexes")
+            {
+                update_global_indexes(ctx, physical_id, new).await?;
+            }
             if changed(old, new, "StreamSpecification") {
                 // A stream's view type cannot change while it is on: switch it off first.
                 if old.get("StreamSpecification").is_some() {
@@ -653,7 +657,9 @@ async fn update_time_to_live(ctx: &Ctx, name: &str, old: &Props, new: &Props) ->
     Ok(())
 }
 
-async fn time_to_live_live(ctx: &Ctx, name: &str) -> Result<Value> {
+/// `{AttributeName, Enabled}`. AWS names no attribute while TTL is off: the template's name is
+/// reported then, since it is not what differs.
+async fn time_to_live_live(ctx: &Ctx, name: &str, desired: &Value) -> Result<Value> {
     let out = ctx
         .clients
         .dynamodb()
@@ -666,8 +672,13 @@ async fn time_to_live_live(ctx: &Ctx, name: &str) -> Result<Value> {
     let on = ttl
         .and_then(|t| t.time_to_live_status())
         .is_some_and(|s| matches!(s, TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling));
+    let attribute = match ttl.and_then(|t| t.attribute_name()) {
+        Some(a) if on => Some(a.to_string()),
+        _ if !on => desired.get("AttributeName").and_then(text),
+        _ => None,
+    };
     let mut spec = serde_json::Map::new();
-    if let Some(attr) = ttl.and_then(|t| t.attribute_name()) {
+    if let Some(attr) = attribute {
         spec.insert("AttributeName".into(), json!(attr));
     }
     spec.insert("Enabled".into(), json!(on));

@@ -38,7 +38,7 @@ impl Handler for StandaloneRule {
         &'a self,
         ctx: &'a Ctx,
         physical_id: &'a str,
-        _desired: &'a Props,
+        desired: &'a Props,
     ) -> BoxFuture<'a, Result<Option<Live>>> {
         Box::pin(async move {
             let (group_id, _, wanted) = Rule::parse_composite_id(physical_id)
@@ -50,10 +50,17 @@ impl Handler for StandaloneRule {
             let Some(rule) = live.iter().find(|r| r.same_permission(&wanted)) else {
                 return Ok(None);
             };
-            let Value::Object(mut properties) = rule.to_template(self.0) else {
-                unreachable!("a rule is an object");
+            // The template's spelling (`6` for `tcp`, ports on `-1`) when it is the same rule.
+            let properties = match self.rule(desired) {
+                Ok((g, want)) if g == group_id && want == *rule => desired.clone(),
+                _ => {
+                    let Value::Object(mut properties) = rule.to_template(self.0) else {
+                        unreachable!("a rule is an object");
+                    };
+                    properties.insert("GroupId".into(), json!(group_id));
+                    properties
+                }
             };
-            properties.insert("GroupId".into(), json!(group_id));
             Ok(Some(Live {
                 properties,
                 attributes: Attributes::from([("Id".to_string(), json!(physical_id))]),

@@ -128,16 +128,21 @@ impl Handler for Secret {
     ) -> BoxFuture<'a, Result<Attributes>> {
         Box::pin(async move {
             let client = ctx.clients.secretsmanager();
-            if changed(old, new, "Description") || changed(old, new, "KmsKeyId") {
+            // Each setting is sent only when it changed: a KmsKeyId sent again would make
+            // Secrets Manager re-encrypt the current value for nothing.
+            let description = changed(old, new, "Description")
+                .then(|| new.get("Description").and_then(text).unwrap_or_default());
+            let kms_key_id = changed(old, new, "KmsKeyId").then(|| {
+                new.get("KmsKeyId")
+                    .and_then(text)
+                    .unwrap_or_else(|| DEFAULT_KMS_KEY.into())
+            });
+            if description.is_some() || kms_key_id.is_some() {
                 client
                     .update_secret()
                     .secret_id(physical_id)
-                    .description(new.get("Description").and_then(text).unwrap_or_default())
-                    .kms_key_id(
-                        new.get("KmsKeyId")
-                            .and_then(text)
-                            .unwrap_or_else(|| DEFAULT_KMS_KEY.into()),
-                    )
+                    .set_description(description)
+                    .set_kms_key_id(kms_key_id)
                     .send()
                     .await
                     .map_err(|e| AwsError::from_sdk("secretsmanager:UpdateSecret", e))?;
@@ -277,7 +282,10 @@ async fn generate(ctx: &Ctx, spec: &Value) -> Result<String> {
         .clients
         .secretsmanager()
         .get_random_password()
-        .set_password_length(integer(spec.get("PasswordLength"), "PasswordLength")?)
+        .set_password_length(integer(
+            spec.get("PasswordLength"),
+            &format!("{P}.PasswordLength"),
+        )?)
         .set_exclude_characters(spec.get("ExcludeCharacters").and_then(text))
         .set_exclude_lowercase(flag("ExcludeLowercase")?)
         .set_exclude_uppercase(flag("ExcludeUppercase")?)
