@@ -28,6 +28,8 @@ struct Shared {
     stack_index: HashMap<String, usize>,
     changes: HashMap<Key, Change>,
     recorded: BTreeMap<String, crate::plan::run::Recorded>,
+    /// The directory of each stack's template, by stack key.
+    template_dirs: HashMap<String, String>,
     /// What refresh read, by (stack name, logical id): an update starts from what AWS has.
     live: crate::plan::refresh::Refreshed,
     known: RwLock<Known>,
@@ -67,6 +69,16 @@ pub async fn run(
         .collect();
     let store: Arc<dyn StateStore> = engine.backend.store.clone();
     let checkpoints = Checkpointer::spawn(store, keys, states.clone(), options.checkpoints);
+    let template_dirs = workspace
+        .stacks
+        .iter()
+        .map(|st| {
+            (
+                st.id.key.clone(),
+                crate::plan::run::template_dir(&workspace, st),
+            )
+        })
+        .collect();
     let graph = workspace.graph;
     let stacks = workspace.stacks;
     let stack_index = stacks
@@ -89,6 +101,7 @@ pub async fn run(
         stack_index,
         changes,
         recorded: states,
+        template_dirs,
         live,
         known: RwLock::new(known),
         checkpoints,
@@ -347,13 +360,33 @@ impl Shared {
                 ),
             ));
         }
-        let recorded = match value.to_json() {
+        let mut recorded = match value.to_json() {
             Json::Object(map) => map,
             _ => Props::new(),
         };
+        let resource_type = stack
+            .resources
+            .get(logical_id)
+            .map(|r| r.resource_type.as_str())
+            .unwrap_or_default();
+        if let Some(handler) = resources::handler(resource_type) {
+            if handler.needs_template_dir() {
+                let dir = self
+                    .template_dirs
+                    .get(&stack.id.key)
+                    .cloned()
+                    .unwrap_or_default();
+                recorded.insert(resources::TEMPLATE_DIR.into(), Json::String(dir));
+            }
+        }
         let (sent, versions) = crate::resources::dynamic::resolve(&self.engine.clients, &recorded)
             .await
             .map_err(|e| ("resolve", e))?;
+        // What is recorded is what refresh will compare with (local code as its hash).
+        let recorded = match resources::handler(resource_type) {
+            Some(handler) => handler.compare_view(recorded).map_err(|e| ("prepare", e))?,
+            None => recorded,
+        };
         Ok((recorded, sent, versions))
     }
 
@@ -404,7 +437,14 @@ impl Shared {
                 let attributes = retry(|| handler.update(&ctx, &id, &nothing, &sent))
                     .await
                     .map_err(|e| ("update (adopted)", e))?;
-                self.record(stack, change, &id, with_versions(attributes, versions), recorded, None);
+                self.record(
+                    stack,
+                    change,
+                    &id,
+                    with_versions(attributes, versions),
+                    recorded,
+                    None,
+                );
                 return Ok(());
             }
         }
@@ -702,9 +742,15 @@ impl Shared {
 }
 
 /// Records which secret versions the resource was applied with (never their values).
-fn with_versions(mut attributes: resources::Attributes, versions: Vec<String>) -> resources::Attributes {
+fn with_versions(
+    mut attributes: resources::Attributes,
+    versions: Vec<String>,
+) -> resources::Attributes {
     if !versions.is_empty() {
-        attributes.insert(resources::dynamic::SECRET_VERSIONS.to_string(), Json::from(versions));
+        attributes.insert(
+            resources::dynamic::SECRET_VERSIONS.to_string(),
+            Json::from(versions),
+        );
     }
     attributes
 }

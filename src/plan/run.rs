@@ -178,7 +178,7 @@ pub async fn plan(
     };
 
     let mut workspace = workspace;
-    let mut stacks = diff_all(&workspace, &states, &live, request);
+    let mut stacks = diff_all(&workspace, &states, &live, request)?;
     // Whatever refers to a replaced resource gets its new id or attributes: plan those again
     // with the replaced resources unknown, until nothing new is replaced.
     let mut replaced: HashSet<(String, String)> = HashSet::new();
@@ -199,7 +199,7 @@ pub async fn plan(
         let mut pending = known.clone();
         super::lookup::forget_replaced(&mut pending, &replaced.iter().cloned().collect::<Vec<_>>());
         workspace = workspace::load(source, env, &request.stacks, &facts, &pending)?;
-        stacks = diff_all(&workspace, &states, &live, request);
+        stacks = diff_all(&workspace, &states, &live, request)?;
     }
     if !request.destroy {
         secret_rotations(engine, &workspace, &states, &mut stacks).await;
@@ -228,8 +228,9 @@ fn diff_all(
     states: &BTreeMap<String, Recorded>,
     live: &Refreshed,
     request: &PlanRequest,
-) -> Vec<StackPlan> {
+) -> Result<Vec<StackPlan>, PlanError> {
     let mut stacks = Vec::new();
+    let mut failures = Vec::new();
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
         let mut changes = Vec::new();
@@ -248,11 +249,24 @@ fn diff_all(
                 let Some(schema) = crate::schema::lookup(&evaluated.resource_type) else {
                     continue;
                 };
+                let desired = match desired_view(workspace, stack, evaluated) {
+                    Ok(desired) => desired,
+                    Err(e) => {
+                        failures.push(ResourceFailure::new(
+                            &stack.id.name,
+                            logical_id,
+                            &evaluated.resource_type,
+                            "prepare",
+                            e,
+                        ));
+                        continue;
+                    }
+                };
                 let inputs = Inputs {
                     stack: &stack.id.key,
                     logical_id,
                     resource_type: &evaluated.resource_type,
-                    desired: &evaluated.properties,
+                    desired: &desired,
                     recorded: recorded.doc.resources.get(logical_id),
                     live: live_of(logical_id),
                     schema,
@@ -297,7 +311,49 @@ fn diff_all(
             outputs,
         });
     }
-    stacks
+    if failures.is_empty() {
+        Ok(stacks)
+    } else {
+        Err(PlanError::Resources(failures))
+    }
+}
+
+/// The directory of a stack's template (local code paths are relative to it).
+pub fn template_dir(workspace: &Workspace, stack: &crate::template::stack::Stack) -> String {
+    let path = &workspace.sources.get(stack.template.file).path;
+    path.parent()
+        .unwrap_or(std::path::Path::new("."))
+        .display()
+        .to_string()
+}
+
+/// The desired properties as the resource's handler compares them (local code as its hash).
+/// Unknown values stay unknown.
+pub fn desired_view(
+    workspace: &Workspace,
+    stack: &crate::template::stack::Stack,
+    r: &crate::template::stack::EvaluatedResource,
+) -> Result<Value, crate::resources::ResourceError> {
+    let (Some(handler), Value::Map(map)) =
+        (crate::resources::handler(&r.resource_type), &r.properties)
+    else {
+        return Ok(r.properties.clone());
+    };
+    let mut props = known_props(&r.properties);
+    if handler.needs_template_dir() {
+        props.insert(
+            crate::resources::TEMPLATE_DIR.into(),
+            template_dir(workspace, stack).into(),
+        );
+    }
+    let view = handler.compare_view(props)?;
+    let mut map = map.clone();
+    for (k, v) in view {
+        if map.get(&k).is_some_and(Value::is_known) {
+            map.insert(k, Value::from_json(&v));
+        }
+    }
+    Ok(Value::Map(map))
 }
 
 /// The properties whose values are known (what refresh can compare).
@@ -446,21 +502,35 @@ fn redeploy_changed_apis(
 
 /// A resource applied with a secret version that is no longer current updates, so the new value
 /// reaches it (the value itself is fetched only at apply time and never kept).
-async fn secret_rotations(engine: &Engine, workspace: &Workspace, states: &BTreeMap<String, Recorded>, stacks: &mut [StackPlan]) {
+async fn secret_rotations(
+    engine: &Engine,
+    workspace: &Workspace,
+    states: &BTreeMap<String, Recorded>,
+    stacks: &mut [StackPlan],
+) {
     use crate::resources::dynamic::{SECRET_VERSIONS, current_versions};
     for (stack, plan) in workspace.stacks.iter().zip(stacks.iter_mut()) {
         for (logical_id, evaluated) in &stack.resources {
-            let Some(recorded) = states[&stack.id.key].doc.resources.get(logical_id) else { continue };
-            let Some(applied) = recorded.attributes.get(SECRET_VERSIONS) else { continue };
+            let Some(recorded) = states[&stack.id.key].doc.resources.get(logical_id) else {
+                continue;
+            };
+            let Some(applied) = recorded.attributes.get(SECRET_VERSIONS) else {
+                continue;
+            };
             if plan.changes.iter().any(|c| &c.logical_id == logical_id) {
                 continue;
             }
             let props = known_props(&evaluated.properties);
-            let Ok(now) = current_versions(&engine.clients, &props).await else { continue };
+            let Ok(now) = current_versions(&engine.clients, &props).await else {
+                continue;
+            };
             if serde_json::json!(now) == *applied {
                 continue;
             }
-            let paths = props.iter().filter(|(_, v)| super::diff::is_sensitive(v)).map(|(k, _)| k.clone());
+            let paths = props
+                .iter()
+                .filter(|(_, v)| super::diff::is_sensitive(v))
+                .map(|(k, _)| k.clone());
             plan.changes.push(Change {
                 stack: stack.id.key.clone(),
                 logical_id: logical_id.clone(),

@@ -11,7 +11,10 @@ pub const SECRET_VERSIONS: &str = "fuelflow:SecretVersions";
 
 /// The properties with every dynamic reference replaced by its value, and the `ARN:version` of
 /// each secret version used (sorted).
-pub async fn resolve(clients: &Clients, props: &Props) -> Result<(Props, Vec<String>), ResourceError> {
+pub async fn resolve(
+    clients: &Clients,
+    props: &Props,
+) -> Result<(Props, Vec<String>), ResourceError> {
     let mut used = Vec::new();
     let mut out = Props::new();
     for (k, v) in props {
@@ -23,7 +26,10 @@ pub async fn resolve(clients: &Clients, props: &Props) -> Result<(Props, Vec<Str
 }
 
 /// Only the versions the references point at now (for planning), without keeping any value.
-pub async fn current_versions(clients: &Clients, props: &Props) -> Result<Vec<String>, ResourceError> {
+pub async fn current_versions(
+    clients: &Clients,
+    props: &Props,
+) -> Result<Vec<String>, ResourceError> {
     Ok(resolve(clients, props).await?.1)
 }
 
@@ -31,12 +37,17 @@ fn resolve_value<'a>(
     clients: &'a Clients,
     v: &'a Value,
     used: &'a mut Vec<String>,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ResourceError>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ResourceError>> + Send + 'a>>
+{
     Box::pin(async move {
         Ok(match v {
             Value::String(s) if s.contains("{{resolve:") => {
                 let (text, versions) = dynamic_ref::resolve_string(clients, s).await?;
-                used.extend(versions.into_iter().map(|(arn, version)| format!("{arn}:{version}")));
+                used.extend(
+                    versions
+                        .into_iter()
+                        .map(|(arn, version)| format!("{arn}:{version}")),
+                );
                 Value::String(text)
             }
             Value::Array(items) => {

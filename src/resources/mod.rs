@@ -69,6 +69,8 @@ impl Ctx {
 }
 
 pub const OWNER_STACK_TAG: &str = "fuelflow:stack";
+/// The key under which handlers that need it get the template's directory.
+pub const TEMPLATE_DIR: &str = "fuelflow:TemplateDir";
 pub const OWNER_LOGICAL_ID_TAG: &str = "fuelflow:logical-id";
 
 /// The `Tags` property as (key, value) pairs (empty when absent).
@@ -175,6 +177,19 @@ pub trait Handler: Send + Sync {
     /// The longest name the service accepts, and whether it must be lower case.
     fn name_rules(&self) -> (usize, bool) {
         (64, false)
+    }
+
+    /// Whether calls need the template's directory (under `fuelflow:TemplateDir`): local code
+    /// paths are relative to it.
+    fn needs_template_dir(&self) -> bool {
+        false
+    }
+
+    /// The desired properties as `read` reports them, for diffing and recording: local code as
+    /// the hash it will have once deployed, for example. `props` carries `fuelflow:TemplateDir`
+    /// when [`Handler::needs_template_dir`].
+    fn compare_view(&self, props: Props) -> Result<Props> {
+        Ok(props)
     }
 
     fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>>;

@@ -2651,40 +2651,6 @@ static LAMBDA_FUNCTION_LAMBDAMANAGEDINSTANCESCAPACITYPROVIDERCONFIG: Object = Ob
     required: &["CapacityProviderArn"],
     open: false,
 };
-static LAMBDA_FUNCTION_CODE: Object = Object {
-    properties: &[
-        Property {
-            name: "SourceKMSKeyArn",
-            shape: Shape::String,
-        },
-        Property {
-            name: "S3ObjectVersion",
-            shape: Shape::String,
-        },
-        Property {
-            name: "S3Bucket",
-            shape: Shape::String,
-        },
-        Property {
-            name: "ZipFile",
-            shape: Shape::String,
-        },
-        Property {
-            name: "S3Key",
-            shape: Shape::String,
-        },
-        Property {
-            name: "S3ObjectStorageMode",
-            shape: Shape::String,
-        },
-        Property {
-            name: "ImageUri",
-            shape: Shape::String,
-        },
-    ],
-    required: &[],
-    open: false,
-};
 static LAMBDA_FUNCTION_LOGGINGCONFIG: Object = Object {
     properties: &[
         Property {
@@ -2823,7 +2789,7 @@ static LAMBDA_FUNCTION_PROPERTIES: Object = Object {
         },
         Property {
             name: "Code",
-            shape: Shape::Object(&LAMBDA_FUNCTION_CODE),
+            shape: Shape::Json,
         },
         Property {
             name: "Role",

@@ -247,10 +247,13 @@ impl Function {
             "FunctionName".into(),
             json!(config.function_name().unwrap_or(name)),
         );
-        p.insert(
-            "Code".into(),
-            json!({ CODE_SHA_KEY: config.code_sha256().unwrap_or_default() }),
-        );
+        // Code in S3 cannot be compared with what is deployed without downloading it: it reads
+        // back as written. Packaged code compares by hash.
+        let code = match desired.get("Code") {
+            Some(Value::Object(c)) if c.contains_key("S3Bucket") => Value::Object(c.clone()),
+            _ => json!({ CODE_SHA_KEY: config.code_sha256().unwrap_or_default() }),
+        };
+        p.insert("Code".into(), code);
         if let Some(runtime) = config.runtime() {
             p.insert("Runtime".into(), json!(runtime.as_str()));
         }
@@ -461,6 +464,20 @@ impl Function {
 impl Handler for Function {
     fn name_property(&self) -> Option<&'static str> {
         Some("FunctionName")
+    }
+
+    fn needs_template_dir(&self) -> bool {
+        true
+    }
+
+    /// Packaged code (inline or a local folder) compares by the `CodeSha256` it will have; code
+    /// in S3 cannot be hashed here and compares as written.
+    fn compare_view(&self, mut props: Props) -> Result<Props> {
+        if let Some(sha) = super::code::desired_code_sha256(&props)? {
+            props.insert("Code".into(), json!({ CODE_SHA_KEY: sha }));
+        }
+        props.remove(super::code::TEMPLATE_DIR_KEY);
+        Ok(props)
     }
 
     fn name_rules(&self) -> (usize, bool) {
