@@ -106,9 +106,23 @@ impl AwsError {
                 )
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "the request timed out".to_owned()),
-            SdkError::DispatchFailure(d) => (
+            SdkError::DispatchFailure(d) if d.is_user() => (
+                "CredentialsOrConfig".to_owned(),
+                format!(
+                    "no usable AWS credentials or configuration: {}",
+                    error_chain(&err)
+                ),
+            ),
+            SdkError::DispatchFailure(_) if error_chain(&err).contains("loading credentials") => (
+                "NoCredentials".to_owned(),
+                format!(
+                    "no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or use SSO): {}",
+                    error_chain(&err)
+                ),
+            ),
+            SdkError::DispatchFailure(_) => (
                 "DispatchFailure".to_owned(),
-                format!("could not reach the endpoint: {d:?}"),
+                format!("could not reach the endpoint: {}", error_chain(&err)),
             ),
             other => ("RequestFailed".to_owned(), error_chain(other)),
         };

@@ -700,12 +700,28 @@ impl Shared {
             self.earlier_pending(&change.stack, &change.logical_id)
                 .map(|p| p.id)
         });
+        self.publish_exports(stack);
         self.checkpoints.send(Event::Resource {
             stack: change.stack.clone(),
             logical_id: change.logical_id.clone(),
             state,
             clear,
         });
+    }
+
+    /// Makes the stack's exports that are now fully known visible to importing stacks, so a
+    /// resource importing them can be created in this same run.
+    fn publish_exports(&self, stack: &Stack) {
+        if !stack.outputs.values().any(|o| o.export_name.is_some()) {
+            return;
+        }
+        let outputs = stack.evaluate_outputs(&*self.known.read().expect("not poisoned"));
+        let mut known = self.known.write().expect("not poisoned");
+        for (_, value, export_name) in outputs {
+            if let (Some(name), true) = (export_name, value.is_known()) {
+                known.set_export(&name, value.to_json());
+            }
+        }
     }
 
     fn record_outputs(&self) {
