@@ -86,12 +86,10 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
                     )));
                 }
             }
-            "AWS::Logs::LogGroup" => {
-                if get(props, &["RetentionInDays"]).is_none() {
-                    found.push(warn(format!(
-                        "log group `{id}` keeps logs forever (no RetentionInDays)"
-                    )));
-                }
+            "AWS::Logs::LogGroup" if get(props, &["RetentionInDays"]).is_none() => {
+                found.push(warn(format!(
+                    "log group `{id}` keeps logs forever (no RetentionInDays)"
+                )));
             }
             "AWS::IAM::Role"
             | "AWS::IAM::Policy"

@@ -536,15 +536,15 @@ impl Shared {
             return self.create(stack, change).await;
         };
         let old = before.properties.as_object().cloned().unwrap_or_default();
+        // The template names the resource: the new one cannot exist beside the old one.
         let fixed_name = handler.name_property().is_some_and(|p| {
-            let template_names_it = stack
+            stack
                 .template
                 .resources
                 .get(&change.logical_id)
                 .and_then(|r| r.properties.as_ref())
-                .and_then(|p2| p2.get(p))
-                .is_some();
-            template_names_it
+                .and_then(|props| props.get(p))
+                .is_some()
         });
         if fixed_name {
             // The new resource needs the old one's name: delete first, then create.

@@ -21,7 +21,7 @@ pub fn canonical(v: &Value) -> Value {
                 .iter()
                 .all(|i| i.get("Key").is_some() && i.as_object().is_some_and(|o| o.len() <= 2))
             {
-                items.sort_by(|a, b| key_of(a).cmp(&key_of(b)));
+                items.sort_by_key(key_of);
             }
             Value::Array(items)
         }

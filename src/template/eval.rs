@@ -812,9 +812,9 @@ pub fn parse_sub(format: &str) -> Vec<SubPiece<'_>> {
         if start > 0 {
             pieces.push(SubPiece::Text(&rest[..start]));
         }
-        if inner.starts_with('!') {
+        if let Some(literal) = inner.strip_prefix('!') {
             pieces.push(SubPiece::Text("${"));
-            pieces.push(SubPiece::Text(&inner[1..]));
+            pieces.push(SubPiece::Text(literal));
             pieces.push(SubPiece::Text("}"));
         } else {
             pieces.push(SubPiece::Var(inner.trim()));

@@ -109,6 +109,8 @@ async fn serve(
     config: Arc<Mutex<ProxyConfig>>,
     _conn: u64,
 ) -> std::io::Result<()> {
+    // One request per connection: moto closes every connection (`Connection: close`), so the
+    // SDK never sends a second request on one.
     {
         let Some(request) = read_request(&mut client).await? else {
             return Ok(());
@@ -138,8 +140,7 @@ async fn serve(
         let mut response = Vec::new();
         up.read_to_end(&mut response).await?;
         client.write_all(&response).await?;
-        // moto closes every connection (`Connection: close`): so do we.
-        return Ok(());
+        Ok(())
     }
 }
 
