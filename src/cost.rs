@@ -1,8 +1,10 @@
 //! Monthly cost estimates from a dated list-price table and the environment's usage assumptions.
 //!
 //! Prices: AWS public on-demand list prices for us-east-1 (aws.amazon.com/<service>/pricing),
-//! as published in November 2025. Not included: free tiers, RDS storage and backup storage,
-//! taxes, and anything the usage assumptions do not describe.
+//! as published in November 2025. The always-free tiers (Lambda's 1M requests and 400,000 GB-s,
+//! CloudWatch's 10 alarms) are applied once per environment, as for one environment per account.
+//! Not included: RDS storage and backup storage, taxes, and anything the usage assumptions do
+//! not describe.
 
 use crate::template::Value;
 use crate::template::stack::Stack;
@@ -22,6 +24,9 @@ const ALARM_PER_MONTH: f64 = 0.10;
 const LOGS_PER_GB_INGESTED: f64 = 0.50;
 const DATA_TRANSFER_OUT_PER_GB: f64 = 0.09;
 const HOURS_PER_MONTH: f64 = 730.0;
+const LAMBDA_FREE_REQUESTS: f64 = 1_000_000.0;
+const LAMBDA_FREE_GB_SECONDS: f64 = 400_000.0;
+const FREE_ALARMS: f64 = 10.0;
 
 /// On-demand hourly price of an RDS PostgreSQL instance class, single-AZ (Multi-AZ is twice).
 fn rds_hourly(class: &str) -> Option<f64> {
@@ -57,21 +62,43 @@ pub struct Estimate {
     pub prices_as_of: &'static str,
 }
 
+/// One resource to price: its name, type and (evaluated or recorded) properties.
+pub struct Priced {
+    pub item: String,
+    pub resource_type: String,
+    pub properties: Value,
+}
+
 /// Estimates the monthly cost of `stacks` with `usage` (the environment's assumptions).
 pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
+    let resources: Vec<Priced> = stacks
+        .iter()
+        .flat_map(|s| {
+            s.resources.values().map(|r| Priced {
+                item: format!("{}.{}", s.id.key, r.logical_id),
+                resource_type: r.resource_type.clone(),
+                properties: r.properties.clone(),
+            })
+        })
+        .collect();
+    estimate_resources(&resources, usage)
+}
+
+/// Estimates the monthly cost of `resources` with `usage`; usage is shared among the resources
+/// of a type (two functions share the requests).
+pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -> Estimate {
     let u = |key: &str| usage.get(key).copied().unwrap_or(0.0);
     let count = |t: &str| {
-        stacks
+        resources
             .iter()
-            .flat_map(|s| s.resources.values())
             .filter(|r| r.resource_type == t)
             .count()
             .max(1) as f64
     };
     let mut lines = Vec::new();
-    for stack in stacks {
-        for r in stack.resources.values() {
-            let item = format!("{}.{}", stack.id.key, r.logical_id);
+    {
+        for r in resources {
+            let item = r.item.clone();
             let mut line = |usd: f64, basis: String| {
                 lines.push(Line {
                     item: item.clone(),
@@ -82,13 +109,17 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
             };
             match r.resource_type.as_str() {
                 "AWS::Lambda::Function" => {
-                    let requests = u("lambda_requests_per_month") / count("AWS::Lambda::Function");
+                    let functions = count("AWS::Lambda::Function");
+                    let requests = u("lambda_requests_per_month") / functions;
                     let memory_gb = number(&r.properties, "MemorySize")
                         .unwrap_or(u("lambda_memory_mb").max(128.0))
                         / 1024.0;
                     let seconds = u("lambda_avg_duration_ms") / 1000.0;
-                    let compute = requests * seconds * memory_gb * LAMBDA_PER_GB_SECOND;
-                    let usd = requests / 1e6 * LAMBDA_PER_MILLION_REQUESTS + compute;
+                    let billed_requests = (requests - LAMBDA_FREE_REQUESTS / functions).max(0.0);
+                    let gb_seconds = requests * seconds * memory_gb;
+                    let billed_gb_s = (gb_seconds - LAMBDA_FREE_GB_SECONDS / functions).max(0.0);
+                    let usd = billed_requests / 1e6 * LAMBDA_PER_MILLION_REQUESTS
+                        + billed_gb_s * LAMBDA_PER_GB_SECOND;
                     line(
                         usd,
                         format!(
@@ -140,7 +171,14 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
                     );
                 }
                 "AWS::SecretsManager::Secret" => line(SECRET_PER_MONTH, "1 secret".into()),
-                "AWS::CloudWatch::Alarm" => line(ALARM_PER_MONTH, "1 standard alarm".into()),
+                "AWS::CloudWatch::Alarm" => {
+                    let alarms = count("AWS::CloudWatch::Alarm");
+                    let billed = (alarms - FREE_ALARMS).max(0.0) / alarms;
+                    line(
+                        ALARM_PER_MONTH * billed,
+                        "1 standard alarm (10 free per account)".into(),
+                    );
+                }
                 "AWS::Logs::LogGroup" => {
                     let gb = u("cloudwatch_logs_gb") / count("AWS::Logs::LogGroup");
                     line(gb * LOGS_PER_GB_INGESTED, format!("{gb:.1} GB ingested"));
@@ -149,9 +187,8 @@ pub fn estimate(stacks: &[Stack], usage: &IndexMap<String, f64>) -> Estimate {
             }
         }
     }
-    if !stacks
+    if !resources
         .iter()
-        .flat_map(|s| s.resources.values())
         .any(|r| r.resource_type == "AWS::DynamoDB::Table")
         && u("dynamodb_requests_per_month") > 0.0
     {

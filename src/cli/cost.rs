@@ -41,6 +41,8 @@ pub fn run(ctx: &Context, env: Option<String>, json: bool) -> Outcome {
         "Total",
         format!("${:.2}", estimate.total_usd)
     );
-    println!("Not included: free tiers, RDS storage and backups, taxes.");
+    println!(
+        "Always-free tiers applied (Lambda, 10 alarms); not included: RDS storage and backups, taxes."
+    );
     Ok(())
 }

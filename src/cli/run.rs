@@ -157,6 +157,11 @@ async fn locked(
         );
     } else if !ctx.quiet {
         print!("{}", render::text(&planned.plan));
+        if planned.plan.has_changes() {
+            if let Some(line) = cost_delta(session, &planned) {
+                println!("{line}");
+            }
+        }
     }
     if request.mode == Mode::Plan {
         if let Some(out) = &request.out {
@@ -338,4 +343,37 @@ fn refuse_imported_exports(
         }
     }
     Ok(())
+}
+
+/// The monthly cost after the plan and its difference from now, with the environment's usage.
+fn cost_delta(session: &session::Session, planned: &Planned) -> Option<String> {
+    use fuelflow::cost::{Priced, estimate, estimate_resources};
+    let usage = session
+        .project
+        .as_ref()?
+        .environments
+        .get(&session.env)?
+        .usage
+        .clone();
+    let before: Vec<Priced> = planned
+        .states
+        .iter()
+        .flat_map(|(stack, r)| {
+            r.doc.resources.iter().map(move |(id, res)| Priced {
+                item: format!("{stack}.{id}"),
+                resource_type: res.resource_type.clone(),
+                properties: fuelflow::template::Value::from_json(&res.properties),
+            })
+        })
+        .collect();
+    let before = estimate_resources(&before, &usage).total_usd;
+    let after = if planned.plan.destroy {
+        0.0
+    } else {
+        estimate(&planned.workspace.stacks, &usage).total_usd
+    };
+    Some(format!(
+        "Cost: ${after:.2}/month after this plan ({:+.2} $/month; see `fuelflow cost`).",
+        after - before
+    ))
 }
