@@ -101,7 +101,7 @@ pub enum Command {
         /// Exit 2 when there are changes (0: none, 1: error)
         #[arg(long)]
         detailed_exitcode: bool,
-        /// Compare with the recorded state only, without reading AWS
+        /// Read the live resources to see drift (`--refresh=false`: compare with the recorded state only)
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
         refresh: bool,
     },
