@@ -649,15 +649,31 @@ impl Shared {
             .cloned()
     }
 
+    /// The salt of a stack's recorded hashes: its state's lineage.
+    fn salt(&self, stack_key: &str) -> String {
+        self.recorded
+            .get(stack_key)
+            .map(|r| r.doc.lineage.clone())
+            .unwrap_or_default()
+    }
+
     fn record(
         &self,
         stack: &Stack,
         change: &Change,
         physical_id: &str,
         attributes: resources::Attributes,
-        properties: Props,
+        mut properties: Props,
         clear: Option<String>,
     ) {
+        // Secret values given in the template are recorded as salted hashes only.
+        let salt = self.salt(&change.stack);
+        let hashed = crate::plan::secrets::redact(
+            &salt,
+            &change.resource_type,
+            &crate::plan::secrets::Secrets::of(stack),
+            &mut properties,
+        );
         self.known.write().expect("not poisoned").set_resource(
             &stack.id.name,
             &change.logical_id,
@@ -678,11 +694,12 @@ impl Shared {
                 d
             })
             .unwrap_or_default();
-        let sensitive = properties
+        let mut sensitive: Vec<String> = properties
             .iter()
             .filter(|(_, v)| crate::plan::diff::is_sensitive(v))
             .map(|(k, _)| k.clone())
             .collect();
+        sensitive.extend(hashed);
         let deletion_policy = evaluated
             .and_then(|r| r.deletion_policy)
             .map(|p| format!("{p:?}"));
@@ -729,11 +746,17 @@ impl Shared {
         let mut exports = Vec::new();
         for stack in &self.stacks {
             let mut outputs = BTreeMap::new();
+            let secrets = crate::plan::secrets::Secrets::of(stack);
+            let salt = self.salt(&stack.id.key);
             for (name, value, export_name) in stack.evaluate_outputs(&*known) {
-                let json = value.to_json();
-                let sensitive = crate::plan::diff::is_sensitive(&json);
+                let mut json = value.to_json();
                 if let Some(e) = &export_name {
                     exports.push((e.clone(), json.clone()));
+                }
+                let sensitive =
+                    crate::plan::diff::is_sensitive(&json) || secrets.contains_value(&json);
+                if secrets.contains_value(&json) {
+                    json = crate::plan::secrets::hash(&salt, &json);
                 }
                 outputs.insert(
                     name,

@@ -19,6 +19,9 @@ pub struct Inputs<'a> {
     /// `None`: not refreshed (`--refresh=false`); `Some(None)`: gone from AWS.
     pub live: Option<Option<&'a Map<String, Json>>>,
     pub schema: &'static ResourceSchema,
+    /// What is secret in this stack, and the salt of its recorded hashes (the state's lineage).
+    pub secrets: &'a super::secrets::Secrets,
+    pub salt: &'a str,
 }
 
 /// The change a resource needs, or `None` when it is as the template says.
@@ -45,11 +48,11 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
         }
     };
     let Some(recorded) = i.recorded else {
-        let props = desired.iter().map(|(k, v)| created(k, v)).collect();
+        let props = desired.iter().map(|(k, v)| created(i, k, v)).collect();
         return Some(change(Action::Create, props, Vec::new(), None));
     };
     if let Some(None) = i.live {
-        let props = desired.iter().map(|(k, v)| created(k, v)).collect();
+        let props = desired.iter().map(|(k, v)| created(i, k, v)).collect();
         return Some(change(
             Action::Create,
             props,
@@ -74,8 +77,14 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
             });
             continue;
         }
-        let want = want.to_json();
-        let sensitive = is_sensitive(&want);
+        let mut want = want.to_json();
+        let hashed = last.is_some_and(super::secrets::is_hashed);
+        let sensitive =
+            is_sensitive(&want) || hashed || i.secrets.is_secret(i.resource_type, key, &want);
+        if hashed {
+            // Recorded as a salted hash: compare hashes, never values.
+            want = super::secrets::hash(i.salt, &want);
+        }
         // Secrets and write-only properties cannot be read back: compare with what was applied.
         let readable = !sensitive && !i.schema.write_only.contains(&key.as_str());
         let current = match (i.live, readable) {
@@ -137,12 +146,12 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
     Some(change(action, props, replace_because, None))
 }
 
-fn created(key: &str, value: &Value) -> PropertyChange {
+fn created(i: &Inputs<'_>, key: &str, value: &Value) -> PropertyChange {
     let after = if !value.is_known() {
         Json::String(UNKNOWN.into())
     } else {
         let json = value.to_json();
-        if is_sensitive(&json) {
+        if is_sensitive(&json) || i.secrets.is_secret(i.resource_type, key, &json) {
             Json::String(SENSITIVE.into())
         } else {
             json
@@ -209,6 +218,8 @@ mod tests {
             recorded,
             live,
             schema: schema(),
+            secrets: &crate::plan::secrets::Secrets::default(),
+            salt: "salt",
         })
     }
 

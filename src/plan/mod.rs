@@ -6,6 +6,7 @@ pub mod lookup;
 pub mod refresh;
 pub mod render;
 pub mod run;
+pub mod secrets;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -233,6 +233,7 @@ fn diff_all(
     let mut failures = Vec::new();
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
+        let secrets = super::secrets::Secrets::of(stack);
         let mut changes = Vec::new();
         let live_of = |logical_id: &str| {
             if !request.refresh {
@@ -263,6 +264,8 @@ fn diff_all(
                     }
                 };
                 let inputs = Inputs {
+                    secrets: &secrets,
+                    salt: &recorded.doc.lineage,
                     stack: &stack.id.key,
                     logical_id,
                     resource_type: &evaluated.resource_type,
@@ -405,18 +408,28 @@ fn output_changes(
     doc: &StateDocument,
 ) -> Vec<(String, serde_json::Value)> {
     let mut changes = Vec::new();
+    let secrets = super::secrets::Secrets::of(stack);
     for (name, o) in &stack.outputs {
-        let value = if o.value.is_known() {
+        let mut value = if o.value.is_known() {
             o.value.to_json()
         } else {
             serde_json::Value::String(UNKNOWN.into())
         };
+        let secret = secrets.contains_value(&value);
+        if secret {
+            value = super::secrets::hash(&doc.lineage, &value);
+        }
         let same = doc
             .outputs
             .get(name)
             .is_some_and(|r| r.value == value && r.export_name == o.export_name);
         if !same {
-            changes.push((name.clone(), value));
+            let shown = if secret {
+                serde_json::Value::String(super::SENSITIVE.into())
+            } else {
+                value
+            };
+            changes.push((name.clone(), shown));
         }
     }
     for name in doc.outputs.keys() {
