@@ -26,6 +26,8 @@ pub struct Context {
     pub source: Source,
     pub color: bool,
     pub quiet: bool,
+    /// `-v`: say what is being done (endpoint, account, locks, timings) on stderr.
+    pub verbose: u8,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub profile: Option<String>,
@@ -82,6 +84,7 @@ impl Context {
             source,
             color,
             quiet: g.quiet,
+            verbose: g.verbose,
             region: g.region.clone(),
             endpoint_url: g.endpoint_url.clone(),
             profile: g.profile.clone(),
@@ -99,6 +102,13 @@ impl Context {
             if errors == 1 { "" } else { "s" }
         );
         ExitCode::from(EXIT_ERROR)
+    }
+
+    /// A line of `-v` detail on stderr.
+    pub fn detail(&self, message: impl FnOnce() -> String) {
+        if self.verbose > 0 {
+            eprintln!("[fuelflow] {}", message());
+        }
     }
 
     pub fn warn(

@@ -76,7 +76,19 @@ pub async fn run(ctx: &Context, request: Request) -> Outcome {
         _ = tokio::signal::ctrl_c() => return Err(Failed::Message("interrupted while waiting for the lock; nothing was changed".into())),
     };
     let held = match held {
-        Ok(held) => held,
+        Ok(held) => {
+            ctx.detail(|| {
+                format!(
+                    "locked {} stack(s): {}",
+                    held.len(),
+                    held.iter()
+                        .map(|h| h.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            held
+        }
         Err(e) if e.is_locked() => return Err(Failed::Locked(e.to_string())),
         Err(e) => return Err(Failed::Message(e.to_string())),
     };
@@ -114,6 +126,20 @@ async fn locked(
     stacks: Vec<String>,
     stop: watch::Receiver<bool>,
 ) -> Outcome {
+    ctx.detail(|| {
+        format!(
+            "account {}, region {}, endpoint {}, backend {}",
+            engine.account_id,
+            engine.region,
+            engine
+                .clients
+                .config
+                .endpoint_url()
+                .unwrap_or("(AWS default)"),
+            engine.backend.describe()
+        )
+    });
+    let started = std::time::Instant::now();
     let plan_request = PlanRequest {
         stacks: if session.project.is_some() {
             stacks
@@ -143,6 +169,15 @@ async fn locked(
             )));
         }
     };
+    ctx.detail(|| {
+        let changes: usize = planned.plan.stacks.iter().map(|s| s.changes.len()).sum();
+        format!(
+            "planned {} stack(s), {} live resource(s) read, {changes} change(s) in {:.2}s",
+            planned.plan.stacks.len(),
+            planned.live.len(),
+            started.elapsed().as_secs_f64()
+        )
+    });
     if request.mode == Mode::Destroy {
         refuse_imported_exports(ctx, session, &planned)?;
     }
