@@ -143,14 +143,18 @@ pub async fn plan(
         .iter()
         .map(|(k, n)| (k.as_str(), n.as_str()))
         .collect();
-    let known = Known::from_states(states.iter().map(|(k, r)| (full_names[k.as_str()], &r.doc)));
+    let mut known =
+        Known::from_states(states.iter().map(|(k, r)| (full_names[k.as_str()], &r.doc)));
     let facts = Facts {
         region: Some(engine.region.clone()),
         account_id: Some(engine.account_id.clone()),
         availability_zones: zones.ok(),
     };
     let env = project.map(|_| engine.env.as_str());
-    let workspace = workspace::load(source, env, &request.stacks, &facts, &known)?;
+    let mut workspace = workspace::load(source, env, &request.stacks, &facts, &known)?;
+    if look_up_data_sources(engine, &workspace, &mut known).await? {
+        workspace = workspace::load(source, env, &request.stacks, &facts, &known)?;
+    }
 
     let mut targets = Vec::new();
     for stack in &workspace.stacks {
@@ -177,7 +181,6 @@ pub async fn plan(
         Refreshed::new()
     };
 
-    let mut workspace = workspace;
     let mut stacks = diff_all(&workspace, &states, &live, request)?;
     // Whatever refers to a replaced resource gets its new id or attributes: plan those again
     // with the replaced resources unknown, until nothing new is replaced.
@@ -247,6 +250,9 @@ fn diff_all(
         };
         if !request.destroy {
             for (logical_id, evaluated) in &stack.resources {
+                if crate::resources::data::is_data_source(&evaluated.resource_type) {
+                    continue;
+                }
                 let Some(schema) = crate::schema::lookup(&evaluated.resource_type) else {
                     continue;
                 };
@@ -564,5 +570,42 @@ async fn secret_rotations(
                 reason: Some("a secret it uses has a new version".into()),
             });
         }
+    }
+}
+
+/// Looks up the data sources of the templates (what exists and is only referred to), so what
+/// refers to them is known at plan time. Returns whether there were any.
+async fn look_up_data_sources(
+    engine: &Engine,
+    workspace: &Workspace,
+    known: &mut Known,
+) -> Result<bool, PlanError> {
+    let mut found = false;
+    let mut failures = Vec::new();
+    for stack in &workspace.stacks {
+        for r in stack
+            .resources
+            .values()
+            .filter(|r| crate::resources::data::is_data_source(&r.resource_type))
+        {
+            found = true;
+            match crate::resources::data::lookup(&engine.clients, &r.resource_type).await {
+                Ok((id, attributes)) => {
+                    known.set_resource(&stack.id.name, &r.logical_id, &id, attributes)
+                }
+                Err(e) => failures.push(ResourceFailure::new(
+                    &stack.id.name,
+                    &r.logical_id,
+                    &r.resource_type,
+                    "look up",
+                    e,
+                )),
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(found)
+    } else {
+        Err(PlanError::Resources(failures))
     }
 }

@@ -16,6 +16,7 @@ pub mod apigateway;
 pub mod clients;
 pub mod cloudwatch;
 pub mod compare;
+pub mod data;
 pub mod dynamic;
 pub mod dynamodb;
 pub mod ec2;

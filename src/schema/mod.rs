@@ -316,7 +316,7 @@ mod tests {
         ] {
             assert!(lookup(t).is_some(), "{t}");
         }
-        assert_eq!(supported_types().count(), 26);
+        assert_eq!(supported_types().count(), 27);
     }
 
     #[test]

@@ -459,6 +459,15 @@ pub static TYPES: &[ResourceSchema] = &[
         primary_identifier: &["Id"],
         taggable: true,
     },
+    ResourceSchema {
+        type_name: "Fuelflow::Data::DefaultVpc",
+        properties: &FUELFLOW_DATA_DEFAULTVPC_PROPERTIES,
+        attributes: &["VpcId", "CidrBlock", "SubnetIds", "AvailabilityZones"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["VpcId"],
+        taggable: false,
+    },
 ];
 
 static APIGATEWAY_ACCOUNT_PROPERTIES: Object = Object {
@@ -4726,6 +4735,11 @@ static SECRETSMANAGER_SECRET_PROPERTIES: Object = Object {
             shape: Shape::String,
         },
     ],
+    required: &[],
+    open: false,
+};
+static FUELFLOW_DATA_DEFAULTVPC_PROPERTIES: Object = Object {
+    properties: &[],
     required: &[],
     open: false,
 };
