@@ -1,13 +1,27 @@
-//! Apply progress as plain lines: one when an operation starts, one with its elapsed time when
-//! it ends (readable on a terminal and in CI logs alike).
+//! Apply progress. On a terminal: a live line per operation in flight with its elapsed time, and
+//! a permanent line when it ends. Elsewhere (CI logs, pipes): a plain line when an operation
+//! starts and one with its elapsed time when it ends.
 
 use fuelflow::apply::Reporter;
 use fuelflow::engine::ResourceFailure;
 use fuelflow::plan::Action;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub struct Lines {
-    pub quiet: bool,
+    quiet: bool,
+    live: Option<(MultiProgress, Mutex<HashMap<String, ProgressBar>>)>,
+}
+
+impl Lines {
+    pub fn new(quiet: bool) -> Lines {
+        let live = (!quiet && std::io::stdout().is_terminal())
+            .then(|| (MultiProgress::new(), Mutex::new(HashMap::new())));
+        Lines { quiet, live }
+    }
 }
 
 fn verb(action: Action) -> (&'static str, &'static str) {
@@ -22,11 +36,24 @@ fn verb(action: Action) -> (&'static str, &'static str) {
 
 impl Reporter for Lines {
     fn started(&self, stack: &str, logical_id: &str, resource_type: &str, action: Action) {
-        if !self.quiet {
-            println!(
-                "{stack}.{logical_id}: {} ({resource_type})...",
-                verb(action).0
-            );
+        if self.quiet {
+            return;
+        }
+        let line = format!("{stack}.{logical_id}: {} ({resource_type})", verb(action).0);
+        match &self.live {
+            Some((multi, bars)) => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_message(line);
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bars.lock()
+                    .expect("not poisoned")
+                    .insert(format!("{stack}.{logical_id}"), bar);
+            }
+            None => println!("{line}..."),
         }
     }
 
@@ -38,19 +65,37 @@ impl Reporter for Lines {
         elapsed: Duration,
         error: Option<&ResourceFailure>,
     ) {
-        match error {
-            None if !self.quiet => println!(
+        let line = match error {
+            None => format!(
                 "{stack}.{logical_id}: {} [{:.1}s]",
                 verb(action).1,
                 elapsed.as_secs_f64()
             ),
-            None => {}
-            Some(e) => eprintln!(
+            Some(e) => format!(
                 "{stack}.{logical_id}: FAILED after {:.1}s: {}: {}",
                 elapsed.as_secs_f64(),
                 e.code,
                 e.message
             ),
+        };
+        if let Some((multi, bars)) = &self.live {
+            if let Some(bar) = bars
+                .lock()
+                .expect("not poisoned")
+                .remove(&format!("{stack}.{logical_id}"))
+            {
+                bar.finish_and_clear();
+                multi.remove(&bar);
+            }
+            if error.is_some() || !self.quiet {
+                let _ = multi.println(line);
+            }
+            return;
+        }
+        match error {
+            Some(_) => eprintln!("{line}"),
+            None if !self.quiet => println!("{line}"),
+            None => {}
         }
     }
 }

@@ -239,9 +239,7 @@ async fn carry_out(
     stop: watch::Receiver<bool>,
     json: bool,
 ) -> Outcome {
-    let reporter = Arc::new(Lines {
-        quiet: ctx.quiet || json,
-    });
+    let reporter = Arc::new(Lines::new(ctx.quiet || json));
     let report = apply::apply(engine, planned, reporter, stop, Options::default()).await;
     if json {
         let doc = serde_json::json!({
