@@ -6,6 +6,7 @@
 //! - [`state`]: state documents in S3 (conditional writes), the DynamoDB lock, backend bootstrap.
 pub mod apply;
 pub mod aws;
+mod aws_lenient;
 pub mod backend;
 pub mod cost;
 pub mod diagnostic;

@@ -3,7 +3,7 @@
 //! every property is read first, and only what is missing or drifted is changed and reported.
 
 mod bucket;
-mod lenient;
+
 mod table;
 
 use std::fmt;

@@ -4,7 +4,7 @@ mod bucket;
 mod bucket_policy;
 mod cors;
 mod encryption;
-mod lenient;
+
 mod lifecycle;
 mod logging;
 mod ownership;

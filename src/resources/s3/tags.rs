@@ -3,7 +3,6 @@
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use super::lenient;
 use super::value::aws;
 use crate::resources::{ResourceError, Result};
 
@@ -46,8 +45,8 @@ pub(super) async fn get(s3: &Client, bucket: &str) -> Result<Vec<(String, String
         {
             Ok(Vec::new())
         }
-        Err(e) => match lenient::undecoded_success(&e) {
-            Some(body) => Ok(lenient::tags(&body)),
+        Err(e) => match crate::aws_lenient::undecoded_success(&e) {
+            Some(body) => Ok(crate::aws_lenient::tags(&body)),
             None => Err(aws("s3:GetBucketTagging")(e)),
         },
     }

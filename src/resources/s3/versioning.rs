@@ -5,7 +5,6 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use serde_json::{Value, json};
 
-use super::lenient;
 use super::value::{aws, object, only_keys, required_string};
 use crate::resources::{ResourceError, Result};
 
@@ -42,8 +41,8 @@ pub(super) async fn put(s3: &Client, bucket: &str, value: &Value) -> Result<()> 
 async fn status(s3: &Client, bucket: &str) -> Result<Option<String>> {
     match s3.get_bucket_versioning().bucket(bucket).send().await {
         Ok(out) => Ok(out.status().map(|s| s.as_str().to_owned())),
-        Err(e) => match lenient::undecoded_success(&e) {
-            Some(body) => Ok(lenient::elements(&body, "Status").pop()),
+        Err(e) => match crate::aws_lenient::undecoded_success(&e) {
+            Some(body) => Ok(crate::aws_lenient::elements(&body, "Status").pop()),
             None => Err(aws("s3:GetBucketVersioning")(e)),
         },
     }

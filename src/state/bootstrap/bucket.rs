@@ -10,7 +10,6 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
-use super::lenient;
 use super::{BackendSpec, BootstrapError, ItemChange, Repairs, tag_drift, wanted_tags};
 use crate::aws::AwsError;
 
@@ -91,8 +90,8 @@ async fn create(s3: &Client, bucket: &str, region: &str) -> Result<()> {
 async fn versioning_drift(s3: &Client, bucket: &str) -> Result<Option<String>> {
     let status = match s3.get_bucket_versioning().bucket(bucket).send().await {
         Ok(out) => out.status().map(|s| s.as_str().to_owned()),
-        Err(e) => match lenient::undecoded_success(&e) {
-            Some(body) => lenient::elements(&body, "Status").pop(),
+        Err(e) => match crate::aws_lenient::undecoded_success(&e) {
+            Some(body) => crate::aws_lenient::elements(&body, "Status").pop(),
             None => return Err(AwsError::from_sdk("s3:GetBucketVersioning", e).into()),
         },
     };
@@ -233,8 +232,8 @@ async fn tags(s3: &Client, bucket: &str) -> Result<Vec<(String, String)>> {
             .map(|t| (t.key().to_owned(), t.value().to_owned()))
             .collect()),
         Err(e) if e.code() == Some("NoSuchTagSet") => Ok(Vec::new()),
-        Err(e) => match lenient::undecoded_success(&e) {
-            Some(body) => Ok(lenient::tags(&body)),
+        Err(e) => match crate::aws_lenient::undecoded_success(&e) {
+            Some(body) => Ok(crate::aws_lenient::tags(&body)),
             None => Err(AwsError::from_sdk("s3:GetBucketTagging", e).into()),
         },
     }

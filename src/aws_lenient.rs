@@ -10,7 +10,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 /// The body of a 2xx response the SDK failed to decode, if that is what `err` is.
-pub(super) fn undecoded_success<E: ProvideErrorMetadata>(
+pub(crate) fn undecoded_success<E: ProvideErrorMetadata>(
     err: &SdkError<E, HttpResponse>,
 ) -> Option<String> {
     let SdkError::ServiceError(service) = err else {
@@ -26,7 +26,7 @@ pub(super) fn undecoded_success<E: ProvideErrorMetadata>(
 }
 
 /// The unescaped text of every `<name>…</name>` element in `xml` (elements do not nest here).
-pub(super) fn elements(xml: &str, name: &str) -> Vec<String> {
+pub(crate) fn elements(xml: &str, name: &str) -> Vec<String> {
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     let mut found = Vec::new();
     let mut rest = xml;
@@ -48,7 +48,7 @@ fn unescape(text: &str) -> String {
 }
 
 /// `(key, value)` pairs of a tagging document.
-pub(super) fn tags(xml: &str) -> Vec<(String, String)> {
+pub(crate) fn tags(xml: &str) -> Vec<(String, String)> {
     elements(xml, "Tag")
         .iter()
         .filter_map(|tag| Some((elements(tag, "Key").pop()?, elements(tag, "Value").pop()?)))
