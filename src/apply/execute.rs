@@ -502,10 +502,12 @@ impl Shared {
             &before,
             &sent,
         );
-        let old = match crate::resources::dynamic::resolve(&self.engine.clients, &old).await {
+        let mut old = match crate::resources::dynamic::resolve(&self.engine.clients, &old).await {
             Ok((resolved, _)) => resolved,
             Err(_) => old,
         };
+        // A recorded hash whose value is unchanged is that value, for the handler's comparison.
+        crate::plan::redact::restore(&mut old, &sent);
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let attributes = retry(|| handler.update(&ctx, &before.physical_id, &old, &sent))
             .await
@@ -655,9 +657,12 @@ impl Shared {
         change: &Change,
         physical_id: &str,
         attributes: resources::Attributes,
-        properties: Props,
+        mut properties: Props,
         clear: Option<String>,
     ) {
+        // Plain-text secrets are recorded only as salted hashes.
+        let secrets = crate::plan::redact::no_echo_values(stack);
+        crate::plan::redact::redact(&change.resource_type, &mut properties, &secrets);
         self.known.write().expect("not poisoned").set_resource(
             &stack.id.name,
             &change.logical_id,

@@ -1,7 +1,7 @@
 //! Desired (template) vs recorded (state) vs live (AWS): the decision for one resource.
 //! Pure logic on data, no AWS calls, so it is tested here on its own.
 
-use super::{Action, Change, PropertyChange, SENSITIVE, UNKNOWN};
+use super::{Action, Change, PropertyChange, SENSITIVE, UNKNOWN, redact};
 use crate::resources::compare::equivalent;
 use crate::schema::types::ResourceSchema;
 use crate::state::model::ResourceState;
@@ -19,6 +19,8 @@ pub struct Inputs<'a> {
     /// `None`: not refreshed (`--refresh=false`); `Some(None)`: gone from AWS.
     pub live: Option<Option<&'a Map<String, Json>>>,
     pub schema: &'static ResourceSchema,
+    /// The values of the stack's `NoEcho` parameters (never shown, recorded only hashed).
+    pub secrets: &'a [String],
 }
 
 /// The change a resource needs, or `None` when it is as the template says.
@@ -45,11 +47,11 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
         }
     };
     let Some(recorded) = i.recorded else {
-        let props = desired.iter().map(|(k, v)| created(k, v)).collect();
+        let props = desired.iter().map(|(k, v)| created(i, k, v)).collect();
         return Some(change(Action::Create, props, Vec::new(), None));
     };
     if let Some(None) = i.live {
-        let props = desired.iter().map(|(k, v)| created(k, v)).collect();
+        let props = desired.iter().map(|(k, v)| created(i, k, v)).collect();
         return Some(change(
             Action::Create,
             props,
@@ -75,17 +77,21 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
             continue;
         }
         let want = want.to_json();
-        let sensitive = is_sensitive(&want);
-        // Secrets and write-only properties cannot be read back: compare with what was applied.
-        let readable = !sensitive && !i.schema.write_only.contains(&key.as_str());
+        let hidden = redact::must_hide(i.resource_type, key, &want, i.secrets);
+        let sensitive = is_sensitive(&want) || hidden;
+        // Secrets and write-only properties cannot be read back: compare with what was applied
+        // (a plain-text secret with the salted hash recorded for it).
+        let readable = !is_sensitive(&want) && !i.schema.write_only.contains(&key.as_str());
         let current = match (i.live, readable) {
             (Some(Some(live)), true) => live.get(key).cloned().unwrap_or(Json::Null),
             _ => last.cloned().unwrap_or(Json::Null),
         };
-        if equivalent(&want, &current) {
+        if equivalent(&want, &current) || redact::matches(&current, &want) {
             continue;
         }
-        let template_unchanged = last.is_some_and(|l| equivalent(l, &want));
+        let sensitive = sensitive || is_sensitive(&current);
+        let template_unchanged =
+            last.is_some_and(|l| equivalent(l, &want) || redact::matches(l, &want));
         props.push(PropertyChange {
             path: key.clone(),
             before: if sensitive {
@@ -137,12 +143,12 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
     Some(change(action, props, replace_because, None))
 }
 
-fn created(key: &str, value: &Value) -> PropertyChange {
+fn created(i: &Inputs<'_>, key: &str, value: &Value) -> PropertyChange {
     let after = if !value.is_known() {
         Json::String(UNKNOWN.into())
     } else {
         let json = value.to_json();
-        if is_sensitive(&json) {
+        if is_sensitive(&json) || redact::must_hide(i.resource_type, key, &json, i.secrets) {
             Json::String(SENSITIVE.into())
         } else {
             json
@@ -166,7 +172,7 @@ pub fn is_sensitive(v: &Json) -> bool {
             s.contains("{{resolve:secretsmanager:") || s.contains("{{resolve:ssm-secure:")
         }
         Json::Array(items) => items.iter().any(is_sensitive),
-        Json::Object(map) => map.values().any(is_sensitive),
+        Json::Object(map) => map.contains_key(redact::HASH_KEY) || map.values().any(is_sensitive),
         _ => false,
     }
 }
@@ -209,6 +215,7 @@ mod tests {
             recorded,
             live,
             schema: schema(),
+            secrets: &[],
         })
     }
 

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod lookup;
+pub mod redact;
 pub mod refresh;
 pub mod render;
 pub mod run;

@@ -234,6 +234,7 @@ fn diff_all(
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
         let mut changes = Vec::new();
+        let secrets = super::redact::no_echo_values(stack);
         let live_of = |logical_id: &str| {
             if !request.refresh {
                 return None;
@@ -270,6 +271,7 @@ fn diff_all(
                     recorded: recorded.doc.resources.get(logical_id),
                     live: live_of(logical_id),
                     schema,
+                    secrets: &secrets,
                 };
                 changes.extend(diff::diff(&inputs));
             }
