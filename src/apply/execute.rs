@@ -502,9 +502,14 @@ impl Shared {
             &before,
             &sent,
         );
+        // Resolving the recorded references gives the secrets' *current* values. After a
+        // rotation those are not what was applied: keep the references then, so the handler sees
+        // the properties that use a secret as changed and sends the new value.
+        let applied = before.attributes.get(resources::dynamic::SECRET_VERSIONS);
+        let rotated = applied.is_some_and(|a| *a != Json::from(versions.clone()));
         let mut old = match crate::resources::dynamic::resolve(&self.engine.clients, &old).await {
-            Ok((resolved, _)) => resolved,
-            Err(_) => old,
+            Ok((resolved, _)) if !rotated => resolved,
+            _ => old,
         };
         // A recorded hash whose value is unchanged is that value, for the handler's comparison.
         crate::plan::redact::restore(&mut old, &sent);
