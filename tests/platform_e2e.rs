@@ -171,6 +171,18 @@ async fn only_the_backend_is_left(c: &Clients) {
 
     let dbs = c.rds.describe_db_instances().send().await.unwrap();
     assert!(dbs.db_instances().is_empty());
+    // The database's `DeletionPolicy: Snapshot` kept a final snapshot: the one thing besides the
+    // backend that a destroy leaves on purpose.
+    let snapshots = c.rds.describe_db_snapshots().send().await.unwrap();
+    let snapshots: Vec<_> = snapshots
+        .db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier())
+        .collect();
+    assert!(
+        snapshots.len() == 1 && snapshots[0].starts_with("fuel-flow-dev-db-final-"),
+        "{snapshots:?}"
+    );
     let subnet_groups = c.rds.describe_db_subnet_groups().send().await.unwrap();
     assert!(
         subnet_groups

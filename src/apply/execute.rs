@@ -311,6 +311,15 @@ impl Shared {
             .and_then(|r| r.doc.resources.get(&key.1))
             .cloned();
         let result = match (change.action, recorded) {
+            (Action::Delete, Some(r)) if is_snapshot_deletion(&r) => {
+                // `DeletionPolicy: Snapshot` (the CloudFormation default for DB instances).
+                let ctx = self.engine.ctx(&stack.id.name, &key.1);
+                let snapshot = format!("{}-final-{}", r.physical_id, Timestamp::now().unix_secs());
+                retry(|| {
+                    resources::rds::delete_with_final_snapshot(&ctx, &r.physical_id, &snapshot)
+                })
+                .await
+            }
             (Action::Delete, Some(r)) => {
                 let props = r.properties.as_object().cloned().unwrap_or_default();
                 self.delete_physical(stack, &key.1, &r.resource_type, &r.physical_id, &props)
@@ -765,6 +774,11 @@ impl Shared {
             known.set_export(&name, value);
         }
     }
+}
+
+/// Whether deleting the recorded resource must keep a final snapshot.
+fn is_snapshot_deletion(r: &ResourceState) -> bool {
+    r.resource_type == "AWS::RDS::DBInstance" && r.deletion_policy.as_deref() == Some("Snapshot")
 }
 
 /// Records which secret versions the resource was applied with (never their values).
