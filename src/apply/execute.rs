@@ -311,6 +311,12 @@ impl Shared {
             .and_then(|r| r.doc.resources.get(&key.1))
             .cloned();
         let result = match (change.action, recorded) {
+            (Action::Delete, Some(r)) if is_snapshot_deletion(&r) => {
+                // `DeletionPolicy: Snapshot` (the CloudFormation default for DB instances).
+                let ctx = self.engine.ctx(&stack.id.name, &key.1);
+                let snapshot = format!("{}-final-{}", r.physical_id, Timestamp::now().unix_secs());
+                retry(|| resources::rds::delete_with_final_snapshot(&ctx, &r.physical_id, &snapshot)).await
+            }
             (Action::Delete, Some(r)) => {
                 let props = r.properties.as_object().cloned().unwrap_or_default();
                 self.delete_physical(stack, &key.1, &r.resource_type, &r.physical_id, &props)
@@ -502,9 +508,14 @@ impl Shared {
             &before,
             &sent,
         );
+        // Resolving the recorded references gives the secrets' *current* values. After a
+        // rotation those are not what was applied: keep the references then, so the handler sees
+        // the properties that use a secret as changed and sends the new value.
+        let applied = before.attributes.get(resources::dynamic::SECRET_VERSIONS);
+        let rotated = applied.is_some_and(|a| *a != Json::from(versions.clone()));
         let old = match crate::resources::dynamic::resolve(&self.engine.clients, &old).await {
-            Ok((resolved, _)) => resolved,
-            Err(_) => old,
+            Ok((resolved, _)) if !rotated => resolved,
+            _ => old,
         };
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let attributes = retry(|| handler.update(&ctx, &before.physical_id, &old, &sent))
@@ -778,6 +789,11 @@ impl Shared {
             known.set_export(&name, value);
         }
     }
+}
+
+/// Whether deleting the recorded resource must keep a final snapshot.
+fn is_snapshot_deletion(r: &ResourceState) -> bool {
+    r.resource_type == "AWS::RDS::DBInstance" && r.deletion_policy.as_deref() == Some("Snapshot")
 }
 
 /// Records which secret versions the resource was applied with (never their values).
