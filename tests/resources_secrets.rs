@@ -373,3 +373,37 @@ async fn dynamic_references_resolve() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_secret_deleted_by_destroy_is_taken_back_by_the_next_create() {
+    let ctx = ctx("Recreated").await;
+    let name = unique("recreated");
+    let desired = props(json!({"Name": name, "SecretString": "first-value"}));
+    let created = secret().create(&ctx, &desired).await.unwrap();
+    secret()
+        .delete(&ctx, &created.physical_id, &desired)
+        .await
+        .unwrap();
+    // The name is still reserved (recovery window): a plain create would fail.
+    let again = props(json!({"Name": name, "SecretString": "second-value"}));
+    let restored = secret()
+        .create(&ctx, &again)
+        .await
+        .expect("restored instead of failing");
+    assert_eq!(restored.physical_id, created.physical_id);
+    assert_eq!(
+        current_value(&ctx, &restored.physical_id).await,
+        "second-value"
+    );
+
+    // Someone else's deleted secret of the same name is not taken.
+    let other = Ctx {
+        logical_id: "SomethingElse".into(),
+        ..ctx.clone()
+    };
+    secret()
+        .delete(&ctx, &restored.physical_id, &again)
+        .await
+        .unwrap();
+    assert!(secret().create(&other, &again).await.is_err());
+}

@@ -315,7 +315,10 @@ impl Shared {
                 // `DeletionPolicy: Snapshot` (the CloudFormation default for DB instances).
                 let ctx = self.engine.ctx(&stack.id.name, &key.1);
                 let snapshot = format!("{}-final-{}", r.physical_id, Timestamp::now().unix_secs());
-                retry(|| resources::rds::delete_with_final_snapshot(&ctx, &r.physical_id, &snapshot)).await
+                retry(|| {
+                    resources::rds::delete_with_final_snapshot(&ctx, &r.physical_id, &snapshot)
+                })
+                .await
             }
             (Action::Delete, Some(r)) => {
                 let props = r.properties.as_object().cloned().unwrap_or_default();

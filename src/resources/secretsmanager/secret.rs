@@ -46,19 +46,44 @@ impl Handler for Secret {
                 .tags_with_ownership(props)
                 .into_iter()
                 .map(|(k, v)| Tag::builder().key(k).value(v).build());
-            let out = ctx
+            let created = ctx
                 .clients
                 .secretsmanager()
                 .create_secret()
-                .name(name)
+                .name(&name)
                 .set_description(props.get("Description").and_then(text))
                 .set_kms_key_id(props.get("KmsKeyId").and_then(text))
                 .set_secret_string(value.clone())
                 .set_tags(Some(tags.collect()))
                 .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("secretsmanager:CreateSecret", e).into())
-                .map_err(|e| scrub(e, value.as_deref()))?;
+                .await;
+            let out = match created {
+                Ok(out) => out,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_exists_exception()) =>
+                {
+                    // A secret this resource had, deleted by a destroy and still in its recovery
+                    // window, keeps the name: take it back instead of failing.
+                    if let Some(arn) = restore_own(ctx, &name).await? {
+                        let attributes = self.update(ctx, &arn, &Props::new(), props).await?;
+                        return Ok(Created {
+                            physical_id: arn,
+                            attributes,
+                        });
+                    }
+                    return Err(scrub(
+                        AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
+                        value.as_deref(),
+                    ));
+                }
+                Err(e) => {
+                    return Err(scrub(
+                        AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
+                        value.as_deref(),
+                    ));
+                }
+            };
             let arn = out.arn.unwrap_or_default();
             let mut attributes = Attributes::new();
             attributes.insert("Id".into(), json!(arn));
@@ -427,4 +452,32 @@ pub(crate) fn scrub(mut e: ResourceError, value: Option<&str>) -> ResourceError 
         e.message = e.message.replace(v, "(sensitive)");
     }
     e
+}
+
+/// Restores the secret named `name` when it is scheduled for deletion and was made by this very
+/// resource (its ownership tags say so); returns its ARN.
+async fn restore_own(ctx: &Ctx, name: &str) -> Result<Option<String>> {
+    let client = ctx.clients.secretsmanager();
+    let described = client
+        .describe_secret()
+        .secret_id(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("secretsmanager:DescribeSecret", e))?;
+    let ours = ctx.ownership_tags().iter().all(|(k, v)| {
+        described
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some(k.as_str()) && t.value() == Some(v.as_str()))
+    });
+    if described.deleted_date().is_none() || !ours {
+        return Ok(None);
+    }
+    client
+        .restore_secret()
+        .secret_id(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("secretsmanager:RestoreSecret", e))?;
+    Ok(described.arn().map(str::to_string))
 }
