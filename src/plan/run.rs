@@ -126,6 +126,29 @@ async fn futures_join<F: std::future::Future>(
     out
 }
 
+/// A single template imports what other stacks applied to the same backend and environment
+/// exported (a project reads all its stacks' states already).
+async fn add_other_exports(
+    engine: &Engine,
+    own: &[(String, String)],
+    known: &mut Known,
+) -> Result<(), PlanError> {
+    let listed = engine.backend.store.list_stacks(&engine.env).await;
+    let others = listed
+        .map_err(|e| PlanError::State(format!("listing the stacks of {}: {e}", engine.env)))?;
+    for other in others.iter().filter(|o| own.iter().all(|(k, _)| k != *o)) {
+        let key = engine.backend.key(&engine.env, other);
+        if let Ok(Some((doc, _))) = engine.backend.store.get(&key).await {
+            for o in doc.outputs.values() {
+                if let Some(name) = &o.export_name {
+                    known.set_export(name, o.value.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Plans the selected stacks of `source` in `engine.env`.
 pub async fn plan(
     engine: &Engine,
@@ -145,6 +168,9 @@ pub async fn plan(
         .collect();
     let mut known =
         Known::from_states(states.iter().map(|(k, r)| (full_names[k.as_str()], &r.doc)));
+    if project.is_none() {
+        add_other_exports(engine, &names, &mut known).await?;
+    }
     let facts = Facts {
         region: Some(engine.region.clone()),
         account_id: Some(engine.account_id.clone()),

@@ -103,8 +103,30 @@ pub fn global_indexes(v: Option<&Value>) -> Result<Vec<GlobalSecondaryIndex>> {
     list(v, P)?.iter().map(global_index).collect()
 }
 
+/// What fuelflow sends and reads back for an index; anything else (ContributorInsightsSpecification,
+/// OnDemandThroughput, ...) is refused rather than dropped, which would show as drift forever.
+const GLOBAL_INDEX_KEYS: &[&str] = &[
+    "IndexName",
+    "KeySchema",
+    "Projection",
+    "ProvisionedThroughput",
+];
+
 pub fn global_index(i: &Value) -> Result<GlobalSecondaryIndex> {
     const P: &str = "GlobalSecondaryIndexes";
+    let keys = i.as_object().into_iter().flat_map(|o| o.keys());
+    if let Some(key) = keys
+        .into_iter()
+        .find(|k| !GLOBAL_INDEX_KEYS.contains(&k.as_str()))
+    {
+        return Err(ResourceError::invalid(
+            P,
+            format!(
+                "`{key}` in an index is not supported by fuelflow yet (supported: {})",
+                GLOBAL_INDEX_KEYS.join(", ")
+            ),
+        ));
+    }
     let throughput = match i.get("ProvisionedThroughput") {
         Some(t) => Some(throughput(t, P)?),
         None => None,
@@ -302,4 +324,27 @@ pub fn same_index_structure(a: &Value, b: &Value) -> bool {
     let (kb, pb) = structure(b);
     compare::equivalent(&ka.unwrap_or(Value::Null), &kb.unwrap_or(Value::Null))
         && compare::equivalent(&pa, &pb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_settings_fuelflow_cannot_read_back_are_refused() {
+        let index = json!({
+            "IndexName": "byUser",
+            "KeySchema": [{"AttributeName": "u", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "ContributorInsightsSpecification": {"Enabled": true}
+        });
+        let err = global_index(&index).unwrap_err().to_string();
+        assert!(err.contains("ContributorInsightsSpecification"), "{err}");
+        let mut plain = index;
+        plain
+            .as_object_mut()
+            .unwrap()
+            .remove("ContributorInsightsSpecification");
+        assert!(global_index(&plain).is_ok());
+    }
 }

@@ -81,7 +81,9 @@ impl Handler for DbInstance {
                 .rds()
                 .create_db_instance()
                 .db_instance_identifier(&id)
-                .set_engine(string(props, "Engine"))
+                // Engine names are case-insensitive in RDS ("MySQL" in AWS's own samples); send
+                // the canonical lower-case name that every endpoint accepts.
+                .set_engine(string(props, "Engine").map(|e| e.to_lowercase()))
                 .set_engine_version(string(props, "EngineVersion"))
                 .set_db_instance_class(string(props, "DBInstanceClass"))
                 .set_allocated_storage(integer(props, "AllocatedStorage")?)

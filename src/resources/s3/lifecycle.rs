@@ -80,7 +80,7 @@ fn rule(value: &Value) -> Result<LifecycleRule> {
         }
     };
     let expiration = LifecycleExpiration::builder()
-        .set_days(int("ExpirationInDays", r.get("ExpirationInDays"))?)
+        .set_days(days("ExpirationInDays", r.get("ExpirationInDays"), 1)?)
         .set_date(date("ExpirationDate", r.get("ExpirationDate"))?)
         .set_expired_object_delete_marker(boolean(
             "ExpiredObjectDeleteMarker",
@@ -205,9 +205,21 @@ fn transition(value: &Value) -> Result<Transition> {
     )?;
     Ok(Transition::builder()
         .storage_class(storage_class("Transitions.StorageClass", t)?)
-        .set_days(int("TransitionInDays", t.get("TransitionInDays"))?)
+        .set_days(days("TransitionInDays", t.get("TransitionInDays"), 0)?)
         .set_date(date("TransitionDate", t.get("TransitionDate"))?)
         .build())
+}
+
+/// A day count S3 accepts: at least `min` (S3 refuses `Days: -1` with InvalidArgument; some
+/// endpoints store it, so it is refused here before any call).
+fn days(prop: &str, v: Option<&Value>, min: i32) -> Result<Option<i32>> {
+    match int(prop, v)? {
+        Some(n) if n < min => Err(ResourceError::invalid(
+            prop,
+            format!("must be at least {min}, got {n}"),
+        )),
+        n => Ok(n),
+    }
 }
 
 fn noncurrent_transition(value: &Value) -> Result<NoncurrentVersionTransition> {
@@ -543,6 +555,18 @@ pub(super) async fn reset(s3: &Client, bucket: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_day_counts_are_refused() {
+        let bad = json!({"StorageClass": "GLACIER", "TransitionInDays": "-1"});
+        let err = transition(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("TransitionInDays") && err.contains("at least 0"),
+            "{err}"
+        );
+        let zero = json!({"StorageClass": "GLACIER", "TransitionInDays": 0});
+        assert_eq!(transition(&zero).unwrap().days(), Some(0));
+    }
 
     #[test]
     fn conditions_become_the_api_filter() {
