@@ -19,6 +19,32 @@ pub struct ProxyConfig {
     pub error_rate: f64,
     /// Share of requests whose connection is reset instead of answered.
     pub reset_rate: f64,
+    /// Requests this rule matches are refused (connection reset) after it let `after` through.
+    pub block: Option<Block>,
+}
+
+/// Makes part of a service unreachable: requests to `service` whose path contains
+/// `path_contains` (and whose method is `method`, when given) get their connection reset once
+/// `after` of them were let through. The count is shared by clones of the rule.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub service: String,
+    pub path_contains: String,
+    pub method: Option<String>,
+    pub after: u64,
+    pub seen: Arc<AtomicU64>,
+}
+
+impl Block {
+    fn refuses(&self, service: &str, r: &Request) -> bool {
+        if service != self.service
+            || !r.path.contains(&self.path_contains)
+            || self.method.as_ref().is_some_and(|m| *m != r.method)
+        {
+            return false;
+        }
+        self.seen.fetch_add(1, Ordering::SeqCst) >= self.after
+    }
 }
 
 #[derive(Default)]
@@ -27,6 +53,8 @@ pub struct Stats {
     pub calls: Mutex<BTreeMap<(String, String), u64>>,
     pub injected_errors: AtomicU64,
     pub resets: AtomicU64,
+    /// Requests refused by the [`Block`] rule.
+    pub blocked: AtomicU64,
 }
 
 impl Stats {
@@ -118,6 +146,14 @@ async fn serve(
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
         tokio::time::sleep(cfg.latency + jitter).await;
         let (service, action, protocol) = classify(&request);
+        if cfg
+            .block
+            .as_ref()
+            .is_some_and(|b| b.refuses(&service, &request))
+        {
+            stats.blocked.fetch_add(1, Ordering::Relaxed);
+            return Ok(()); // dropping the socket: unreachable, as far as the client can tell
+        }
         if unit(seq) < cfg.reset_rate {
             stats.resets.fetch_add(1, Ordering::Relaxed);
             return Ok(()); // dropping the socket resets the connection
