@@ -175,7 +175,7 @@ async fn serve(
         up.read_to_end(&mut response).await?;
         client.write_all(&response).await?;
         // moto closes every connection (`Connection: close`): so do we.
-        return Ok(());
+        Ok(())
     }
 }
 
