@@ -25,14 +25,19 @@ pub struct ProxyConfig {
 
 /// Makes part of a service unreachable: requests to `service` whose path contains
 /// `path_contains` (and whose method is `method`, when given) get their connection reset once
-/// `after` of them were let through. The count is shared by clones of the rule.
+/// `after` of them were let through (with `lose_response`, after being carried out). The count
+/// is shared by clones of the rule.
 #[derive(Debug, Clone, Default)]
 pub struct Block {
     pub service: String,
     pub path_contains: String,
     pub method: Option<String>,
     pub after: u64,
+    /// How many to refuse after those (`None`: all of them).
+    pub times: Option<u64>,
     pub seen: Arc<AtomicU64>,
+    /// Forward the request, then lose the answer (the call happened; the client cannot know).
+    pub lose_response: bool,
 }
 
 impl Block {
@@ -43,7 +48,8 @@ impl Block {
         {
             return false;
         }
-        self.seen.fetch_add(1, Ordering::SeqCst) >= self.after
+        let n = self.seen.fetch_add(1, Ordering::SeqCst);
+        n >= self.after && self.times.is_none_or(|t| n < self.after + t)
     }
 }
 
@@ -146,13 +152,12 @@ async fn serve(
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
         tokio::time::sleep(cfg.latency + jitter).await;
         let (service, action, protocol) = classify(&request);
-        if cfg
-            .block
-            .as_ref()
-            .is_some_and(|b| b.refuses(&service, &request))
-        {
+        let blocked = cfg.block.as_ref().filter(|b| b.refuses(&service, &request));
+        if let Some(block) = blocked {
             stats.blocked.fetch_add(1, Ordering::Relaxed);
-            return Ok(()); // dropping the socket: unreachable, as far as the client can tell
+            if !block.lose_response {
+                return Ok(()); // dropping the socket: unreachable, as far as the client can tell
+            }
         }
         if unit(seq) < cfg.reset_rate {
             stats.resets.fetch_add(1, Ordering::Relaxed);
@@ -173,6 +178,9 @@ async fn serve(
         up.write_all(&request.raw).await?;
         let mut response = Vec::new();
         up.read_to_end(&mut response).await?;
+        if blocked.is_some() {
+            return Ok(()); // carried out, but the client sees a reset connection
+        }
         client.write_all(&response).await?;
         // moto closes every connection (`Connection: close`): so do we.
         Ok(())
