@@ -149,3 +149,39 @@ async fn state_bucket_unreachable_mid_apply_loses_nothing() {
     let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"]);
     assert_eq!(code(&out), Some(0), "{}\n{}", stdout(&out), stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_write_whose_answer_is_lost_is_not_a_conflict() {
+    let moto = MotoServer::shared();
+    let config = moto.sdk_config().await;
+    let mut p = Project::new("lostack", moto, |n| buckets_and_roles(n, 3));
+    // The fourth state write lands in S3 but its answer never arrives: the SDK retries it, and
+    // the retry's `If-Match` fails against the write that already happened.
+    let faults = proxy(
+        moto,
+        ProxyConfig {
+            block: Some(Block {
+                service: "s3".into(),
+                path_contains: format!("/{}/", p.state_bucket()),
+                method: Some("PUT".into()),
+                after: 3,
+                times: Some(1),
+                lose_response: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    p.endpoint = faults.endpoint();
+    let out = p.run(&["apply", "--env", "dev", "--auto-approve"]);
+    assert_eq!(code(&out), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        faults
+            .stats
+            .blocked
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_converged(&p, &config, 3).await;
+}
