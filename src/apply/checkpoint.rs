@@ -98,16 +98,24 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<Event>,
 ) -> BTreeMap<String, Recorded> {
     let mut dirty: BTreeSet<String> = BTreeSet::new();
+    // The last write's failure: until a flush succeeds, new creates are refused at once instead
+    // of each waiting out the SDK's retries against a backend that is down.
+    let mut broken: Option<String> = None;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
         let mut acks = Vec::new();
-        let mut must_write = eager;
+        let mut must_write = false;
+        let mut touched = false;
         for event in batch {
             match event {
                 Event::Pending { stack, op, ack } => {
+                    if let Some(e) = &broken {
+                        let _ = ack.send(Err(e.clone()));
+                        continue;
+                    }
                     if let Some(r) = states.get_mut(&stack) {
                         r.doc
                             .pending
@@ -129,6 +137,7 @@ async fn run(
                         clear_pending(&mut r.doc.pending, &logical_id, clear.as_deref());
                     }
                     dirty.insert(stack);
+                    touched = true;
                 }
                 Event::Removed {
                     stack,
@@ -140,12 +149,14 @@ async fn run(
                         clear_pending(&mut r.doc.pending, &logical_id, clear.as_deref());
                     }
                     dirty.insert(stack);
+                    touched = true;
                 }
                 Event::Outputs { stack, outputs } => {
                     if let Some(r) = states.get_mut(&stack) {
                         r.doc.outputs = outputs;
                     }
                     dirty.insert(stack);
+                    touched = true;
                 }
                 Event::Flush { ack } => {
                     acks.push(ack);
@@ -153,11 +164,15 @@ async fn run(
                 }
             }
         }
+        must_write |= eager && touched;
         let result = if must_write {
             write(&*store, &keys, &mut states, &mut dirty).await
         } else {
             Ok(())
         };
+        if must_write {
+            broken = result.clone().err();
+        }
         for ack in acks {
             let _ = ack.send(result.clone());
         }
@@ -220,4 +235,114 @@ async fn futures_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> 
         set.push(f.await);
     }
     set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::BoxFuture;
+    use crate::state::memory::MemoryStateStore;
+    use crate::state::model::{PendingAction, StateDocument};
+    use crate::state::store::{Etag, StoreError, StoreResult};
+    use crate::state::timestamp::Timestamp;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A memory store whose first `failures` puts fail, counting every put.
+    struct Flaky {
+        failures: AtomicUsize,
+        puts: AtomicUsize,
+        inner: MemoryStateStore,
+    }
+
+    impl StateStore for Flaky {
+        fn get<'a>(
+            &'a self,
+            key: &'a StateKey,
+        ) -> BoxFuture<'a, StoreResult<Option<(StateDocument, Etag)>>> {
+            self.inner.get(key)
+        }
+        fn put<'a>(
+            &'a self,
+            key: &'a StateKey,
+            doc: &'a StateDocument,
+            expected: Option<&'a Etag>,
+        ) -> BoxFuture<'a, StoreResult<Etag>> {
+            self.puts.fetch_add(1, Ordering::SeqCst);
+            let failing = self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if failing {
+                let e = StoreError::Conflict {
+                    key: key.clone(),
+                    stored_serial: None,
+                };
+                return Box::pin(async move { Err(e) });
+            }
+            self.inner.put(key, doc, expected)
+        }
+        fn delete<'a>(
+            &'a self,
+            key: &'a StateKey,
+            expected: &'a Etag,
+        ) -> BoxFuture<'a, StoreResult<()>> {
+            self.inner.delete(key, expected)
+        }
+        fn list_stacks<'a>(&'a self, env: &'a str) -> BoxFuture<'a, StoreResult<Vec<String>>> {
+            self.inner.list_stacks(env)
+        }
+    }
+
+    fn create(logical_id: &str) -> PendingOperation {
+        PendingOperation {
+            id: uuid::Uuid::new_v4().to_string(),
+            logical_id: logical_id.into(),
+            resource_type: "AWS::S3::Bucket".into(),
+            action: PendingAction::Create,
+            started: Timestamp::now(),
+            physical_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_write_creates_are_refused_until_a_flush_succeeds() {
+        let store = Arc::new(Flaky {
+            failures: AtomicUsize::new(2),
+            puts: AtomicUsize::new(0),
+            inner: MemoryStateStore::new(),
+        });
+        let keys = BTreeMap::from([("app".to_string(), StateKey::new("dev", "app"))]);
+        let states = BTreeMap::from([(
+            "app".to_string(),
+            Recorded {
+                doc: StateDocument::new("app"),
+                etag: None,
+            },
+        )]);
+        let writer = Checkpointer::spawn(store.clone(), keys, states, true);
+        let puts = || store.puts.load(Ordering::SeqCst);
+
+        assert!(writer.pending("app", create("A")).await.is_err());
+        assert_eq!(puts(), 1);
+        // Refused from the last failure, without another write.
+        assert!(writer.pending("app", create("B")).await.is_err());
+        assert_eq!(puts(), 1);
+        // A flush tries again; once one succeeds, creates are recorded again.
+        assert!(writer.flush().await.is_err());
+        assert!(writer.flush().await.is_ok());
+        assert!(writer.pending("app", create("C")).await.is_ok());
+        assert_eq!(puts(), 4);
+        let states = writer.finish().await;
+        let pending: Vec<&str> = states["app"]
+            .doc
+            .pending
+            .iter()
+            .map(|p| p.logical_id.as_str())
+            .collect();
+        // B was refused before being recorded; C was recorded.
+        assert!(
+            pending.contains(&"C") && !pending.contains(&"B"),
+            "{pending:?}"
+        );
+    }
 }

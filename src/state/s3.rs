@@ -157,10 +157,15 @@ impl S3StateStore {
         };
         match request.send().await {
             Ok(out) => Ok(Etag(out.e_tag().unwrap_or_default().to_owned())),
-            Err(e) if is_precondition_failure(e.code()) => Err(StoreError::Conflict {
-                key: key.clone(),
-                stored_serial: self.stored_serial(key).await,
-            }),
+            Err(e) if is_precondition_failure(e.code()) => match self.get_now(key).await {
+                // Our own write landed but its answer was lost, so the SDK's retry failed the
+                // condition against it: the stored document is exactly ours.
+                Ok(Some((stored, tag))) if stored == *doc => Ok(tag),
+                stored => Err(StoreError::Conflict {
+                    key: key.clone(),
+                    stored_serial: stored.ok().flatten().map(|(d, _)| d.serial),
+                }),
+            },
             Err(e) => Err(AwsError::from_sdk("s3:PutObject", e).into()),
         }
     }

@@ -19,6 +19,38 @@ pub struct ProxyConfig {
     pub error_rate: f64,
     /// Share of requests whose connection is reset instead of answered.
     pub reset_rate: f64,
+    /// Requests this rule matches are refused (connection reset) after it let `after` through.
+    pub block: Option<Block>,
+}
+
+/// Makes part of a service unreachable: requests to `service` whose path contains
+/// `path_contains` (and whose method is `method`, when given) get their connection reset once
+/// `after` of them were let through (with `lose_response`, after being carried out). The count
+/// is shared by clones of the rule.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub service: String,
+    pub path_contains: String,
+    pub method: Option<String>,
+    pub after: u64,
+    /// How many to refuse after those (`None`: all of them).
+    pub times: Option<u64>,
+    pub seen: Arc<AtomicU64>,
+    /// Forward the request, then lose the answer (the call happened; the client cannot know).
+    pub lose_response: bool,
+}
+
+impl Block {
+    fn refuses(&self, service: &str, r: &Request) -> bool {
+        if service != self.service
+            || !r.path.contains(&self.path_contains)
+            || self.method.as_ref().is_some_and(|m| *m != r.method)
+        {
+            return false;
+        }
+        let n = self.seen.fetch_add(1, Ordering::SeqCst);
+        n >= self.after && self.times.is_none_or(|t| n < self.after + t)
+    }
 }
 
 #[derive(Default)]
@@ -27,6 +59,8 @@ pub struct Stats {
     pub calls: Mutex<BTreeMap<(String, String), u64>>,
     pub injected_errors: AtomicU64,
     pub resets: AtomicU64,
+    /// Requests refused by the [`Block`] rule.
+    pub blocked: AtomicU64,
 }
 
 impl Stats {
@@ -120,6 +154,13 @@ async fn serve(
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
         tokio::time::sleep(cfg.latency + jitter).await;
         let (service, action, protocol) = classify(&request);
+        let blocked = cfg.block.as_ref().filter(|b| b.refuses(&service, &request));
+        if let Some(block) = blocked {
+            stats.blocked.fetch_add(1, Ordering::Relaxed);
+            if !block.lose_response {
+                return Ok(()); // dropping the socket: unreachable, as far as the client can tell
+            }
+        }
         if unit(seq) < cfg.reset_rate {
             stats.resets.fetch_add(1, Ordering::Relaxed);
             return Ok(()); // dropping the socket resets the connection
@@ -139,6 +180,9 @@ async fn serve(
         up.write_all(&request.raw).await?;
         let mut response = Vec::new();
         up.read_to_end(&mut response).await?;
+        if blocked.is_some() {
+            return Ok(()); // carried out, but the client sees a reset connection
+        }
         client.write_all(&response).await?;
         Ok(())
     }
