@@ -12,6 +12,7 @@ pub mod cost;
 pub mod diagnostic;
 pub mod engine;
 pub mod graph;
+pub mod join;
 pub mod plan;
 pub mod project;
 pub mod resources;

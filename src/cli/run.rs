@@ -41,9 +41,12 @@ struct SavedPlan {
 
 pub async fn run(ctx: &Context, request: Request) -> Outcome {
     let session = session::open(ctx, request.run.env.name.clone()).await?;
-    let account_id = fuelflow::aws::account_id(&session.sdk)
-        .await
-        .map_err(|e| Failed::Message(e.to_string()))?;
+    let account_id = match &session.account_id {
+        Some(account) => account.clone(),
+        None => fuelflow::aws::account_id(&session.sdk)
+            .await
+            .map_err(|e| Failed::Message(e.to_string()))?,
+    };
     let engine = Arc::new(Engine {
         clients: Arc::new(Clients::new(session.sdk.clone())),
         backend: fuelflow::backend::Backend::connect(&session.sdk, session.backend.names.clone()),

@@ -13,6 +13,8 @@ pub struct Session {
     pub env: String,
     pub region: String,
     pub backend: Backend,
+    /// The account id, when naming the backend needed it (saves the run a second STS call).
+    pub account_id: Option<String>,
 }
 
 /// The project file when in project mode.
@@ -66,13 +68,13 @@ pub async fn open(ctx: &Context, env: Option<String>) -> Result<Session, Failed>
     let sdk = sdk_config(ctx, project.as_ref()).await?;
     let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
     let names = backend_names(ctx, project.as_ref())?;
-    let names = if names.needs_account_id() {
+    let (names, account_id) = if names.needs_account_id() {
         let account = aws::account_id(&sdk)
             .await
             .map_err(|e| Failed::Message(e.to_string()))?;
-        names.resolve(&account, &region)
+        (names.resolve(&account, &region), Some(account))
     } else {
-        names.resolve("", &region)
+        (names.resolve("", &region), None)
     };
     let backend = Backend::connect(&sdk, names);
     Ok(Session {
@@ -81,6 +83,7 @@ pub async fn open(ctx: &Context, env: Option<String>) -> Result<Session, Failed>
         env,
         region,
         backend,
+        account_id,
     })
 }
 

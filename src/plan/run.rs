@@ -85,13 +85,21 @@ pub async fn read_states(
     engine: &Engine,
     stacks: &[(String, String)],
 ) -> Result<BTreeMap<String, Recorded>, PlanError> {
-    let reads = stacks.iter().map(|(key, name)| async move {
+    // One task per stack, so the reads are one round trip however many stacks there are.
+    let mut reads = tokio::task::JoinSet::new();
+    for (key, name) in stacks {
+        let store = engine.backend.store.clone();
         let state_key = engine.backend.key(&engine.env, key);
-        let found = engine.backend.store.get(&state_key).await;
-        (key.clone(), name.clone(), found)
-    });
+        let (key, name) = (key.clone(), name.clone());
+        reads.spawn(async move {
+            let found = store.get(&state_key).await;
+            (key, name, found)
+        });
+    }
     let mut states = BTreeMap::new();
-    for (key, name, found) in futures_join(reads).await {
+    while let Some(joined) = reads.join_next().await {
+        let (key, name, found) =
+            joined.map_err(|e| PlanError::State(format!("reading the states: {e}")))?;
         let recorded = match found {
             Ok(Some((doc, etag))) => Recorded {
                 doc,
@@ -111,19 +119,6 @@ pub async fn read_states(
         states.insert(key, recorded);
     }
     Ok(states)
-}
-
-async fn futures_join<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut out = Vec::new();
-    let handles: Vec<_> = futures.into_iter().collect();
-    // Small counts (one per stack): join them on this task.
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = handles.into_iter().map(Box::pin).collect();
-    for f in pinned.iter_mut() {
-        out.push(f.await);
-    }
-    out
 }
 
 /// A single template imports what other stacks applied to the same backend and environment

@@ -212,15 +212,18 @@ async fn take_all(
     Ok(())
 }
 
-/// Releases `held` in reverse order, trying all of them; returns the first failure.
+/// Releases every lock in `held` at once (one round trip however many), trying all of them;
+/// returns the first failure in `held`'s order.
 pub async fn release_all(locker: &dyn Locker, held: &[LockInfo]) -> Result<(), LockError> {
-    let mut first_error = None;
-    for lock in held.iter().rev() {
-        if let Err(e) = locker.unlock(&lock.path, &lock.id).await {
-            first_error.get_or_insert(e);
-        }
-    }
-    first_error.map_or(Ok(()), Err)
+    let unlocks = held
+        .iter()
+        .map(|lock| locker.unlock(&lock.path, &lock.id))
+        .collect();
+    crate::join::all(unlocks)
+        .await
+        .into_iter()
+        .find_map(Result::err)
+        .map_or(Ok(()), Err)
 }
 
 /// Why a [`with_locks`] run did not return its value.

@@ -260,10 +260,9 @@ impl Handler for Role {
                     .collect();
                 let mut policies = Vec::new();
                 // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
-                // resources put others on the same role, and those are not drift.
-                let listed = inline_policy_names(ctx, physical_id).await?;
-                for policy in names.iter().filter(|n| listed.contains(n)) {
-                    // Deleted between the listing and this read: simply not there.
+                // resources put others on the same role, and those are not drift. A named
+                // policy that is missing reads as NoSuchEntity, so no listing is needed.
+                for policy in &names {
                     if let Some(document) =
                         Principal::Role.get_inline(ctx, physical_id, policy).await?
                     {

@@ -257,17 +257,28 @@ impl Handler for Bucket {
             if desired.contains_key("BucketName") {
                 properties.insert("BucketName".into(), json!(physical_id));
             }
+            // The managed configurations are independent reads: one round trip for all of them.
+            type Read<'r> = BoxFuture<'r, Result<Option<(&'static str, Value)>>>;
+            let mut reads: Vec<Read> = Vec::new();
             for part in PARTS {
                 if let Some(wanted) = desired.get(part.property()) {
-                    if let Some(live) = part.get(s3, physical_id, wanted).await? {
-                        properties.insert(part.property().into(), live);
-                    }
+                    reads.push(Box::pin(async move {
+                        let live = part.get(s3, physical_id, wanted).await?;
+                        Ok(live.map(|live| (part.property(), live)))
+                    }));
                 }
             }
             if desired.contains_key("Tags") {
-                let mut live = tags::get(s3, physical_id).await?;
-                live.retain(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"));
-                properties.insert("Tags".into(), tag_list(&live));
+                reads.push(Box::pin(async move {
+                    let mut live = tags::get(s3, physical_id).await?;
+                    live.retain(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"));
+                    Ok(Some(("Tags", tag_list(&live))))
+                }));
+            }
+            for read in crate::join::all(reads).await {
+                if let Some((property, live)) = read? {
+                    properties.insert(property.into(), live);
+                }
             }
             Ok(Some(Live {
                 properties,

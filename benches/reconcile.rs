@@ -1,0 +1,431 @@
+//! Reconciler benchmarks through a latency proxy (40 ms per request, counting calls) in front of
+//! moto. Every ratio is measured within this one run, since the machine is shared and noisy.
+//!
+//!   cargo bench --bench reconcile -- [--only sweep|calls|checkpoints|platform]... [--latency-ms 40]
+//!
+//! - sweep: apply and no-op plan of 30 buckets + 30 roles at --parallelism 1, 4, 8, 16, 32
+//!   (ratio of 1 to the default; goal >= 10x), each on a fresh project;
+//! - calls: API calls per resource type on the default no-op plan (goal: none the template's
+//!   properties do not need);
+//! - checkpoints: apply of 60 resources through the library with checkpoints on and off
+//!   (goal <= 1.2x);
+//! - platform: no-op plan of the Fuel Flow dev environment (fuelflow.yaml + stacks/) against the
+//!   ideal chain of round trips (goal <= 1.5x).
+
+#[path = "../tests/support/moto.rs"]
+#[allow(dead_code)]
+mod moto;
+#[path = "../tests/support/proxy.rs"]
+#[allow(dead_code)]
+mod proxy;
+
+use fuelflow::apply::{self, Options, Silent};
+use fuelflow::backend::{Backend, BackendNames};
+use fuelflow::engine::{DEFAULT_PARALLELISM, Engine};
+use fuelflow::plan::run::{self as planning, PlanRequest};
+use fuelflow::resources::Clients;
+use fuelflow::workspace::{self, Source};
+use moto::MotoServer;
+use proxy::{Proxy, ProxyConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fuelflow");
+const STATE_BUCKET: &str = "bench-state";
+const LOCK_TABLE: &str = "bench-locks";
+const PAIRS: usize = 30;
+
+struct Bench {
+    moto: MotoServer,
+    proxy: Proxy,
+    latency: Duration,
+    work: tempfile::TempDir,
+    counter: std::cell::Cell<usize>,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only: Vec<&str> = args
+        .windows(2)
+        .filter(|w| w[0] == "--only")
+        .map(|w| w[1].as_str())
+        .collect();
+    let latency_ms: u64 = args
+        .windows(2)
+        .find(|w| w[0] == "--latency-ms")
+        .map_or(40, |w| w[1].parse().expect("--latency-ms N"));
+    let wanted = |s: &str| only.is_empty() || only.contains(&s);
+
+    let moto = tokio::task::spawn_blocking(MotoServer::start)
+        .await
+        .unwrap();
+    let latency = Duration::from_millis(latency_ms);
+    let upstream = format!("127.0.0.1:{}", moto.port).parse().unwrap();
+    let proxy = Proxy::start(
+        upstream,
+        ProxyConfig {
+            latency,
+            ..ProxyConfig::default()
+        },
+    )
+    .await;
+    let bench = Bench {
+        moto,
+        proxy,
+        latency,
+        work: tempfile::tempdir().unwrap(),
+        counter: 0.into(),
+    };
+    println!(
+        "latency proxy: {latency_ms} ms per request; default --parallelism {DEFAULT_PARALLELISM}"
+    );
+    // One backend for every generated project (each has its own key_prefix), made without latency.
+    let boot = bench.pairs_project(0);
+    bench
+        .cli(
+            &boot,
+            &["bootstrap", "--env", "dev", "--auto-approve"],
+            false,
+        )
+        .await;
+
+    if wanted("sweep") || wanted("calls") {
+        sweep(&bench, wanted("sweep"), wanted("calls")).await;
+    }
+    if wanted("checkpoints") {
+        checkpoints(&bench).await;
+    }
+    if wanted("platform") {
+        platform(&bench).await;
+    }
+}
+
+impl Bench {
+    /// A fresh project of 30 buckets + 30 roles (each role's policy names its bucket).
+    fn pairs_project(&self, pairs: usize) -> PathBuf {
+        let n = self.counter.get();
+        self.counter.set(n + 1);
+        let name = format!("bn{}x{n}", std::process::id());
+        let dir = self.work.path().join(&name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("fuelflow.yaml"),
+            format!(
+                "project: {name}\nregion: us-east-1\nbackend:\n  bucket: {STATE_BUCKET}\n  lock_table: {LOCK_TABLE}\n  key_prefix: {name}\nstacks:\n  app: app.yaml\nenvironments:\n  dev:\n    parameters: {{}}\n"
+            ),
+        )
+        .unwrap();
+        let mut t = String::from("Resources:\n");
+        for i in 0..pairs {
+            t.push_str(&format!(
+                r#"  Data{i}:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: {name}-data-{i}
+      VersioningConfiguration: {{Status: Enabled}}
+      Tags: [{{Key: team, Value: bench}}]
+  Role{i}:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: {name}-role-{i}
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
+      Policies:
+        - PolicyName: read-data
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - {{Effect: Allow, Action: s3:GetObject, Resource: !Sub '${{Data{i}.Arn}}/*'}}
+"#
+            ));
+        }
+        std::fs::write(dir.join("app.yaml"), t).unwrap();
+        dir
+    }
+
+    /// Runs the CLI in `dir` (through the proxy when `slow`), returns its wall time; panics on
+    /// failure since a failed run measures nothing.
+    async fn cli(&self, dir: &Path, args: &[&str], slow: bool) -> Duration {
+        let endpoint = if slow {
+            self.proxy.endpoint()
+        } else {
+            self.moto.endpoint()
+        };
+        let start = Instant::now();
+        let out = tokio::process::Command::new(BIN)
+            .current_dir(dir)
+            .args(args)
+            .envs(self.moto.env())
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .await
+            .expect("run fuelflow");
+        let elapsed = start.elapsed();
+        assert!(
+            out.status.success(),
+            "fuelflow {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        elapsed
+    }
+
+    async fn sdk(&self) -> aws_config::SdkConfig {
+        let creds = aws_sdk_sts::config::Credentials::new("test", "test", None, None, "bench");
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(self.proxy.endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await
+    }
+}
+
+/// Apply and no-op plan at each parallelism, then the per-type calls of the default's no-op plan.
+async fn sweep(bench: &Bench, show_sweep: bool, show_calls: bool) {
+    let levels: &[usize] = if show_sweep {
+        &[1, 4, 8, 16, 32]
+    } else {
+        &[DEFAULT_PARALLELISM]
+    };
+    let mut rows = Vec::new();
+    let mut default_calls = None;
+    for &p in levels {
+        let dir = bench.pairs_project(PAIRS);
+        let ps = p.to_string();
+        bench.proxy.stats.reset();
+        let apply = bench
+            .cli(
+                &dir,
+                &[
+                    "apply",
+                    "--env",
+                    "dev",
+                    "--auto-approve",
+                    "--parallelism",
+                    &ps,
+                ],
+                true,
+            )
+            .await;
+        let apply_calls = bench.proxy.stats.total();
+        bench.proxy.stats.reset();
+        let plan = bench
+            .cli(
+                &dir,
+                &[
+                    "plan",
+                    "--env",
+                    "dev",
+                    "--detailed-exitcode",
+                    "--parallelism",
+                    &ps,
+                ],
+                true,
+            )
+            .await;
+        let plan_calls = bench.proxy.stats.snapshot();
+        if p == DEFAULT_PARALLELISM {
+            default_calls = Some(plan_calls.clone());
+        }
+        rows.push((
+            p,
+            apply,
+            apply_calls,
+            plan,
+            plan_calls.values().sum::<u64>(),
+        ));
+    }
+    if show_sweep {
+        println!("\n## 30 buckets + 30 roles: apply and no-op plan by --parallelism");
+        println!("| parallelism | apply | calls | no-op plan | calls |");
+        println!("|---:|---:|---:|---:|---:|");
+        for (p, a, ac, pl, pc) in &rows {
+            println!(
+                "| {p} | {:.2} s | {ac} | {:.2} s | {pc} |",
+                secs(*a),
+                secs(*pl)
+            );
+        }
+        let one = rows.iter().find(|r| r.0 == 1).unwrap();
+        let def = rows.iter().find(|r| r.0 == DEFAULT_PARALLELISM).unwrap();
+        println!(
+            "ratio --parallelism 1 / default ({DEFAULT_PARALLELISM}): apply {:.1}x, no-op plan {:.1}x (goal >= 10x)",
+            secs(one.1) / secs(def.1),
+            secs(one.3) / secs(def.3)
+        );
+    }
+    if show_calls {
+        let calls = default_calls.unwrap();
+        println!(
+            "\n## API calls on the no-op plan of 30 buckets + 30 roles (--parallelism {DEFAULT_PARALLELISM})"
+        );
+        println!("| service | action | calls | per resource | for |");
+        println!("|---|---|---:|---:|---|");
+        for ((service, action), n) in &calls {
+            let what = match (service.as_str(), action.contains("object")) {
+                ("s3", false) => "AWS::S3::Bucket",
+                ("iam", _) => "AWS::IAM::Role",
+                _ => "run (state, lock, account, zones)",
+            };
+            let per = if what.starts_with("AWS::") {
+                format!("{:.1}", *n as f64 / PAIRS as f64)
+            } else {
+                "-".into()
+            };
+            println!("| {service} | {action} | {n} | {per} | {what} |");
+        }
+    }
+}
+
+/// Plan + apply of 60 resources through the library, checkpoints on vs off, alternating.
+async fn checkpoints(bench: &Bench) {
+    let sdk = bench.sdk().await;
+    let account_id = fuelflow::aws::account_id(&sdk).await.unwrap();
+    let mut on = Vec::new();
+    let mut off = Vec::new();
+    for round in 0..4 {
+        let eager = round % 2 == 0;
+        let dir = bench.pairs_project(PAIRS);
+        let (_, project) = workspace::read_project(&dir, None).ok().unwrap();
+        let names = BackendNames::from(project.backend.as_ref().unwrap());
+        let engine = Arc::new(Engine {
+            clients: Arc::new(Clients::new(sdk.clone())),
+            backend: Backend::connect(&sdk, names.resolve(&account_id, "us-east-1")),
+            env: "dev".into(),
+            region: "us-east-1".into(),
+            account_id: account_id.clone(),
+            parallelism: DEFAULT_PARALLELISM,
+        });
+        let source = Source::Project {
+            dir: dir.clone(),
+            file: None,
+        };
+        let request = PlanRequest {
+            refresh: true,
+            ..PlanRequest::default()
+        };
+        let Ok(planned) = planning::plan(&engine, &source, Some(&project), &request).await else {
+            panic!("plan failed");
+        };
+        let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+        bench.proxy.stats.reset();
+        let start = Instant::now();
+        let report = apply::apply(
+            engine,
+            planned,
+            Arc::new(Silent),
+            stop,
+            Options { checkpoints: eager },
+        )
+        .await;
+        let elapsed = start.elapsed();
+        assert!(report.succeeded(), "apply failed: {:?}", report.failures);
+        let writes = state_writes(&bench.proxy);
+        if eager { &mut on } else { &mut off }.push((elapsed, writes));
+    }
+    println!(
+        "\n## Checkpoint cost: apply of 60 resources (library, --parallelism {DEFAULT_PARALLELISM})"
+    );
+    println!("| checkpoints | runs | state writes | apply |");
+    println!("|---|---|---:|---:|");
+    for (label, runs) in [("on", &on), ("off", &off)] {
+        let times: Vec<String> = runs.iter().map(|r| format!("{:.2} s", secs(r.0))).collect();
+        println!(
+            "| {label} | {} | {} | {:.2} s (mean) |",
+            times.join(", "),
+            runs[0].1,
+            mean(runs)
+        );
+    }
+    println!(
+        "ratio on / off: {:.2}x (goal <= 1.2x)",
+        mean(&on) / mean(&off)
+    );
+}
+
+fn state_writes(proxy: &Proxy) -> u64 {
+    proxy
+        .stats
+        .snapshot()
+        .iter()
+        .filter(|((s, a), _)| s == "s3" && a.starts_with("PUT object"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// The dev environment applied once (without latency), then planned through the proxy.
+async fn platform(bench: &Bench) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = bench.work.path().join("platform");
+    copy_dir(repo, &dir, &["fuelflow.yaml", "stacks", "functions"]);
+    bench
+        .cli(
+            &dir,
+            &["bootstrap", "--env", "dev", "--auto-approve"],
+            false,
+        )
+        .await;
+    bench
+        .cli(&dir, &["apply", "--env", "dev", "--auto-approve"], false)
+        .await;
+    let mut times = Vec::new();
+    let mut calls = Default::default();
+    for _ in 0..3 {
+        bench.proxy.stats.reset();
+        times.push(
+            bench
+                .cli(&dir, &["plan", "--env", "dev", "--detailed-exitcode"], true)
+                .await,
+        );
+        calls = bench.proxy.stats.snapshot();
+    }
+    times.sort();
+    let total: u64 = calls.values().sum();
+    // The round trips a no-op plan cannot avoid, one after the other: the account id (it names
+    // the state bucket), the locks (taken together), the states and the zones (together), the
+    // refreshes (together, one round trip each if a resource's reads go out at once), the unlocks.
+    let ideal_trips = 5;
+    let ideal = bench.latency * ideal_trips;
+    println!("\n## No-op plan of the Fuel Flow dev environment (fuelflow.yaml, 6 stacks)");
+    println!(
+        "calls: {total}; wall time best {:.2} s, median {:.2} s; ideal {ideal_trips} round trips = {:.2} s; ratio {:.1}x (goal <= 1.5x); observed chain ~{:.0} round trips",
+        secs(times[0]),
+        secs(times[1]),
+        secs(ideal),
+        secs(times[0]) / secs(ideal),
+        secs(times[0]) / secs(bench.latency)
+    );
+    println!("| service | action | calls |");
+    println!("|---|---|---:|");
+    for ((service, action), n) in &calls {
+        println!("| {service} | {action} | {n} |");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path, entries: &[&str]) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in entries {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(from.join(e))
+            .arg(to.join(e))
+            .status()
+            .unwrap();
+        assert!(status.success(), "copy {e}");
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn mean(runs: &[(Duration, u64)]) -> f64 {
+    runs.iter().map(|r| secs(r.0)).sum::<f64>() / runs.len() as f64
+}
