@@ -249,34 +249,50 @@ impl Handler for Role {
                 "Tags".into(),
                 tag_list(role.tags().iter().map(|t| (t.key(), t.value()))),
             );
+            // In template order (the map is sorted by name).
+            let names: Vec<String> = desired
+                .get("Policies")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
+                .collect();
+            // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
+            // resources put others on the same role, and those are not drift. A named policy
+            // that is missing reads as NoSuchEntity, so no listing is needed. These reads and
+            // the attached list are independent: one round trip for all of them.
+            let inline_reads = crate::join::all(
+                names
+                    .iter()
+                    .map(|policy| {
+                        Box::pin(Principal::Role.get_inline(ctx, physical_id, policy))
+                            as BoxFuture<_>
+                    })
+                    .collect(),
+            );
+            let attached_read = async {
+                if desired.contains_key("ManagedPolicyArns") {
+                    attached_policy_arns(ctx, physical_id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (documents, attached) = tokio::join!(inline_reads, attached_read);
             if desired.contains_key("Policies") {
                 let wanted = inline_documents(desired);
-                // In template order (the map is sorted by name).
-                let names: Vec<String> = desired["Policies"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
-                    .collect();
                 let mut policies = Vec::new();
-                // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
-                // resources put others on the same role, and those are not drift. A named
-                // policy that is missing reads as NoSuchEntity, so no listing is needed.
-                for policy in &names {
-                    if let Some(document) =
-                        Principal::Role.get_inline(ctx, physical_id, policy).await?
-                    {
+                for (policy, document) in names.iter().zip(documents) {
+                    if let Some(document) = document? {
                         let document = policy_document::like_template(wanted.get(policy), document);
                         policies.push(json!({"PolicyName": policy, "PolicyDocument": document}));
                     }
                 }
                 live.insert("Policies".into(), Value::Array(policies));
             }
-            if desired.contains_key("ManagedPolicyArns") {
+            if let Some(attached) = attached? {
                 let wanted = strings(desired, "ManagedPolicyArns").unwrap_or_default();
                 // Only the ARNs the template lists: AWS::IAM::ManagedPolicy resources attach
                 // themselves to roles too, and those attachments are not drift.
-                let attached = attached_policy_arns(ctx, physical_id).await?;
                 let arns: Vec<&String> = wanted.iter().filter(|a| attached.contains(a)).collect();
                 live.insert("ManagedPolicyArns".into(), json!(arns));
             }
