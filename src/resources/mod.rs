@@ -87,6 +87,20 @@ pub fn template_tags(props: &Props) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The tag changes that take `old` template tags to `new` ones: (tags to set, keys to remove).
+/// Ownership tags never appear in template tags, so they are never removed.
+pub fn tag_changes(old: &Props, new: &Props) -> (Vec<(String, String)>, Vec<String>) {
+    let old = template_tags(old);
+    let new = template_tags(new);
+    let set = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+    let removed = old
+        .into_iter()
+        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+        .map(|(k, _)| k)
+        .collect();
+    (set, removed)
+}
+
 /// A scalar as text (numbers and booleans as CloudFormation passes them on).
 pub fn text(v: &Value) -> Option<String> {
     match v {

@@ -14,7 +14,7 @@ pub mod subnet;
 pub mod vpc;
 
 use super::{Ctx, Handler, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
-use super::{compare, template_tags, text};
+use super::{compare, text};
 use crate::aws::AwsError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
@@ -101,13 +101,11 @@ fn ownership_filters(ctx: &Ctx) -> Vec<Filter> {
 
 /// Brings the tags of `resource_id` from the `old` template tags to the `new` ones.
 async fn update_tags(ctx: &Ctx, resource_id: &str, old: &Props, new: &Props) -> Result<()> {
-    let (old, new) = (template_tags(old), template_tags(new));
-    let removed: Vec<Tag> = old
+    let (set, removed) = super::tag_changes(old, new);
+    let removed: Vec<Tag> = removed
         .iter()
-        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
-        .map(|(k, _)| Tag::builder().key(k).build())
+        .map(|k| Tag::builder().key(k).build())
         .collect();
-    let set: Vec<(String, String)> = new.into_iter().filter(|t| !old.contains(t)).collect();
     let client = ctx.clients.ec2();
     if !removed.is_empty() {
         client

@@ -6,7 +6,7 @@ pub mod db_subnet_group;
 
 pub use db_instance::delete_with_final_snapshot;
 
-use super::{Ctx, Handler, Props, ResourceError, Result, compare, template_tags, text};
+use super::{Ctx, Handler, Props, ResourceError, Result, compare, text};
 use crate::aws::AwsError;
 use aws_sdk_rds::types::Tag;
 use serde_json::{Value, json};
@@ -110,13 +110,7 @@ fn owned(ctx: &Ctx, tags: &[Tag]) -> bool {
 
 /// Brings the tags of the resource at `arn` from the `old` template tags to the `new` ones.
 async fn update_tags(ctx: &Ctx, arn: &str, old: &Props, new: &Props) -> Result<()> {
-    let (old, new) = (template_tags(old), template_tags(new));
-    let removed: Vec<String> = old
-        .iter()
-        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let set: Vec<(String, String)> = new.into_iter().filter(|t| !old.contains(t)).collect();
+    let (set, removed) = super::tag_changes(old, new);
     let client = ctx.clients.rds();
     if !removed.is_empty() {
         client

@@ -39,20 +39,6 @@ fn integer(v: Option<&Value>, property: &str) -> Result<Option<i64>> {
     }
 }
 
-/// The tag changes that take `old` template tags to `new` ones: (tags to set, keys to remove).
-/// Ownership tags never appear in template tags, so they are never removed.
-fn tag_changes(old: &super::Props, new: &super::Props) -> (Vec<(String, String)>, Vec<String>) {
-    let old = super::template_tags(old);
-    let new = super::template_tags(new);
-    let set = new.iter().filter(|t| !old.contains(t)).cloned().collect();
-    let removed = old
-        .into_iter()
-        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
-        .map(|(k, _)| k)
-        .collect();
-    (set, removed)
-}
-
 /// The template's tags without the ones fuelflow or AWS own (for `read`).
 fn user_tags(tags: impl IntoIterator<Item = (String, String)>) -> Value {
     Value::Array(

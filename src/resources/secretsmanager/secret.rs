@@ -6,8 +6,9 @@
 //! be undone with `RestoreSecret`); the name stays taken for those 7 days, which no fuelflow
 //! flow needs since `Name` is create-only (a replacement always gets a new name).
 
-use super::{boolean, integer, tag_changes, user_tags};
+use super::{boolean, integer, user_tags};
 use crate::aws::AwsError;
+use crate::resources::tag_changes;
 use crate::resources::{
     Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, compare, text,
 };
