@@ -12,10 +12,10 @@
 //! - platform: no-op plan of the Fuel Flow dev environment (fuelflow.yaml + stacks/) against the
 //!   ideal chain of round trips (goal <= 1.5x).
 
-#[path = "../tests/support/moto.rs"]
+#[path = "../tests/integration/support/moto.rs"]
 #[allow(dead_code)]
 mod moto;
-#[path = "../tests/support/proxy.rs"]
+#[path = "../tests/integration/support/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
 

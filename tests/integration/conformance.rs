@@ -3,13 +3,10 @@
 //! mode against moto, its live resources are checked with the SDK, a re-plan must be empty, and
 //! destroy must leave nothing behind. Every corpus file has an explicit expected outcome in `CASES`.
 
-mod support;
-
-#[path = "conformance/live.rs"]
 mod live;
 
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 use std::path::{Path, PathBuf};
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 #[derive(Debug, Clone, Copy)]
 enum Expect {

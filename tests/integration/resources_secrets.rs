@@ -1,11 +1,10 @@
 //! `AWS::SecretsManager::Secret` and dynamic references against moto, through the library.
-mod support;
 
+use crate::support::{MotoServer, unique};
 use fuelflow::resources::secretsmanager::dynamic_ref;
 use fuelflow::resources::{Clients, Ctx, Handler, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{MotoServer, unique};
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

@@ -2,9 +2,7 @@
 //! plans a resource with what it depends on only; destroying the exporting stack alone is
 //! refused while the importer exists.
 
-mod support;
-
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 #[tokio::test]
 async fn exports_imports_targets_and_protected_destroy() {

@@ -4,10 +4,9 @@
 //! backend. And prod: strict validation, plan and apply on a fresh emulator, Multi-AZ and
 //! deletion protection live, and a destroy the database's protection refuses.
 
-mod platform;
-mod support;
+use crate::support;
 
-use platform::{Clients, Platform, live, versioning_status};
+use crate::platform::{Clients, Platform, live, versioning_status};
 
 const STATE_BUCKET: &str = "fuel-flow-state-123456789012-us-east-1";
 const LOCK_TABLE: &str = "fuel-flow-locks";

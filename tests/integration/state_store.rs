@@ -1,7 +1,7 @@
 //! One conformance suite for every `StateStore`: the memory store and the S3 store (on moto)
 //! must refuse the same stale, foreign and backwards writes.
 
-mod support;
+use crate::support;
 
 use aws_sdk_s3::types::{BucketVersioningStatus, ServerSideEncryption, VersioningConfiguration};
 use fuelflow::state::memory::MemoryStateStore;

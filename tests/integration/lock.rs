@@ -2,7 +2,7 @@
 //! point is the shared logic): one winner per race, clear refusals, ordered multi-locks,
 //! waiting with a timeout, and release on every exit path.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -430,7 +430,7 @@ async fn with_locks_releases_when_the_work_fails_or_succeeds() {
 async fn with_locks_releases_on_ctrl_c() {
     let (client, table) = dynamodb().await;
     let child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "ctrl_c_child", "--ignored"])
+        .args(["--exact", "lock::ctrl_c_child", "--ignored"])
         .env(
             "FUELFLOW_TEST_CTRL_C_ENDPOINT",
             support::MotoServer::shared().endpoint(),

@@ -1,11 +1,10 @@
 //! API Gateway (REST) handlers against moto: API, resource, methods, model, deployment, stage,
 //! account.
-mod support;
 
+use crate::support::{MotoServer, unique};
 use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{MotoServer, unique};
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

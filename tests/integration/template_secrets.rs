@@ -1,9 +1,7 @@
 //! Secret values given in a template (a `NoEcho` parameter, a plain `SecretString`) never reach
 //! the state, the plan (text or JSON), outputs or logs; a changed value is still planned.
 
-mod support;
-
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 const TEMPLATE: &str = r#"
 Parameters:

@@ -1,10 +1,8 @@
 //! The state backend through the CLI, against moto: bootstrap (idempotent, scripted), reading
 //! state and outputs without a lock, and force-unlock refusing the wrong id.
 
-mod support;
-
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 use fuelflow::state::{LockRequest, Locker, StateDocument, StateKey, StateStore};
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 fn project(dir: &std::path::Path, name: &str) {
     std::fs::write(

@@ -2,10 +2,8 @@
 //! SDK: apply, empty re-plan, drift repaired, update in place, replacement, stale saved plan,
 //! `--json`, a held lock, destroy.
 
-mod support;
-
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 use std::path::Path;
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 struct Project {
     dir: tempfile::TempDir,

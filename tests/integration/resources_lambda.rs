@@ -1,12 +1,11 @@
 //! Lambda function and permission handlers against moto.
-mod support;
 
+use crate::support::{MotoServer, unique};
 use fuelflow::resources::lambda::desired_code_sha256;
 use fuelflow::resources::lambda::package;
 use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{MotoServer, unique};
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

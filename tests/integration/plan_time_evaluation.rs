@@ -1,12 +1,10 @@
 //! Plan-time evaluation against moto: `AWS::AccountId` comes from STS and `Fn::GetAZs` from
 //! EC2, through the real SDK; `validate` (no AWS) leaves both unknown.
 
-mod support;
-
+use crate::support::MotoServer;
 use fuelflow::template::Value;
 use fuelflow::template::eval::NothingExists;
 use fuelflow::workspace::{self, Facts, Source};
-use support::MotoServer;
 
 const TEMPLATE: &str = "
 Resources:

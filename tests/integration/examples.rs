@@ -1,9 +1,7 @@
 //! Every project in `examples/` runs against moto as its README says: bootstrap, apply, an empty
 //! re-plan, destroy. Each runs on its own emulator (the examples use fixed names).
 
-mod support;
-
-use support::{MotoServer, fuelflow, stderr, stdout};
+use crate::support::{MotoServer, fuelflow, stderr, stdout};
 
 fn copy(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -3,13 +3,11 @@
 //! valid), and an apply interrupted with SIGINT (work in flight finishes and is recorded, the
 //! lock is released). A latency proxy keeps each run long enough for the others to collide.
 
-mod support;
-
+use crate::support::project::{Project, buckets_and_roles, code};
+use crate::support::proxy::{Proxy, ProxyConfig};
+use crate::support::{MotoServer, stderr, stdout};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::project::{Project, buckets_and_roles, code};
-use support::proxy::{Proxy, ProxyConfig};
-use support::{MotoServer, stderr, stdout};
 
 async fn latency_proxy(moto: &MotoServer, ms: u64) -> Proxy {
     Proxy::start(

@@ -2,12 +2,10 @@
 //! in each protocol's format, or a reset connection), and the state bucket may become unreachable
 //! in the middle of an apply. Checked on the live resources, the state object and the lock table.
 
-mod support;
-
+use crate::support::project::{Project, buckets_and_roles, code};
+use crate::support::proxy::{Block, Proxy, ProxyConfig};
+use crate::support::{MotoServer, stderr, stdout};
 use std::time::Duration;
-use support::project::{Project, buckets_and_roles, code};
-use support::proxy::{Block, Proxy, ProxyConfig};
-use support::{MotoServer, stderr, stdout};
 
 async fn proxy(moto: &MotoServer, config: ProxyConfig) -> Proxy {
     Proxy::start(format!("127.0.0.1:{}", moto.port).parse().unwrap(), config).await

@@ -1,11 +1,10 @@
 //! `AWS::RDS::DBSubnetGroup` and `AWS::RDS::DBInstance` against moto, through the library.
-mod support;
 
+use crate::support::{MotoServer, unique};
 use fuelflow::resources::rds::delete_with_final_snapshot;
 use fuelflow::resources::{Clients, Ctx, Live, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{MotoServer, unique};
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

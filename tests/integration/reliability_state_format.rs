@@ -3,10 +3,8 @@
 //! state-moved case is in tests/reconcile.rs). Both are refused with a clear message, and
 //! nothing is changed: the state object keeps its bytes and no lock is left behind.
 
-mod support;
-
-use support::project::{Project, buckets_and_roles, code};
-use support::{MotoServer, stderr, stdout};
+use crate::support::project::{Project, buckets_and_roles, code};
+use crate::support::{MotoServer, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_from_a_newer_format_is_refused_naming_both_versions() {

@@ -1,7 +1,7 @@
 //! `bootstrap` against moto: creates a correct backend, changes nothing the second time, and
 //! reports and repairs drift made out of band. Every claim is checked on the live resources.
 
-mod support;
+use crate::support;
 
 use aws_sdk_dynamodb::types::{
     BillingMode, KeyType, PointInTimeRecoveryStatus, ScalarAttributeType, SseStatus,

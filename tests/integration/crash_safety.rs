@@ -2,13 +2,11 @@
 //! force-unlock, the next apply converges to exactly the template's resources (no duplicates, no
 //! orphans) and the plan after it is empty. A latency proxy widens the window between calls.
 
-mod support;
-
+use crate::support::proxy::{Proxy, ProxyConfig};
+use crate::support::{MotoServer, stderr, stdout, unique};
 use fuelflow::state::Locker;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::proxy::{Proxy, ProxyConfig};
-use support::{MotoServer, stderr, stdout, unique};
 
 fn template(name: &str) -> String {
     let mut t = String::from("Resources:\n");

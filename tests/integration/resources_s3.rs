@@ -1,15 +1,15 @@
 //! The S3 handlers against moto: every claim about the live bucket is checked with the SDK
 //! directly, not only through the handler's own `read`.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
+use crate::support::MotoServer;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use fuelflow::resources::compare::equivalent;
 use fuelflow::resources::{Clients, Ctx, Handler, Props, handler};
 use serde_json::{Value, json};
-use support::MotoServer;
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

@@ -1,9 +1,7 @@
 //! `Fuelflow::Data::DefaultVpc`: the region's default VPC and its subnets, used without being
 //! managed: known at plan time, never created, recorded or deleted.
 
-mod support;
-
-use support::{MotoServer, fuelflow, stderr, stdout, unique};
+use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
 
 #[tokio::test]
 async fn the_default_vpc_is_looked_up_not_managed() {

@@ -1,10 +1,9 @@
 //! Log group and CloudWatch alarm handlers against moto.
-mod support;
 
+use crate::support::{MotoServer, unique};
 use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{MotoServer, unique};
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

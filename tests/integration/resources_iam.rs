@@ -1,14 +1,14 @@
 //! The IAM handlers against moto: every claim about the live role or policy is checked with the
 //! SDK directly, not only through the handler's own `read`.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
+use crate::support::MotoServer;
 use fuelflow::resources::compare::equivalent;
 use fuelflow::resources::{Clients, Ctx, Handler, Props, handler};
 use serde_json::{Value, json};
-use support::MotoServer;
 
 async fn ctx(logical_id: &str) -> Ctx {
     let moto = MotoServer::shared();

@@ -2,10 +2,11 @@
 //! by PID when the guard drops (also on panic). A watchdog inside the server process ends it if
 //! the test process dies without unwinding (abort, SIGKILL), so no server outlives its tests.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const LAUNCHER: &str = r#"
@@ -56,10 +57,21 @@ impl MotoServer {
         panic!("moto_server did not start: {last_error}");
     }
 
-    /// The server shared by every test of this test binary (tests use unique names).
+    /// The server shared by the tests of the calling source file (they use unique names). One
+    /// server per file keeps each file's tests apart from the others' now that all of them run
+    /// in one test binary (one binary links the SDK once instead of once per file).
+    #[track_caller]
     pub fn shared() -> &'static MotoServer {
-        static SHARED: OnceLock<MotoServer> = OnceLock::new();
-        SHARED.get_or_init(MotoServer::start)
+        static SHARED: OnceLock<Mutex<HashMap<&'static str, &'static MotoServer>>> =
+            OnceLock::new();
+        let file = std::panic::Location::caller().file();
+        let mut servers = SHARED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        servers
+            .entry(file)
+            .or_insert_with(|| Box::leak(Box::new(MotoServer::start())))
     }
 
     pub fn endpoint(&self) -> String {

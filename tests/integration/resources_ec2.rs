@@ -1,11 +1,11 @@
 //! `AWS::EC2::VPC`, `Subnet`, `SecurityGroup`, `SecurityGroupIngress` and `SecurityGroupEgress`
 //! against moto, through the library.
-mod support;
+use crate::support;
 
+use crate::support::MotoServer;
 use fuelflow::resources::{Clients, Ctx, Handler, Live, Props, compare, handler};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::MotoServer;
 
 /// Each test uses its own stack name so adopt-by-tags finds only its own resources.
 async fn ctx(stack: &str, logical_id: &str) -> Ctx {

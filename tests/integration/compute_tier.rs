@@ -4,10 +4,8 @@
 //! empty; editing one source file plans and applies exactly one code update; touching nothing
 //! plans nothing; a new version of a secret the function reads makes it update.
 
-mod support;
-
+use crate::support::{MotoServer, fuelflow, stderr, stdout};
 use std::path::Path;
-use support::{MotoServer, fuelflow, stderr, stdout};
 
 const NAME: &str = "compute-tier-test";
 

@@ -5,11 +5,9 @@
 //! and for a secret given in plain text (`SecretString` from a `NoEcho` parameter): neither may
 //! appear anywhere.
 
-mod support;
-
+use crate::support::{MotoServer, fuelflow, stderr, stdout};
 use std::path::Path;
 use std::process::Output;
-use support::{MotoServer, fuelflow, stderr, stdout};
 
 const STATE_BUCKET: &str = "data-tier-state-123456789012";
 const PLAIN_TOKEN: &str = "plain-token-0f9d8c7b6a5e4d3c";

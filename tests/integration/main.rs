@@ -1,0 +1,40 @@
+//! The integration tests, in one test binary: every file below was its own binary once, and each
+//! linked the whole AWS SDK again (minutes of link time and gigabytes of disk on a 2-core CI
+//! machine). Each file still gets its own moto server (`MotoServer::shared` is per source file).
+//! Run one file's tests with `cargo test --test integration resources_s3::`.
+
+mod platform;
+mod support;
+
+mod bootstrap;
+mod cli_backend;
+mod compute_tier;
+mod conformance;
+mod corpus;
+mod cost;
+mod crash_safety;
+mod data_source;
+mod data_tier;
+mod examples;
+mod invalid_templates;
+mod lock;
+mod multi_stack;
+mod no_panic;
+mod plan_time_evaluation;
+mod platform_e2e;
+mod platform_templates;
+mod reconcile;
+mod reliability_concurrency;
+mod reliability_faults;
+mod reliability_state_format;
+mod resources_apigateway;
+mod resources_dynamodb;
+mod resources_ec2;
+mod resources_iam;
+mod resources_lambda;
+mod resources_observability;
+mod resources_rds;
+mod resources_s3;
+mod resources_secrets;
+mod state_store;
+mod template_secrets;
