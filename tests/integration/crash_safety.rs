@@ -105,6 +105,9 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
             break;
         }
         kills += 1;
+        // A request the dead run had in the proxy (its lock or its unlock) still lands after
+        // the latency: let it, or the lock read below races it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         // The dead run's lock stays until force-unlock, which needs its id.
         if let Some(held) = backend.locker.current(&lock_path).await.unwrap() {
             let out = fuelflow(
