@@ -206,10 +206,45 @@ async fn take_all(
     let mut ordered: Vec<&LockRequest> = requests.iter().collect();
     ordered.sort_by(|a, b| a.path.cmp(&b.path));
     ordered.dedup_by(|a, b| a.path == b.path);
+    if ordered.len() > 1 && try_all_at_once(locker, &ordered, held).await? {
+        return Ok(());
+    }
     for request in ordered {
         held.push(acquire(locker, request, timeout).await?);
     }
     Ok(())
+}
+
+/// The usual case, nothing held, in one round trip: every lock is tried at once. When any is
+/// refused, what was taken is given back (so this run never waits while holding a lock taken
+/// out of order) and `false` sends the caller to the ordered walk. Other errors are returned with
+/// `held` left for the caller to release.
+async fn try_all_at_once(
+    locker: &dyn Locker,
+    ordered: &[&LockRequest],
+    held: &mut Vec<LockInfo>,
+) -> Result<bool, LockError> {
+    let attempts = ordered
+        .iter()
+        .map(|request| locker.try_lock(request))
+        .collect();
+    let mut refused = false;
+    let mut failure = None;
+    for attempt in crate::join::all(attempts).await {
+        match attempt {
+            Ok(lock) => held.push(lock),
+            Err(LockError::Locked { .. }) => refused = true,
+            Err(error) => failure = failure.or(Some(error)),
+        }
+    }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if refused {
+        release_all(locker, held).await?;
+        held.clear();
+    }
+    Ok(!refused)
 }
 
 /// Releases every lock in `held` at once (one round trip however many), trying all of them;

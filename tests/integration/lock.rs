@@ -244,6 +244,63 @@ impl Locker for Recording {
     }
 }
 
+/// Wraps a locker and holds every lock attempt until `gate` has seen them all.
+struct Gated {
+    inner: Arc<dyn Locker>,
+    gate: tokio::sync::Barrier,
+}
+
+impl Locker for Gated {
+    fn try_lock<'a>(
+        &'a self,
+        request: &'a LockRequest,
+    ) -> BoxFuture<'a, Result<LockInfo, LockError>> {
+        Box::pin(async move {
+            self.gate.wait().await;
+            self.inner.try_lock(request).await
+        })
+    }
+    fn unlock<'a>(&'a self, path: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), LockError>> {
+        self.inner.unlock(path, id)
+    }
+    fn current<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Option<LockInfo>, LockError>> {
+        self.inner.current(path)
+    }
+}
+
+/// With nothing held, the locks of a run are requested together (one round trip, not one per
+/// stack): taken one after another, the first attempt would wait at the gate for ever.
+#[tokio::test]
+async fn lock_all_requests_free_locks_together() {
+    let inner = dynamodb_locker().await;
+    let locker = Gated {
+        inner: inner.clone(),
+        gate: tokio::sync::Barrier::new(3),
+    };
+    let requests = [
+        request("s3", "apply"),
+        request("iam", "apply"),
+        request("network", "apply"),
+    ];
+    let held = tokio::time::timeout(
+        Duration::from_secs(20),
+        lock_all(&locker, &requests, Duration::ZERO),
+    )
+    .await
+    .expect("the three attempts were made together")
+    .unwrap();
+    assert_eq!(held.len(), 3);
+    for lock in &held {
+        assert_eq!(
+            inner.current(&lock.path).await.unwrap().as_ref(),
+            Some(lock)
+        );
+    }
+    fuelflow::state::lock::release_all(&locker, &held)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn lock_all_takes_locks_in_sorted_order_and_releases_them_on_failure() {
     let inner = dynamodb_locker().await;
@@ -271,7 +328,9 @@ async fn lock_all_takes_locks_in_sorted_order_and_releases_them_on_failure() {
         .await
         .unwrap();
 
-    // Another run holds "network": we get its Locked error, and "iam" (taken first) is released.
+    // Another run holds "network": the attempt on all three at once is refused, what it took is
+    // given back, and the ordered walk stops at "network" with its Locked error; "iam" (taken
+    // first) is released.
     let other = inner
         .try_lock(&request("network", "destroy"))
         .await
@@ -287,7 +346,10 @@ async fn lock_all_takes_locks_in_sorted_order_and_releases_them_on_failure() {
         }
         other => panic!("expected Locked, got {other:?}"),
     }
-    assert_eq!(*locker.attempts.lock().unwrap(), ["iam", "network"]);
+    assert_eq!(
+        *locker.attempts.lock().unwrap(),
+        ["iam", "network", "s3", "iam", "network"]
+    );
     assert!(
         inner
             .current(&request("iam", "apply").path)
