@@ -76,12 +76,19 @@ impl Handler for Vpc {
             if let Some(tenancy) = vpc.instance_tenancy() {
                 properties.insert("InstanceTenancy".into(), json!(tenancy.as_str()));
             }
-            for (key, name) in [
-                ("EnableDnsSupport", VpcAttributeName::EnableDnsSupport),
-                ("EnableDnsHostnames", VpcAttributeName::EnableDnsHostnames),
+            // After DescribeVpcs, everything else in one round trip.
+            let wanted = |key| desired.contains_key(key).then_some(key);
+            let (dns_support, dns_hostnames, attributes) = tokio::try_join!(
+                attribute_if(ctx, physical_id, wanted("EnableDnsSupport")),
+                attribute_if(ctx, physical_id, wanted("EnableDnsHostnames")),
+                attributes(ctx, &vpc),
+            )?;
+            for (key, value) in [
+                ("EnableDnsSupport", dns_support),
+                ("EnableDnsHostnames", dns_hostnames),
             ] {
-                if desired.contains_key(key) {
-                    properties.insert(key.into(), json!(attribute(ctx, physical_id, name).await?));
+                if let Some(on) = value {
+                    properties.insert(key.into(), json!(on));
                 }
             }
             if desired.contains_key("Tags") {
@@ -89,7 +96,7 @@ impl Handler for Vpc {
             }
             Ok(Some(Live {
                 properties,
-                attributes: attributes(ctx, &vpc).await?,
+                attributes,
             }))
         })
     }
@@ -177,6 +184,16 @@ async fn describe(ctx: &Ctx, id: &str) -> Result<Option<LiveVpc>> {
     }
 }
 
+/// The DNS attribute named by the property `key`, when the template sets it.
+async fn attribute_if(ctx: &Ctx, id: &str, key: Option<&str>) -> Result<Option<bool>> {
+    let name = match key {
+        None => return Ok(None),
+        Some("EnableDnsHostnames") => VpcAttributeName::EnableDnsHostnames,
+        Some(_) => VpcAttributeName::EnableDnsSupport,
+    };
+    attribute(ctx, id, name).await.map(Some)
+}
+
 async fn attribute(ctx: &Ctx, id: &str, name: VpcAttributeName) -> Result<bool> {
     let out = ctx
         .clients
@@ -212,25 +229,30 @@ async fn attributes(ctx: &Ctx, vpc: &LiveVpc) -> Result<Attributes> {
     let id = vpc.vpc_id().unwrap_or_default();
     let vpc_filter = Filter::builder().name("vpc-id").values(id).build();
     let client = ctx.clients.ec2();
-    let groups = client
-        .describe_security_groups()
-        .filters(vpc_filter.clone())
-        .filters(
-            Filter::builder()
-                .name("group-name")
-                .values("default")
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| ec2_error("ec2:DescribeSecurityGroups", e))?;
-    let acls = client
-        .describe_network_acls()
-        .filters(vpc_filter)
-        .filters(Filter::builder().name("default").values("true").build())
-        .send()
-        .await
-        .map_err(|e| ec2_error("ec2:DescribeNetworkAcls", e))?;
+    let groups = async {
+        client
+            .describe_security_groups()
+            .filters(vpc_filter.clone())
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:DescribeSecurityGroups", e))
+    };
+    let acls = async {
+        client
+            .describe_network_acls()
+            .filters(vpc_filter.clone())
+            .filters(Filter::builder().name("default").values("true").build())
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:DescribeNetworkAcls", e))
+    };
+    let (groups, acls) = tokio::try_join!(groups, acls)?;
     let mut attributes = Attributes::new();
     attributes.insert("VpcId".into(), json!(id));
     if let Some(cidr) = vpc.cidr_block() {
