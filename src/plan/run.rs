@@ -194,13 +194,23 @@ pub async fn plan(
             });
         }
     }
-    let live = if request.refresh {
-        refresh::refresh(engine, targets)
-            .await
-            .map_err(PlanError::Resources)?
-    } else {
-        Refreshed::new()
+    // The secrets' current versions are asked alongside the refresh, not after it.
+    let refreshed = async {
+        if request.refresh {
+            refresh::refresh(engine, targets).await
+        } else {
+            Ok(Refreshed::new())
+        }
     };
+    let versions_now = async {
+        if request.destroy {
+            SecretVersionsNow::new()
+        } else {
+            current_secret_versions(engine, &workspace, &states).await
+        }
+    };
+    let (live, versions_now) = tokio::join!(refreshed, versions_now);
+    let live = live.map_err(PlanError::Resources)?;
 
     let mut stacks = diff_all(&workspace, &states, &live, request)?;
     // Whatever refers to a replaced resource gets its new id or attributes: plan those again
@@ -226,7 +236,7 @@ pub async fn plan(
         stacks = diff_all(&workspace, &states, &live, request)?;
     }
     if !request.destroy {
-        secret_rotations(engine, &workspace, &states, &mut stacks).await;
+        secret_rotations(&workspace, &states, &versions_now, &mut stacks);
     }
     let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -540,15 +550,49 @@ fn redeploy_changed_apis(
     }
 }
 
-/// A resource applied with a secret version that is no longer current updates, so the new value
-/// reaches it (the value itself is fetched only at apply time and never kept).
-async fn secret_rotations(
+/// The versions of the secrets an applied resource refers to, as they are now, by stack key and
+/// logical id. Only resources applied with secret versions recorded are asked about.
+type SecretVersionsNow = HashMap<(String, String), Vec<String>>;
+
+/// Asks for every such resource at once. A lookup that fails leaves the resource out: a secret
+/// that cannot be read now shows up as an error at apply time, not as a guessed change.
+async fn current_secret_versions(
     engine: &Engine,
     workspace: &Workspace,
     states: &BTreeMap<String, Recorded>,
+) -> SecretVersionsNow {
+    use crate::resources::dynamic::{SECRET_VERSIONS, current_versions};
+    let mut keys = Vec::new();
+    let mut lookups: Vec<crate::state::BoxFuture<'_, Option<Vec<String>>>> = Vec::new();
+    for stack in &workspace.stacks {
+        for (logical_id, evaluated) in &stack.resources {
+            let applied = states[&stack.id.key].doc.resources.get(logical_id);
+            if applied.is_none_or(|r| !r.attributes.contains_key(SECRET_VERSIONS)) {
+                continue;
+            }
+            let props = known_props(&evaluated.properties);
+            keys.push((stack.id.key.clone(), logical_id.clone()));
+            lookups.push(Box::pin(async move {
+                current_versions(&engine.clients, &props).await.ok()
+            }));
+        }
+    }
+    let found = crate::join::all(lookups).await;
+    keys.into_iter()
+        .zip(found)
+        .filter_map(|(key, now)| Some((key, now?)))
+        .collect()
+}
+
+/// A resource applied with a secret version that is no longer current updates, so the new value
+/// reaches it (the value itself is fetched only at apply time and never kept).
+fn secret_rotations(
+    workspace: &Workspace,
+    states: &BTreeMap<String, Recorded>,
+    versions_now: &SecretVersionsNow,
     stacks: &mut [StackPlan],
 ) {
-    use crate::resources::dynamic::{SECRET_VERSIONS, current_versions};
+    use crate::resources::dynamic::SECRET_VERSIONS;
     for (stack, plan) in workspace.stacks.iter().zip(stacks.iter_mut()) {
         for (logical_id, evaluated) in &stack.resources {
             let Some(recorded) = states[&stack.id.key].doc.resources.get(logical_id) else {
@@ -560,13 +604,13 @@ async fn secret_rotations(
             if plan.changes.iter().any(|c| &c.logical_id == logical_id) {
                 continue;
             }
-            let props = known_props(&evaluated.properties);
-            let Ok(now) = current_versions(&engine.clients, &props).await else {
+            let Some(now) = versions_now.get(&(stack.id.key.clone(), logical_id.clone())) else {
                 continue;
             };
             if serde_json::json!(now) == *applied {
                 continue;
             }
+            let props = known_props(&evaluated.properties);
             let paths = props
                 .iter()
                 .filter(|(_, v)| super::diff::is_sensitive(v))
