@@ -150,13 +150,17 @@ impl Bench {
     /// Runs the CLI in `dir` (through the proxy when `slow`), returns its wall time; panics on
     /// failure since a failed run measures nothing.
     async fn cli(&self, dir: &Path, args: &[&str], slow: bool) -> Duration {
+        self.cli_with(BIN, dir, args, slow).await
+    }
+
+    async fn cli_with(&self, bin: &str, dir: &Path, args: &[&str], slow: bool) -> Duration {
         let endpoint = if slow {
             self.proxy.endpoint()
         } else {
             self.moto.endpoint()
         };
         let start = Instant::now();
-        let out = tokio::process::Command::new(BIN)
+        let out = tokio::process::Command::new(bin)
             .current_dir(dir)
             .args(args)
             .envs(self.moto.env())
@@ -375,18 +379,26 @@ async fn platform(bench: &Bench) {
     bench
         .cli(&dir, &["apply", "--env", "dev", "--auto-approve"], false)
         .await;
+    // FUELFLOW_BENCH_BASELINE=/path/to/an/older/fuelflow: its plans alternate with this build's
+    // in the same run, so a before/after ratio is not skewed by the machine's load.
+    let baseline = std::env::var("FUELFLOW_BENCH_BASELINE").ok();
+    let plan = ["plan", "--env", "dev", "--detailed-exitcode"];
     let mut times = Vec::new();
+    let mut baseline_times = Vec::new();
     let mut calls = Default::default();
+    let mut baseline_calls = 0;
     for _ in 0..3 {
+        if let Some(bin) = &baseline {
+            bench.proxy.stats.reset();
+            baseline_times.push(bench.cli_with(bin, &dir, &plan, true).await);
+            baseline_calls = bench.proxy.stats.snapshot().values().sum::<u64>();
+        }
         bench.proxy.stats.reset();
-        times.push(
-            bench
-                .cli(&dir, &["plan", "--env", "dev", "--detailed-exitcode"], true)
-                .await,
-        );
+        times.push(bench.cli(&dir, &plan, true).await);
         calls = bench.proxy.stats.snapshot();
     }
     times.sort();
+    baseline_times.sort();
     let total: u64 = calls.values().sum();
     // The round trips a no-op plan cannot avoid, one after the other: the account id (it names
     // the state bucket), the locks (taken together), the states and the zones (together), the
@@ -402,6 +414,15 @@ async fn platform(bench: &Bench) {
         secs(times[0]) / secs(ideal),
         secs(times[0]) / secs(bench.latency)
     );
+    if let Some(bin) = &baseline {
+        println!(
+            "baseline {bin}: calls {baseline_calls}; best {:.2} s, median {:.2} s; ratio {:.1}x; this build is {:.2}x faster (best to best)",
+            secs(baseline_times[0]),
+            secs(baseline_times[1]),
+            secs(baseline_times[0]) / secs(ideal),
+            secs(baseline_times[0]) / secs(times[0])
+        );
+    }
     println!("| service | action | calls |");
     println!("|---|---|---:|");
     for ((service, action), n) in &calls {
