@@ -387,7 +387,11 @@ async fn platform(bench: &Bench) {
     let mut baseline_times = Vec::new();
     let mut calls = Default::default();
     let mut baseline_calls = 0;
+    let mut floor_times = Vec::new();
     for _ in 0..3 {
+        // The same plan straight to moto: what is left when no request waits on the network
+        // (process start, fuelflow's own work, moto's service time).
+        floor_times.push(bench.cli(&dir, &plan, false).await);
         if let Some(bin) = &baseline {
             bench.proxy.stats.reset();
             baseline_times.push(bench.cli_with(bin, &dir, &plan, true).await);
@@ -399,6 +403,7 @@ async fn platform(bench: &Bench) {
     }
     times.sort();
     baseline_times.sort();
+    floor_times.sort();
     let total: u64 = calls.values().sum();
     // The round trips a no-op plan cannot avoid, one after the other: the account id (it names
     // the state bucket), the locks (taken together), the states and the zones (together), the
@@ -413,6 +418,14 @@ async fn platform(bench: &Bench) {
         secs(ideal),
         secs(times[0]) / secs(ideal),
         secs(times[0]) / secs(bench.latency)
+    );
+    let waited = times[0].saturating_sub(floor_times[0]);
+    println!(
+        "without latency (straight to moto): best {:.2} s; so the plan waits {:.2} s on round trips = a chain of ~{:.1} round trips, {:.1}x the ideal {ideal_trips}",
+        secs(floor_times[0]),
+        secs(waited),
+        secs(waited) / secs(bench.latency),
+        secs(waited) / secs(ideal)
     );
     if let Some(bin) = &baseline {
         println!(
