@@ -250,14 +250,9 @@ impl Handler for Bucket {
     ) -> BoxFuture<'a, Result<Option<Live>>> {
         Box::pin(async move {
             let s3 = ctx.clients.s3();
-            if !exists(s3, physical_id).await? {
-                return Ok(None);
-            }
-            let mut properties = Props::new();
-            if desired.contains_key("BucketName") {
-                properties.insert("BucketName".into(), json!(physical_id));
-            }
-            // The managed configurations are independent reads: one round trip for all of them.
+            // The existence check and the managed configurations are independent reads: one
+            // round trip for all of them (what the others say of a bucket that is gone is not
+            // looked at).
             type Read<'r> = BoxFuture<'r, Result<Option<(&'static str, Value)>>>;
             let mut reads: Vec<Read> = Vec::new();
             for part in PARTS {
@@ -275,7 +270,15 @@ impl Handler for Bucket {
                     Ok(Some(("Tags", tag_list(&live))))
                 }));
             }
-            for read in crate::join::all(reads).await {
+            let (exists, reads) = tokio::join!(exists(s3, physical_id), crate::join::all(reads));
+            if !exists? {
+                return Ok(None);
+            }
+            let mut properties = Props::new();
+            if desired.contains_key("BucketName") {
+                properties.insert("BucketName".into(), json!(physical_id));
+            }
+            for read in reads {
                 if let Some((property, live)) = read? {
                     properties.insert(property.into(), live);
                 }
