@@ -221,7 +221,38 @@ impl Handler for Role {
         desired: &'a Props,
     ) -> BoxFuture<'a, Result<Option<Live>>> {
         Box::pin(async move {
-            let Some(role) = get_role(ctx, physical_id).await? else {
+            // In template order (the map is sorted by name).
+            let names: Vec<String> = desired
+                .get("Policies")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
+                .collect();
+            // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
+            // resources put others on the same role, and those are not drift. A named policy
+            // that is missing reads as NoSuchEntity, so no listing is needed. These reads, the
+            // attached list and GetRole are independent: one round trip for all of them (what
+            // the policy reads say of a role that is gone is not looked at).
+            let inline_reads = crate::join::all(
+                names
+                    .iter()
+                    .map(|policy| {
+                        Box::pin(Principal::Role.get_inline(ctx, physical_id, policy))
+                            as BoxFuture<_>
+                    })
+                    .collect(),
+            );
+            let attached_read = async {
+                if desired.contains_key("ManagedPolicyArns") {
+                    attached_policy_arns(ctx, physical_id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (role, documents, attached) =
+                tokio::join!(get_role(ctx, physical_id), inline_reads, attached_read);
+            let Some(role) = role? else {
                 return Ok(None);
             };
             let mut live = Props::new();
@@ -249,35 +280,6 @@ impl Handler for Role {
                 "Tags".into(),
                 tag_list(role.tags().iter().map(|t| (t.key(), t.value()))),
             );
-            // In template order (the map is sorted by name).
-            let names: Vec<String> = desired
-                .get("Policies")
-                .and_then(|p| p.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
-                .collect();
-            // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
-            // resources put others on the same role, and those are not drift. A named policy
-            // that is missing reads as NoSuchEntity, so no listing is needed. These reads and
-            // the attached list are independent: one round trip for all of them.
-            let inline_reads = crate::join::all(
-                names
-                    .iter()
-                    .map(|policy| {
-                        Box::pin(Principal::Role.get_inline(ctx, physical_id, policy))
-                            as BoxFuture<_>
-                    })
-                    .collect(),
-            );
-            let attached_read = async {
-                if desired.contains_key("ManagedPolicyArns") {
-                    attached_policy_arns(ctx, physical_id).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            };
-            let (documents, attached) = tokio::join!(inline_reads, attached_read);
             if desired.contains_key("Policies") {
                 let wanted = inline_documents(desired);
                 let mut policies = Vec::new();
