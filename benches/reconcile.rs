@@ -2,6 +2,7 @@
 //! moto. Every ratio is measured within this one run, since the machine is shared and noisy.
 //!
 //!   cargo bench --bench reconcile -- [--only sweep|calls|checkpoints|platform]... [--latency-ms 40]
+//!                                    [--platform-parallelism N]
 //!
 //! - sweep: apply and no-op plan of 30 buckets + 30 roles at --parallelism 1, 4, 8, 16, 32
 //!   (ratio of 1 to the default; goal >= 10x), each on a fresh project;
@@ -98,7 +99,11 @@ async fn main() {
         checkpoints(&bench).await;
     }
     if wanted("platform") {
-        platform(&bench).await;
+        let parallelism = args
+            .windows(2)
+            .find(|w| w[0] == "--platform-parallelism")
+            .map(|w| w[1].as_str());
+        platform(&bench, parallelism).await;
     }
 }
 
@@ -365,7 +370,8 @@ fn state_writes(proxy: &Proxy) -> u64 {
 }
 
 /// The dev environment applied once (without latency), then planned through the proxy.
-async fn platform(bench: &Bench) {
+/// `parallelism`: passed to the plans as `--parallelism` (default: fuelflow's default).
+async fn platform(bench: &Bench, parallelism: Option<&str>) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = bench.work.path().join("platform");
     copy_dir(repo, &dir, &["fuelflow.yaml", "stacks", "functions"]);
@@ -382,7 +388,10 @@ async fn platform(bench: &Bench) {
     // FUELFLOW_BENCH_BASELINE=/path/to/an/older/fuelflow: its plans alternate with this build's
     // in the same run, so a before/after ratio is not skewed by the machine's load.
     let baseline = std::env::var("FUELFLOW_BENCH_BASELINE").ok();
-    let plan = ["plan", "--env", "dev", "--detailed-exitcode"];
+    let mut plan = vec!["plan", "--env", "dev", "--detailed-exitcode"];
+    if let Some(n) = parallelism {
+        plan.extend(["--parallelism", n]);
+    }
     let mut times = Vec::new();
     let mut baseline_times = Vec::new();
     let mut calls = Default::default();
