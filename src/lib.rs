@@ -1,9 +1,21 @@
-//! fuelflow: CloudFormation-compatible YAML stacks applied to AWS directly through the AWS SDK.
+//! fuelflow: CloudFormation-compatible YAML stacks applied to AWS directly through the AWS Rust SDK.
 //!
 //! The pipeline, and the module that owns each step:
 //!
+//! - [`project`], [`source`], [`template`]: `fuelflow.yaml` and the templates, parsed with spans
+//!   and evaluated (parameters, conditions, intrinsics); [`diagnostic`] points at file:line:col.
+//! - [`schema`], [`security`]: the supported types and properties, and the checks `validate` makes.
+//! - [`workspace`]: the selected stacks evaluated into one resource [`graph`] (petgraph); no AWS.
+//! - [`plan`]: refresh, diff desired vs recorded vs live, a [`plan::Plan`] as plain data.
+//! - [`apply`]: the concurrent walk that carries a plan out, checkpointed by one state writer.
+//! - [`resources`]: one handler per `AWS::Service::Resource` (read / create / update / delete).
+//! - [`state`], [`backend`]: state documents in S3 (conditional writes), the DynamoDB lock,
+//!   bootstrap; [`engine`]: what one run shares (clients, backend, account, environment).
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
-//! - [`state`]: state documents in S3 (conditional writes), the DynamoDB lock, backend bootstrap.
+//! - [`cost`]: monthly estimates from list prices and the environment's usage assumptions.
+//!
+//! The `fuelflow` binary (`src/main.rs`, `src/cli/`) parses arguments, calls these, and is the
+//! only place that prints.
 pub mod apply;
 pub mod aws;
 mod aws_lenient;
@@ -12,7 +24,6 @@ pub mod cost;
 pub mod diagnostic;
 pub mod engine;
 pub mod graph;
-pub mod join;
 pub mod plan;
 pub mod project;
 pub mod resources;

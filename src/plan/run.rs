@@ -577,7 +577,7 @@ async fn current_secret_versions(
             }));
         }
     }
-    let found = crate::join::all(lookups).await;
+    let found = futures_util::future::join_all(lookups).await;
     keys.into_iter()
         .zip(found)
         .filter_map(|(key, now)| Some((key, now?)))

@@ -224,13 +224,10 @@ async fn try_all_at_once(
     ordered: &[&LockRequest],
     held: &mut Vec<LockInfo>,
 ) -> Result<bool, LockError> {
-    let attempts = ordered
-        .iter()
-        .map(|request| locker.try_lock(request))
-        .collect();
+    let attempts = ordered.iter().map(|request| locker.try_lock(request));
     let mut refused = false;
     let mut failure = None;
-    for attempt in crate::join::all(attempts).await {
+    for attempt in futures_util::future::join_all(attempts).await {
         match attempt {
             Ok(lock) => held.push(lock),
             Err(LockError::Locked { .. }) => refused = true,
@@ -250,11 +247,8 @@ async fn try_all_at_once(
 /// Releases every lock in `held` at once (one round trip however many), trying all of them;
 /// returns the first failure in `held`'s order.
 pub async fn release_all(locker: &dyn Locker, held: &[LockInfo]) -> Result<(), LockError> {
-    let unlocks = held
-        .iter()
-        .map(|lock| locker.unlock(&lock.path, &lock.id))
-        .collect();
-    crate::join::all(unlocks)
+    let unlocks = held.iter().map(|lock| locker.unlock(&lock.path, &lock.id));
+    futures_util::future::join_all(unlocks)
         .await
         .into_iter()
         .find_map(Result::err)

@@ -234,14 +234,10 @@ impl Handler for Role {
             // that is missing reads as NoSuchEntity, so no listing is needed. These reads, the
             // attached list and GetRole are independent: one round trip for all of them (what
             // the policy reads say of a role that is gone is not looked at).
-            let inline_reads = crate::join::all(
+            let inline_reads = futures_util::future::join_all(
                 names
                     .iter()
-                    .map(|policy| {
-                        Box::pin(Principal::Role.get_inline(ctx, physical_id, policy))
-                            as BoxFuture<_>
-                    })
-                    .collect(),
+                    .map(|policy| Principal::Role.get_inline(ctx, physical_id, policy)),
             );
             let attached_read = async {
                 if desired.contains_key("ManagedPolicyArns") {

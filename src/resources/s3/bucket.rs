@@ -270,7 +270,10 @@ impl Handler for Bucket {
                     Ok(Some(("Tags", tag_list(&live))))
                 }));
             }
-            let (exists, reads) = tokio::join!(exists(s3, physical_id), crate::join::all(reads));
+            let (exists, reads) = tokio::join!(
+                exists(s3, physical_id),
+                futures_util::future::join_all(reads)
+            );
             if !exists? {
                 return Ok(None);
             }
