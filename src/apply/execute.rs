@@ -7,11 +7,12 @@ use super::{Options, Report, Reporter, names};
 use crate::engine::{Engine, ResourceFailure};
 use crate::plan::lookup::Known;
 use crate::plan::run::Planned;
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, update_replace};
 use crate::resources::{self, Handler, Props, ResourceError};
 use crate::state::StateStore;
 use crate::state::model::{OutputState, PendingAction, PendingOperation, ResourceState};
 use crate::state::timestamp::Timestamp;
+use crate::template::model::DeletionPolicy;
 use crate::template::stack::Stack;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
@@ -47,6 +48,8 @@ struct Superseded {
     resource_type: String,
     physical_id: String,
     properties: Props,
+    /// `UpdateReplacePolicy: Snapshot` on a DB instance.
+    final_snapshot: bool,
 }
 
 pub async fn run(
@@ -274,15 +277,7 @@ impl Shared {
                 &old.resource_type,
                 Action::Delete,
             );
-            let result = self
-                .delete_physical(
-                    stack,
-                    logical_id,
-                    &old.resource_type,
-                    &old.physical_id,
-                    &old.properties,
-                )
-                .await;
+            let result = self.delete_superseded(stack, &old).await;
             let failure = result.err().map(|e| {
                 self.fail(
                     stack,
@@ -313,12 +308,8 @@ impl Shared {
         let result = match (change.action, recorded) {
             (Action::Delete, Some(r)) if is_snapshot_deletion(&r) => {
                 // `DeletionPolicy: Snapshot` (the CloudFormation default for DB instances).
-                let ctx = self.engine.ctx(&stack.id.name, &key.1);
-                let snapshot = format!("{}-final-{}", r.physical_id, Timestamp::now().unix_secs());
-                retry(|| {
-                    resources::rds::delete_with_final_snapshot(&ctx, &r.physical_id, &snapshot)
-                })
-                .await
+                self.delete_with_final_snapshot(stack, &key.1, &r.physical_id)
+                    .await
             }
             (Action::Delete, Some(r)) => {
                 let props = r.properties.as_object().cloned().unwrap_or_default();
@@ -549,7 +540,22 @@ impl Shared {
         else {
             return self.create(stack, change).await;
         };
-        let old = before.properties.as_object().cloned().unwrap_or_default();
+        let policy = stack
+            .resources
+            .get(&change.logical_id)
+            .and_then(|r| r.update_replace_policy);
+        // `UpdateReplacePolicy: Retain`: the old one stays in AWS, no longer managed (the plan
+        // refused the case where the new one needs its name).
+        let keep_old = policy == Some(DeletionPolicy::Retain);
+        let old = Superseded {
+            stack: change.stack.clone(),
+            logical_id: change.logical_id.clone(),
+            final_snapshot: policy == Some(DeletionPolicy::Snapshot)
+                && update_replace::takes_final_snapshot(&before.resource_type),
+            resource_type: before.resource_type,
+            physical_id: before.physical_id,
+            properties: before.properties.as_object().cloned().unwrap_or_default(),
+        };
         // The template names the resource: the new one cannot exist beside the old one.
         let fixed_name = handler.name_property().is_some_and(|p| {
             stack
@@ -560,17 +566,11 @@ impl Shared {
                 .and_then(|props| props.get(p))
                 .is_some()
         });
-        if fixed_name {
+        if fixed_name && !keep_old {
             // The new resource needs the old one's name: delete first, then create.
-            self.delete_physical(
-                stack,
-                &change.logical_id,
-                &before.resource_type,
-                &before.physical_id,
-                &old,
-            )
-            .await
-            .map_err(|e| ("delete (replace)", e))?;
+            self.delete_superseded(stack, &old)
+                .await
+                .map_err(|e| ("delete (replace)", e))?;
             self.checkpoints.send(Event::Removed {
                 stack: change.stack.clone(),
                 logical_id: change.logical_id.clone(),
@@ -579,17 +579,44 @@ impl Shared {
             return self.create(stack, change).await;
         }
         self.create(stack, change).await?;
-        self.superseded
-            .lock()
-            .expect("not poisoned")
-            .push(Superseded {
-                stack: change.stack.clone(),
-                logical_id: change.logical_id.clone(),
-                resource_type: before.resource_type,
-                physical_id: before.physical_id,
-                properties: old,
-            });
+        if !keep_old {
+            self.superseded.lock().expect("not poisoned").push(old);
+        }
         Ok(())
+    }
+
+    /// Deletes the old copy of a replaced resource, with a final snapshot when its
+    /// `UpdateReplacePolicy` asks for one.
+    async fn delete_superseded(
+        &self,
+        stack: &Stack,
+        old: &Superseded,
+    ) -> Result<(), ResourceError> {
+        if old.final_snapshot {
+            return self
+                .delete_with_final_snapshot(stack, &old.logical_id, &old.physical_id)
+                .await;
+        }
+        self.delete_physical(
+            stack,
+            &old.logical_id,
+            &old.resource_type,
+            &old.physical_id,
+            &old.properties,
+        )
+        .await
+    }
+
+    /// Deletes a DB instance keeping a final snapshot named `<id>-final-<unix seconds>`.
+    async fn delete_with_final_snapshot(
+        &self,
+        stack: &Stack,
+        logical_id: &str,
+        physical_id: &str,
+    ) -> Result<(), ResourceError> {
+        let ctx = self.engine.ctx(&stack.id.name, logical_id);
+        let snapshot = format!("{physical_id}-final-{}", Timestamp::now().unix_secs());
+        retry(|| resources::rds::delete_with_final_snapshot(&ctx, physical_id, &snapshot)).await
     }
 
     async fn delete_physical(

@@ -7,6 +7,7 @@ pub mod refresh;
 pub mod render;
 pub mod run;
 pub mod secrets;
+pub mod update_replace;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -311,7 +311,20 @@ fn diff_all(
                     live: live_of(logical_id),
                     schema,
                 };
-                changes.extend(diff::diff(&inputs));
+                if let Some(mut change) = diff::diff(&inputs) {
+                    let policy = evaluated.update_replace_policy;
+                    let named = known_props(&evaluated.properties);
+                    match super::update_replace::apply_to(&mut change, policy, &named) {
+                        Ok(()) => changes.push(change),
+                        Err(e) => failures.push(ResourceFailure::new(
+                            &stack.id.name,
+                            logical_id,
+                            &evaluated.resource_type,
+                            "plan",
+                            e,
+                        )),
+                    }
+                }
             }
         }
         // Recorded but no longer in the template (or everything, for destroy): delete, in reverse order later.

@@ -38,3 +38,4 @@ mod resources_s3;
 mod resources_secrets;
 mod state_store;
 mod template_secrets;
+mod update_replace;
