@@ -1,34 +1,13 @@
 //! API Gateway (REST) handlers against moto: API, resource, methods, model, deployment, stage,
 //! account.
 
+use crate::support::handlers::{self, assert_no_drift, props};
 use crate::support::{MotoServer, unique};
-use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
-use serde_json::{Value, json};
-use std::sync::Arc;
+use fuelflow::resources::{Ctx, compare, handler};
+use serde_json::json;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
-}
-
-fn assert_no_drift(desired: &Props, live: &Props) {
-    for (key, want) in desired {
-        let got = live.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: want {want}, live {got}"
-        );
-    }
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 fn with(ctx: &Ctx, logical_id: &str) -> Ctx {

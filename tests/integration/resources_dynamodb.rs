@@ -1,37 +1,16 @@
 //! `AWS::DynamoDB::Table` against moto, through the library.
 
+use crate::support::handlers::{self, assert_live, props};
 use crate::support::{MotoServer, unique};
-use fuelflow::resources::{Clients, Ctx, Handler, Live, Props, compare, handler};
+use fuelflow::resources::{Ctx, Handler, handler};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: unique("table-stack"),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
+    handlers::ctx_on(MotoServer::shared(), unique("table-stack"), logical_id).await
 }
 
 fn table() -> &'static dyn Handler {
     handler("AWS::DynamoDB::Table").unwrap()
-}
-
-fn assert_matches(desired: &Props, live: &Live) {
-    for (key, want) in desired {
-        let got = live.properties.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: want {want}, live {got}"
-        );
-    }
 }
 
 fn gsi(name: &str, attr: &str) -> Value {
@@ -121,7 +100,7 @@ async fn table_lifecycle() {
     assert_eq!(t.deletion_protection_enabled(), Some(true));
     assert!(pitr(&ctx, &name).await);
     let live = table().read(&ctx, &name, &desired).await.unwrap().unwrap();
-    assert_matches(&desired, &live);
+    assert_live(&desired, &live);
 
     // In place: indexes swapped, stream off, TTL, PITR off, tags. (A new stream view type cannot
     // be staged: moto 5.2.1 refuses to enable a stream on a table that ever had one, where AWS
@@ -147,7 +126,7 @@ async fn table_lifecycle() {
     assert_eq!(indexes, ["by-owner-global"]);
     assert!(t.stream_specification().is_none_or(|s| !s.stream_enabled()));
     assert!(!pitr(&ctx, &name).await);
-    assert_matches(
+    assert_live(
         &changed,
         &table().read(&ctx, &name, &changed).await.unwrap().unwrap(),
     );
@@ -233,7 +212,7 @@ async fn provisioned_throughput_and_billing_mode() {
         "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": "5"}
     }));
     table().create(&ctx, &desired).await.unwrap();
-    assert_matches(
+    assert_live(
         &desired,
         &table().read(&ctx, &name, &desired).await.unwrap().unwrap(),
     );
@@ -276,7 +255,7 @@ async fn provisioned_throughput_and_billing_mode() {
             .as_str(),
         "PAY_PER_REQUEST"
     );
-    assert_matches(
+    assert_live(
         &on_demand,
         &table()
             .read(&ctx, &name, &on_demand)

@@ -1,40 +1,19 @@
 //! `AWS::EC2::VPC`, `Subnet`, `SecurityGroup`, `SecurityGroupIngress` and `SecurityGroupEgress`
 //! against moto, through the library.
 use crate::support;
+use crate::support::handlers::{self, assert_live, props};
 
 use crate::support::MotoServer;
-use fuelflow::resources::{Clients, Ctx, Handler, Live, Props, compare, handler};
-use serde_json::{Value, json};
-use std::sync::Arc;
+use fuelflow::resources::{Ctx, Handler, Props, compare, handler};
+use serde_json::json;
 
 /// Each test uses its own stack name so adopt-by-tags finds only its own resources.
 async fn ctx(stack: &str, logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: support::unique(stack),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
+    handlers::ctx_on(MotoServer::shared(), support::unique(stack), logical_id).await
 }
 
 fn h(type_name: &str) -> &'static dyn Handler {
     handler(type_name).unwrap()
-}
-
-fn assert_matches(desired: &Props, live: &Live) {
-    for (key, want) in desired {
-        let got = live.properties.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: want {want}, live {got}"
-        );
-    }
 }
 
 async fn dns_hostnames(ctx: &Ctx, vpc: &str) -> bool {
@@ -105,14 +84,14 @@ async fn vpc_lifecycle() {
     );
 
     let live = vpc.read(&ctx, &id, &desired).await.unwrap().unwrap();
-    assert_matches(&desired, &live);
+    assert_live(&desired, &live);
 
     let mut changed = desired.clone();
     changed["EnableDnsHostnames"] = json!(false);
     changed["Tags"] = json!([{"Key": "Name", "Value": "fuel-flow-2"}]);
     vpc.update(&ctx, &id, &desired, &changed).await.unwrap();
     assert!(!dns_hostnames(&ctx, &id).await);
-    assert_matches(
+    assert_live(
         &changed,
         &vpc.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -193,7 +172,7 @@ async fn subnet_lifecycle() {
             .remove(0)
     };
     assert_eq!(live_subnet().await.map_public_ip_on_launch(), Some(true));
-    assert_matches(
+    assert_live(
         &desired,
         &subnet.read(&ctx, &id, &desired).await.unwrap().unwrap(),
     );
@@ -203,7 +182,7 @@ async fn subnet_lifecycle() {
     changed["Tags"] = json!([{"Key": "tier", "Value": "private"}]);
     subnet.update(&ctx, &id, &desired, &changed).await.unwrap();
     assert_eq!(live_subnet().await.map_public_ip_on_launch(), Some(false));
-    assert_matches(
+    assert_live(
         &changed,
         &subnet.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -223,7 +202,7 @@ async fn subnet_lifecycle() {
         .update(&ctx, &id, &live.properties, &changed)
         .await
         .unwrap();
-    assert_matches(
+    assert_live(
         &changed,
         &subnet.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -293,7 +272,7 @@ async fn security_group_rules_are_reconciled() {
     assert_eq!(group.ip_permissions_egress().len(), 1);
     assert_eq!(group.ip_permissions_egress()[0].ip_protocol(), Some("tcp"));
     assert_eq!(group.ip_permissions().len(), 2);
-    assert_matches(
+    assert_live(
         &desired,
         &sg.read(&ctx, &id, &desired).await.unwrap().unwrap(),
     );
@@ -325,7 +304,7 @@ async fn security_group_rules_are_reconciled() {
     );
     assert_eq!(group.ip_permissions_egress().len(), 1);
     assert_eq!(group.ip_permissions_egress()[0].ip_protocol(), Some("-1"));
-    assert_matches(
+    assert_live(
         &changed,
         &sg.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -358,7 +337,7 @@ async fn security_group_rules_are_reconciled() {
         .await
         .unwrap();
     assert_eq!(live_group().await.ip_permissions().len(), 2);
-    assert_matches(
+    assert_live(
         &changed,
         &sg.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -410,7 +389,7 @@ async fn standalone_rules() {
             .remove(0)
     };
     assert_eq!(live_group().await.ip_permissions().len(), 1);
-    assert_matches(
+    assert_live(
         &desired,
         &ingress.read(&ctx, &id, &desired).await.unwrap().unwrap(),
     );
@@ -423,7 +402,7 @@ async fn standalone_rules() {
         g.ip_permissions()[0].ip_ranges()[0].description(),
         Some("postgres from the vpc")
     );
-    assert_matches(
+    assert_live(
         &changed,
         &ingress.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
@@ -450,7 +429,7 @@ async fn standalone_rules() {
     }));
     let rule = egress.create(&ctx, &out).await.unwrap().physical_id;
     assert_eq!(live_group().await.ip_permissions_egress().len(), 2);
-    assert_matches(
+    assert_live(
         &out,
         &egress.read(&ctx, &rule, &out).await.unwrap().unwrap(),
     );

@@ -2,41 +2,19 @@
 //! SDK directly, not only through the handler's own `read`.
 
 use crate::support;
-
-use std::sync::Arc;
+use crate::support::handlers::{self, assert_no_drift, props};
 
 use crate::support::MotoServer;
 use fuelflow::resources::compare::equivalent;
-use fuelflow::resources::{Clients, Ctx, Handler, Props, handler};
+use fuelflow::resources::{Ctx, Handler, handler};
 use serde_json::{Value, json};
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().expect("an object").clone()
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 fn h(type_name: &str) -> &'static dyn Handler {
     handler(type_name).expect("a handler")
-}
-
-fn assert_no_drift(desired: &Props, live: &Props) {
-    for (key, want) in desired {
-        let got = live.get(key).unwrap_or(&Value::Null);
-        assert!(
-            equivalent(want, got),
-            "{key}: desired {want} but live {got}"
-        );
-    }
 }
 
 fn trust(service: &str) -> Value {

@@ -1,25 +1,14 @@
 //! Lambda function and permission handlers against moto.
 
+use crate::support::handlers::{self, assert_no_drift_except, props};
 use crate::support::{MotoServer, unique};
 use fuelflow::resources::lambda::desired_code_sha256;
 use fuelflow::resources::lambda::package;
-use fuelflow::resources::{Clients, Ctx, Props, compare, handler};
-use serde_json::{Value, json};
-use std::sync::Arc;
+use fuelflow::resources::{Ctx, Props, compare, handler};
+use serde_json::json;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 /// A role Lambda may assume (moto checks that it exists).
@@ -37,20 +26,6 @@ async fn role(ctx: &Ctx) -> String {
         .role
         .unwrap()
         .arn
-}
-
-/// Every desired key (but `Code` and the engine's reserved keys) reads back equivalent.
-fn assert_no_drift(desired: &Props, live: &Props) {
-    for (key, want) in desired {
-        if key == "Code" || key.starts_with("fuelflow:") {
-            continue;
-        }
-        let got = live.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: want {want}, live {got}"
-        );
-    }
 }
 
 fn live_sha(live: &Props) -> String {
@@ -109,7 +84,7 @@ async fn function_from_a_local_folder_lifecycle() {
 
     // A re-plan is a no-op.
     let read = h.read(&ctx, &name, &desired).await.unwrap().unwrap();
-    assert_no_drift(&desired, &read.properties);
+    assert_no_drift_except(&desired, &read.properties, &["Code"]);
     assert_eq!(live_sha(&read.properties), sha);
     assert_eq!(read.attributes, created.attributes);
 
@@ -151,7 +126,7 @@ async fn function_from_a_local_folder_lifecycle() {
     assert_eq!(tags.get("owner").map(String::as_str), Some("me"));
     assert!(!tags.contains_key("team"));
     let read = h.read(&ctx, &name, &updated).await.unwrap().unwrap();
-    assert_no_drift(&updated, &read.properties);
+    assert_no_drift_except(&updated, &read.properties, &["Code"]);
 
     // Drift out of band is seen, and an update from the live values repairs it.
     lambda
@@ -170,7 +145,7 @@ async fn function_from_a_local_folder_lifecycle() {
         .await
         .unwrap();
     let repaired = h.read(&ctx, &name, &updated).await.unwrap().unwrap();
-    assert_no_drift(&updated, &repaired.properties);
+    assert_no_drift_except(&updated, &repaired.properties, &["Code"]);
 
     // Dropping the concurrency limit removes it.
     let mut unlimited = updated.clone();
@@ -232,7 +207,7 @@ async fn read_after_out_of_band_delete_is_none() {
         Some(expected.as_str())
     );
     let read = h.read(&ctx, &name, &desired).await.unwrap().unwrap();
-    assert_no_drift(&desired, &read.properties);
+    assert_no_drift_except(&desired, &read.properties, &["Code"]);
 
     ctx.clients
         .lambda()
@@ -330,7 +305,7 @@ async fn permission_lifecycle() {
     assert!(policy.policy().unwrap().contains(&sid));
 
     let read = h.read(&ctx, &sid, &desired).await.unwrap().unwrap();
-    assert_no_drift(&desired, &read.properties);
+    assert_no_drift_except(&desired, &read.properties, &["Code"]);
     assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(sid.clone()));
 
     // Another principal is another statement (a replacement, never an update).

@@ -1,41 +1,17 @@
 //! `AWS::RDS::DBSubnetGroup` and `AWS::RDS::DBInstance` against moto, through the library.
 
+use crate::support::handlers::{self, assert_no_drift_except, props};
 use crate::support::{MotoServer, unique};
 use fuelflow::resources::rds::delete_with_final_snapshot;
-use fuelflow::resources::{Clients, Ctx, Live, Props, compare, handler};
-use serde_json::{Value, json};
-use std::sync::Arc;
+use fuelflow::resources::{Ctx, Props, compare, handler};
+use serde_json::json;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 fn name(prefix: &str) -> String {
     unique(prefix).to_lowercase()
-}
-
-fn assert_matches(desired: &Props, live: &Live, skip: &[&str]) {
-    for (key, want) in desired {
-        if skip.contains(&key.as_str()) {
-            continue;
-        }
-        let got = live.properties.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: want {want}, live {got}"
-        );
-    }
 }
 
 /// A VPC with subnets in two zones, made with the SDK directly.
@@ -109,7 +85,7 @@ async fn db_subnet_group_lifecycle() {
     assert_eq!(group.subnets().len(), 2);
 
     let live = h.read(&ctx, &group_name, &desired).await.unwrap().unwrap();
-    assert_matches(&desired, &live, &[]);
+    assert_no_drift_except(&desired, &live.properties, &[]);
 
     // In place: tags (description and subnets: see the next test).
     let mut changed = desired.clone();
@@ -135,7 +111,7 @@ async fn db_subnet_group_lifecycle() {
     assert_eq!(tag("owner").as_deref(), Some("dba"));
     assert_eq!(tag("fuelflow:stack").as_deref(), Some("test-stack"));
     let live = h.read(&ctx, &group_name, &changed).await.unwrap().unwrap();
-    assert_matches(&changed, &live, &[]);
+    assert_no_drift_except(&changed, &live.properties, &[]);
 
     // Drift (a tag removed by hand) is shown and repaired. Description drift cannot be staged:
     // moto's ModifyDBSubnetGroup loses the group (see the next test).
@@ -154,7 +130,7 @@ async fn db_subnet_group_lifecycle() {
         .await
         .unwrap();
     let live = h.read(&ctx, &group_name, &changed).await.unwrap().unwrap();
-    assert_matches(&changed, &live, &[]);
+    assert_no_drift_except(&changed, &live.properties, &[]);
 
     // adopt by name and by ownership tags.
     assert_eq!(
@@ -302,7 +278,7 @@ async fn db_instance_lifecycle() {
     );
 
     let live = h.read(&ctx, &id, &desired).await.unwrap().unwrap();
-    assert_matches(&desired, &live, &["MasterUserPassword"]);
+    assert_no_drift_except(&desired, &live.properties, &["MasterUserPassword"]);
     assert!(!live.properties.contains_key("MasterUserPassword"));
     assert!(!format!("{live:?}").contains(password));
 
@@ -322,7 +298,7 @@ async fn db_instance_lifecycle() {
         ["postgresql".to_string()]
     );
     let live = h.read(&ctx, &id, &changed).await.unwrap().unwrap();
-    assert_matches(&changed, &live, &["MasterUserPassword"]);
+    assert_no_drift_except(&changed, &live.properties, &["MasterUserPassword"]);
 
     // Drift: retention changed by hand is shown and put back.
     rds.modify_db_instance()

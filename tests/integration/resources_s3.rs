@@ -2,43 +2,20 @@
 //! directly, not only through the handler's own `read`.
 
 use crate::support;
-
-use std::sync::Arc;
+use crate::support::handlers::{self, assert_no_drift, props};
 
 use crate::support::MotoServer;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use fuelflow::resources::compare::equivalent;
-use fuelflow::resources::{Clients, Ctx, Handler, Props, handler};
-use serde_json::{Value, json};
+use fuelflow::resources::{Ctx, Handler, Props, handler};
+use serde_json::json;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().expect("an object").clone()
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 fn bucket_handler() -> &'static dyn Handler {
     handler("AWS::S3::Bucket").expect("a bucket handler")
-}
-
-/// Every property the template sets reads back as the same value (a re-plan is a no-op).
-fn assert_no_drift(desired: &Props, live: &Props) {
-    for (key, want) in desired {
-        let got = live.get(key).unwrap_or(&Value::Null);
-        assert!(
-            equivalent(want, got),
-            "{key}: desired {want} but live {got}"
-        );
-    }
 }
 
 /// moto names the XML root of these answers after the operation, which the SDK refuses; the raw

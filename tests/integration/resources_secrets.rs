@@ -1,24 +1,13 @@
 //! `AWS::SecretsManager::Secret` and dynamic references against moto, through the library.
 
+use crate::support::handlers::{self, props};
 use crate::support::{MotoServer, unique};
 use fuelflow::resources::secretsmanager::dynamic_ref;
-use fuelflow::resources::{Clients, Ctx, Handler, Props, compare, handler};
+use fuelflow::resources::{Ctx, Handler, compare, handler};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 async fn ctx(logical_id: &str) -> Ctx {
-    let moto = MotoServer::shared();
-    Ctx {
-        clients: Arc::new(Clients::new(moto.sdk_config().await)),
-        stack: "test-stack".into(),
-        logical_id: logical_id.into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-    }
-}
-
-fn props(v: Value) -> Props {
-    v.as_object().unwrap().clone()
+    handlers::ctx_on(MotoServer::shared(), "test-stack", logical_id).await
 }
 
 fn secret() -> &'static dyn Handler {
