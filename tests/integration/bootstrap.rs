@@ -2,6 +2,7 @@
 //! reports and repairs drift made out of band. Every claim is checked on the live resources.
 
 use crate::support;
+use crate::support::s3::{live_tags, live_versioning};
 
 use aws_sdk_dynamodb::types::{
     BillingMode, KeyType, PointInTimeRecoveryStatus, ScalarAttributeType, SseStatus,
@@ -20,53 +21,6 @@ fn spec() -> BackendSpec {
 
 fn change(report: &fuelflow::state::bootstrap::BootstrapReport, item: BackendItem) -> ItemChange {
     report.item(item).expect("item reported").change.clone()
-}
-
-/// moto names the XML root of these two answers after the operation (`<GetBucketVersioningResponse>`),
-/// which the SDK refuses; then the raw body, which does hold the live value, is read instead.
-fn moto_body<E: std::fmt::Debug>(
-    err: aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> String {
-    match err {
-        aws_sdk_s3::error::SdkError::ServiceError(e) if e.raw().status().is_success() => {
-            String::from_utf8(e.raw().body().bytes().expect("a read body").to_vec()).unwrap()
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-async fn live_versioning(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
-    match s3.get_bucket_versioning().bucket(bucket).send().await {
-        Ok(out) => out
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
-        Err(e) => {
-            let body = moto_body(e);
-            ["Enabled", "Suspended"]
-                .into_iter()
-                .find(|s| body.contains(&format!("<Status>{s}</Status>")))
-                .unwrap_or("")
-                .to_owned()
-        }
-    }
-}
-
-async fn live_tags(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
-    match s3.get_bucket_tagging().bucket(bucket).send().await {
-        Ok(out) => out
-            .tag_set()
-            .iter()
-            .map(|t| {
-                format!(
-                    "<Tag><Key>{}</Key><Value>{}</Value></Tag>",
-                    t.key(),
-                    t.value()
-                )
-            })
-            .collect(),
-        Err(e) => moto_body(e),
-    }
 }
 
 async fn assert_bucket_is_right(

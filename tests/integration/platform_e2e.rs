@@ -5,8 +5,9 @@
 //! deletion protection live, and a destroy the database's protection refuses.
 
 use crate::support;
+use crate::support::s3::live_versioning;
 
-use crate::platform::{Clients, Platform, live, versioning_status};
+use crate::platform::{Clients, Platform, live};
 
 const STATE_BUCKET: &str = "fuel-flow-state-123456789012-us-east-1";
 const LOCK_TABLE: &str = "fuel-flow-locks";
@@ -117,8 +118,8 @@ async fn drift(c: &Clients) -> Drifted {
 }
 
 async fn repaired(c: &Clients, d: &Drifted) {
-    let status = versioning_status(&c.s3, &live::bucket("dev", "app-data")).await;
-    assert_eq!(status.as_deref(), Some("Enabled"));
+    let status = live_versioning(&c.s3, &live::bucket("dev", "app-data")).await;
+    assert_eq!(status, "Enabled");
     let sg = c.ec2.describe_security_groups().group_ids(&d.db_sg);
     let sg = sg.send().await.unwrap().security_groups()[0].clone();
     live::db_rules_are_vpc_only(&sg, "10.40.0.0/16");

@@ -3,6 +3,7 @@
 
 use crate::support;
 use crate::support::handlers::{self, assert_no_drift, props};
+use crate::support::s3::{live_tags, live_versioning};
 
 use crate::support::MotoServer;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
@@ -16,47 +17,6 @@ async fn ctx(logical_id: &str) -> Ctx {
 
 fn bucket_handler() -> &'static dyn Handler {
     handler("AWS::S3::Bucket").expect("a bucket handler")
-}
-
-/// moto names the XML root of these answers after the operation, which the SDK refuses; the raw
-/// body holds the live value.
-fn moto_body<E: std::fmt::Debug>(
-    err: aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> String {
-    match err {
-        aws_sdk_s3::error::SdkError::ServiceError(e) if e.raw().status().is_success() => {
-            String::from_utf8(e.raw().body().bytes().expect("a body").to_vec()).unwrap()
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-async fn live_versioning(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
-    match s3.get_bucket_versioning().bucket(bucket).send().await {
-        Ok(out) => out
-            .status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
-        Err(e) => {
-            let body = moto_body(e);
-            ["Enabled", "Suspended"]
-                .into_iter()
-                .find(|s| body.contains(&format!("<Status>{s}</Status>")))
-                .unwrap_or("")
-                .to_owned()
-        }
-    }
-}
-
-async fn live_tags(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
-    match s3.get_bucket_tagging().bucket(bucket).send().await {
-        Ok(out) => out
-            .tag_set()
-            .iter()
-            .map(|t| format!("<Key>{}</Key><Value>{}</Value>", t.key(), t.value()))
-            .collect(),
-        Err(e) => moto_body(e),
-    }
 }
 
 fn full_bucket(name: &str) -> Props {

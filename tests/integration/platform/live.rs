@@ -1,7 +1,8 @@
 //! The seed's properties (shared/seed/ARCHITECTURE.md) checked on the live resources through the
 //! SDK, one function per tier, for an environment (`dev` or `prod`).
 
-use super::{Clients, decode_policy, versioning_status};
+use super::{Clients, decode_policy};
+use crate::support::s3::live_versioning;
 use serde_json::Value;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -36,9 +37,9 @@ pub async fn buckets(c: &Clients, env: &str) {
             .to_string();
         assert_eq!(algorithm, "AES256", "{name}: encryption");
         let versioned = purpose != "logs";
-        let status = versioning_status(&c.s3, &name).await;
+        let status = live_versioning(&c.s3, &name).await;
         assert_eq!(
-            status.as_deref() == Some("Enabled"),
+            status == "Enabled",
             versioned,
             "{name}: versioning {status:?}"
         );

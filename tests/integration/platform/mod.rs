@@ -113,19 +113,3 @@ pub fn decode_policy(text: &str) -> serde_json::Value {
     }
     serde_json::from_slice(&bytes).unwrap()
 }
-
-/// The bucket's versioning status. moto 5.2 answers GetBucketVersioning with an XML root the SDK
-/// refuses (see src/state/bootstrap/lenient.rs), so a 200 the SDK could not decode is read raw.
-pub async fn versioning_status(s3: &aws_sdk_s3::Client, bucket: &str) -> Option<String> {
-    match s3.get_bucket_versioning().bucket(bucket).send().await {
-        Ok(v) => v.status().map(|s| s.as_str().to_string()),
-        Err(e) => {
-            let raw = e.raw_response().expect("a response from the server");
-            assert!(raw.status().is_success(), "GetBucketVersioning: {e:?}");
-            let body = String::from_utf8_lossy(raw.body().bytes().unwrap()).into_owned();
-            let start = body.find("<Status>")? + "<Status>".len();
-            let end = body[start..].find("</Status>")? + start;
-            Some(body[start..end].to_string())
-        }
-    }
-}

@@ -49,3 +49,4 @@ pub fn stderr(out: &Output) -> String {
 }
 pub mod handlers;
 pub mod project;
+pub mod s3;
