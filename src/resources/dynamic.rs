@@ -25,12 +25,70 @@ pub async fn resolve(
     Ok((out, used))
 }
 
-/// Only the versions the references point at now (for planning), without keeping any value.
+/// Only the versions the references point at now (for planning), in the form [`resolve`]
+/// records them. Asked with DescribeSecret, once per distinct reference and all at once: a plan
+/// never reads a secret value, so it can run with a role that may not.
 pub async fn current_versions(
     clients: &Clients,
     props: &Props,
 ) -> Result<Vec<String>, ResourceError> {
-    Ok(resolve(clients, props).await?.1)
+    let mut refs = Vec::new();
+    for value in props.values() {
+        references_in(value, &mut refs)?;
+    }
+    refs.sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+    refs.dedup_by(|a, b| version_key(a) == version_key(b));
+    let lookups = refs
+        .iter()
+        .map(|r| dynamic_ref::current_version(clients, r));
+    let mut used = Vec::new();
+    for found in futures_util::future::join_all(lookups).await {
+        let (arn, version) = found?;
+        used.push(format!("{arn}:{version}"));
+    }
+    used.sort();
+    used.dedup();
+    Ok(used)
+}
+
+/// What names one secret version: the secret, and the stage or id asked for.
+fn version_key(r: &dynamic_ref::DynamicRef) -> (&str, Option<&str>, Option<&str>) {
+    (
+        &r.secret_id,
+        r.version_stage.as_deref(),
+        r.version_id.as_deref(),
+    )
+}
+
+/// Every reference in the strings of `value`; a malformed one is an error, as at apply time.
+fn references_in(
+    value: &Value,
+    refs: &mut Vec<dynamic_ref::DynamicRef>,
+) -> Result<(), ResourceError> {
+    match value {
+        Value::String(s) if s.contains("{{resolve:") => {
+            for found in dynamic_ref::scan(s) {
+                refs.push(found.map_err(|m| {
+                    ResourceError::new(
+                        "InvalidDynamicReference",
+                        format!("`{}`: {}", m.reference, m.why),
+                    )
+                })?);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                references_in(item, refs)?;
+            }
+        }
+        Value::Object(map) => {
+            for item in map.values() {
+                references_in(item, refs)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn resolve_value<'a>(

@@ -4,7 +4,9 @@
 //! empty; editing one source file plans and applies exactly one code update; touching nothing
 //! plans nothing; a new version of a secret the function reads makes it update.
 
+use crate::support::proxy::{Proxy, ProxyConfig};
 use crate::support::{MotoServer, fuelflow, stderr, stdout};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 const NAME: &str = "compute-tier-test";
@@ -33,6 +35,25 @@ impl Run {
             moto: MotoServer::start(),
             dir,
         }
+    }
+
+    /// `plan --detailed-exitcode` (changes expected) through a counting proxy: its text and
+    /// the calls it made by (service, action).
+    async fn counted_plan(&self) -> (String, BTreeMap<(String, String), u64>) {
+        let upstream = format!("127.0.0.1:{}", self.moto.port).parse().unwrap();
+        let proxy = Proxy::start(upstream, ProxyConfig::default()).await;
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fuelflow"))
+            .current_dir(self.dir.path())
+            .args(["plan", "--env", "test", "--detailed-exitcode"])
+            .envs(self.moto.env())
+            .env("AWS_ENDPOINT_URL", proxy.endpoint())
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        (stdout(&out), proxy.stats.snapshot())
     }
 
     fn expect(&self, code: i32, args: &[&str]) -> String {
@@ -77,7 +98,7 @@ async fn code_sha(lambda: &aws_sdk_lambda::Client) -> String {
     f.send().await.unwrap().code_sha256().unwrap().to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compute_tier_deploys_and_updates_exactly_what_changed() {
     let run = Run::new();
     let config = run.moto.sdk_config().await;
@@ -199,12 +220,16 @@ async fn compute_tier_deploys_and_updates_exactly_what_changed() {
         .send()
         .await
         .unwrap();
-    let plan = run.expect(2, &["plan", "--env", "test", "--detailed-exitcode"]);
+    let (plan, calls) = run.counted_plan().await;
     assert!(
         plan.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
         "{plan}"
     );
     assert!(!plan.contains("rotated-out-of-band-42"), "{plan}");
+    // The plan learned of the new version without reading any secret value.
+    let secrets_calls = |action: &str| calls.get(&("secretsmanager".into(), action.into()));
+    assert_eq!(secrets_calls("GetSecretValue"), None, "{calls:?}");
+    assert!(secrets_calls("DescribeSecret").is_some(), "{calls:?}");
     assert_eq!(
         run.planned(),
         [(

@@ -141,6 +141,38 @@ pub async fn resolve_string(
     Ok((out, used))
 }
 
+/// The (secret ARN, version id) `r` points at now, from DescribeSecret: no value is read.
+pub async fn current_version(
+    clients: &Clients,
+    r: &DynamicRef,
+) -> Result<(String, String), ResourceError> {
+    let out = clients
+        .secretsmanager()
+        .describe_secret()
+        .secret_id(&r.secret_id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("secretsmanager:DescribeSecret", e))?;
+    let arn = out.arn.clone().unwrap_or_else(|| r.secret_id.clone());
+    if let Some(id) = &r.version_id {
+        return Ok((arn, id.clone()));
+    }
+    let stage = r.version_stage.as_deref().unwrap_or("AWSCURRENT");
+    let id = out
+        .version_ids_to_stages()
+        .into_iter()
+        .flatten()
+        .find(|(_, stages)| stages.iter().any(|s| s == stage))
+        .map(|(id, _)| id.clone())
+        .ok_or_else(|| {
+            ResourceError::new(
+                "InvalidDynamicReference",
+                format!("secret `{}` has no version in stage {stage}", r.secret_id),
+            )
+        })?;
+    Ok((arn, id))
+}
+
 struct Fetched {
     arn: String,
     version_id: String,
