@@ -172,9 +172,54 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
         .0;
     use fuelflow::state::StateStore;
     assert_eq!(state.resources.len(), 40);
+
+    // Searched by the ownership tags, as one looks for orphans: exactly the recorded resources
+    // carry this stack's tag.
+    let mut recorded: Vec<String> = state
+        .resources
+        .values()
+        .map(|r| r.physical_id.clone())
+        .collect();
+    recorded.sort();
+    assert_eq!(tagged_with_stack(&config, &stack).await, recorded);
     assert!(
         state.pending.is_empty(),
         "pending left: {:?}",
         state.pending
     );
+}
+
+/// The buckets and roles tagged `fuelflow:stack = stack`, by name, sorted.
+async fn tagged_with_stack(config: &aws_config::SdkConfig, stack: &str) -> Vec<String> {
+    let owner = fuelflow::resources::OWNER_STACK_TAG;
+    let mut found = Vec::new();
+    let s3 = fuelflow::aws::s3_client(config);
+    for bucket in s3.list_buckets().send().await.unwrap().buckets() {
+        let name = bucket.name().unwrap();
+        let tags = crate::support::s3::live_tags(&s3, name).await;
+        if tags.contains(&format!("<Key>{owner}</Key><Value>{stack}</Value>")) {
+            found.push(name.to_string());
+        }
+    }
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut pages = iam.list_roles().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for role in page.unwrap().roles() {
+            let tags = iam
+                .list_role_tags()
+                .role_name(role.role_name())
+                .send()
+                .await
+                .unwrap();
+            if tags
+                .tags()
+                .iter()
+                .any(|t| t.key() == owner && t.value() == stack)
+            {
+                found.push(role.role_name().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
 }

@@ -4,7 +4,7 @@
 //! live value, is read instead.
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 fn moto_body<E: std::fmt::Debug>(
     err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
@@ -35,9 +35,11 @@ pub async fn live_versioning(s3: &Client, bucket: &str) -> String {
     }
 }
 
-/// The bucket's tags as `<Tag><Key>k</Key><Value>v</Value></Tag>...`, for `contains` checks.
+/// The bucket's tags as `<Tag><Key>k</Key><Value>v</Value></Tag>...`, for `contains` checks
+/// (empty for a bucket without tags).
 pub async fn live_tags(s3: &Client, bucket: &str) -> String {
     match s3.get_bucket_tagging().bucket(bucket).send().await {
+        Err(SdkError::ServiceError(e)) if e.err().code() == Some("NoSuchTagSet") => String::new(),
         Ok(out) => out
             .tag_set()
             .iter()
