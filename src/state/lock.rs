@@ -154,6 +154,8 @@ pub trait Locker: Send + Sync {
 }
 
 const FIRST_DELAY: Duration = Duration::from_millis(100);
+/// How long the ordered walk waits for a lock after an all-at-once attempt was refused.
+const CONTENDED_GRACE: Duration = Duration::from_secs(2);
 const MAX_DELAY: Duration = Duration::from_secs(2);
 
 /// Takes the lock, retrying while it is held for up to `timeout` (zero: one attempt) with
@@ -206,8 +208,14 @@ async fn take_all(
     let mut ordered: Vec<&LockRequest> = requests.iter().collect();
     ordered.sort_by(|a, b| a.path.cmp(&b.path));
     ordered.dedup_by(|a, b| a.path == b.path);
-    if ordered.len() > 1 && try_all_at_once(locker, &ordered, held).await? {
-        return Ok(());
+    let mut timeout = timeout;
+    if ordered.len() > 1 {
+        if try_all_at_once(locker, &ordered, held).await? {
+            return Ok(());
+        }
+        // A refusal may come from another run's own all-at-once attempt, held only until that
+        // run gives its locks back: wait at least that long, so racing runs do not all give up.
+        timeout = timeout.max(CONTENDED_GRACE);
     }
     for request in ordered {
         held.push(acquire(locker, request, timeout).await?);
