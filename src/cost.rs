@@ -1,6 +1,6 @@
 //! Monthly cost estimates from a dated list-price table and the environment's usage assumptions.
 //!
-//! Prices: AWS public on-demand list prices for us-east-1 (aws.amazon.com/<service>/pricing),
+//! Prices: AWS public on-demand list prices for us-east-1 (`aws.amazon.com/<service>/pricing`),
 //! as published in November 2025. The always-free tiers (Lambda's 1M requests and 400,000 GB-s,
 //! CloudWatch's 10 alarms) are applied once per environment, as for one environment per account.
 //! Not included: RDS storage and backup storage, taxes, and anything the usage assumptions do

@@ -1,4 +1,4 @@
-//! `AWS::EC2::SecurityGroupIngress`: one inbound rule on `GroupId`. See [`super::standalone_rule`].
+//! `AWS::EC2::SecurityGroupIngress`: one inbound rule on `GroupId`. See `standalone_rule.rs` beside it.
 
 use super::rules::Direction;
 use super::standalone_rule::StandaloneRule;
