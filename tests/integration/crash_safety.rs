@@ -2,39 +2,13 @@
 //! force-unlock, the next apply converges to exactly the template's resources (no duplicates, no
 //! orphans) and the plan after it is empty. A latency proxy widens the window between calls.
 
+use crate::support::MotoServer;
+use crate::support::project::{Project, buckets_and_roles};
 use crate::support::proxy::{Proxy, ProxyConfig};
-use crate::support::{MotoServer, stderr, stdout, unique};
+use crate::support::{stderr, stdout};
 use fuelflow::state::Locker;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-
-fn template(name: &str) -> String {
-    let mut t = String::from("Resources:\n");
-    for i in 0..20 {
-        // Half the buckets are named by the template, half get a generated name.
-        if i % 2 == 0 {
-            t.push_str(&format!("  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {name}-b{i}\n      Tags: [{{Key: n, Value: '{i}'}}]\n"));
-        } else {
-            t.push_str(&format!("  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags: [{{Key: n, Value: '{i}'}}]\n"));
-        }
-        t.push_str(&format!(
-            "  Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {name}-r{i}\n      AssumeRolePolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n      Tags: [{{Key: bucket, Value: !Ref Bucket{i}}}]\n"
-        ));
-    }
-    t
-}
-
-fn fuelflow(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fuelflow"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_applies_converge_without_duplicates_or_orphans() {
@@ -49,54 +23,22 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
         },
     )
     .await;
-    let endpoint = proxy.endpoint();
-    let dir = tempfile::tempdir().unwrap();
-    let name: String = unique("kill")
-        .to_lowercase()
-        .chars()
-        .take(28)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_string();
-    std::fs::write(
-        dir.path().join("fuelflow.yaml"),
-        format!("project: {name}\nregion: us-east-1\nbackend: {{bucket: {name}-state, lock_table: {name}-locks}}\nstacks:\n  app: app.yaml\nenvironments:\n  dev: {{}}\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("app.yaml"), template(&name)).unwrap();
-    let out = fuelflow(
-        dir.path(),
-        &endpoint,
-        &["bootstrap", "--env", "dev", "--auto-approve"],
-    )
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-
+    // Half the buckets are named by the template, half get a generated name.
+    let mut project = Project::new("kill", moto, |name| buckets_and_roles(name, 20));
+    project.endpoint = proxy.endpoint();
     let config = moto.sdk_config().await;
-    let backend = fuelflow::backend::Backend::connect(
-        &config,
-        fuelflow::backend::BackendNames {
-            bucket: format!("{name}-state"),
-            lock_table: format!("{name}-locks"),
-            key_prefix: "fuelflow".into(),
-            kms_key_id: None,
-        },
-    );
+    let backend = project.backend(&config);
     let lock_path = backend.lock_request("dev", "app", "apply").path;
 
     let mut kills = 0;
     // Each run restarts where the last one was killed, so the delays grow.
     for delay_ms in [300u64, 600, 900, 1200, 1600, 2000, 2500, 3000, 3600, 4300] {
-        let mut child = fuelflow(
-            dir.path(),
-            &endpoint,
-            &["apply", "--env", "dev", "--auto-approve"],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        let mut child = project
+            .command(&["apply", "--env", "dev", "--auto-approve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
@@ -110,32 +52,14 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         // The dead run's lock stays until force-unlock, which needs its id.
         if let Some(held) = backend.locker.current(&lock_path).await.unwrap() {
-            let out = fuelflow(
-                dir.path(),
-                &endpoint,
-                &["force-unlock", "--env", "dev", "--stack", "app", &held.id],
-            )
-            .output()
-            .unwrap();
+            let out = project.run(&["force-unlock", "--env", "dev", "--stack", "app", &held.id]);
             assert!(out.status.success(), "{}", stderr(&out));
         }
     }
     assert!(kills >= 3, "only {kills} runs were killed mid-apply");
-    let out = fuelflow(
-        dir.path(),
-        &endpoint,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .output()
-    .unwrap();
+    let out = project.run(&["apply", "--env", "dev", "--auto-approve"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    let out = fuelflow(
-        dir.path(),
-        &endpoint,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .output()
-    .unwrap();
+    let out = project.run(&["plan", "--env", "dev", "--detailed-exitcode"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -145,32 +69,10 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
     );
 
     // Exactly the template's resources exist: 20 roles, 20 buckets of this stack.
-    let iam = aws_sdk_iam::Client::new(&config);
-    let roles = iam.list_roles().max_items(1000).send().await.unwrap();
-    let ours = roles
-        .roles()
-        .iter()
-        .filter(|r| r.role_name().starts_with(&format!("{name}-r")))
-        .count();
-    assert_eq!(ours, 20);
-    let s3 = fuelflow::aws::s3_client(&config);
-    let buckets = s3.list_buckets().send().await.unwrap();
-    let stack = format!("{name}-app-dev");
-    let ours: Vec<&str> = buckets
-        .buckets()
-        .iter()
-        .filter_map(|b| b.name())
-        .filter(|b| b.starts_with(&format!("{name}-b")) || b.starts_with(&stack))
-        .collect();
-    assert_eq!(ours.len(), 20, "buckets: {ours:?}");
-    let state = backend
-        .store
-        .get(&backend.key("dev", "app"))
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
-    use fuelflow::state::StateStore;
+    assert_eq!(project.live_roles(&config).await.len(), 20);
+    let buckets = project.live_buckets(&config).await;
+    assert_eq!(buckets.len(), 20, "buckets: {buckets:?}");
+    let state = project.state(&config).await.unwrap();
     assert_eq!(state.resources.len(), 40);
 
     // Searched by the ownership tags, as one looks for orphans: exactly the recorded resources
@@ -181,6 +83,7 @@ async fn killed_applies_converge_without_duplicates_or_orphans() {
         .map(|r| r.physical_id.clone())
         .collect();
     recorded.sort();
+    let stack = format!("{}-app-dev", project.name);
     assert_eq!(tagged_with_stack(&config, &stack).await, recorded);
     assert!(
         state.pending.is_empty(),

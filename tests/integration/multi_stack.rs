@@ -2,19 +2,13 @@
 //! plans a resource with what it depends on only; destroying the exporting stack alone is
 //! refused while the importer exists.
 
-use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
+use crate::support::{MotoServer, fuelflow, short_name, stderr, stdout};
 
 #[tokio::test]
 async fn exports_imports_targets_and_protected_destroy() {
     let moto = MotoServer::shared();
     let dir = tempfile::tempdir().unwrap();
-    let name: String = unique("ms")
-        .to_lowercase()
-        .chars()
-        .take(28)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_string();
+    let name = short_name("ms");
     std::fs::write(
         dir.path().join("fuelflow.yaml"),
         format!("project: {name}\nregion: us-east-1\nbackend: {{bucket: {name}-state, lock_table: {name}-locks}}\nstacks:\n  web: web.yaml\n  base: base.yaml\nenvironments:\n  dev: {{}}\n"),

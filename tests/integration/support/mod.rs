@@ -40,6 +40,18 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
 }
 
+/// A [`unique`] project name, lower case and at most 28 characters, so every resource name built
+/// from it (buckets, roles, the state bucket) stays within AWS's limits.
+pub fn short_name(prefix: &str) -> String {
+    unique(prefix)
+        .to_lowercase()
+        .chars()
+        .take(28)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

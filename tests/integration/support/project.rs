@@ -2,7 +2,7 @@
 //! run through the CLI against an endpoint (moto, or the fault proxy in front of it), and read
 //! back with the SDK straight from moto: the live resources, the state object and the lock item.
 
-use super::{MotoServer, unique};
+use super::MotoServer;
 use fuelflow::backend::{Backend, BackendNames};
 use fuelflow::state::{StateDocument, StateStore};
 use std::path::Path;
@@ -39,13 +39,7 @@ impl Project {
     /// A project with `template` as stack `app`, bootstrapped directly against moto.
     pub fn new(prefix: &str, moto: &MotoServer, template: impl Fn(&str) -> String) -> Project {
         let dir = tempfile::tempdir().unwrap();
-        let name: String = unique(prefix)
-            .to_lowercase()
-            .chars()
-            .take(28)
-            .collect::<String>()
-            .trim_end_matches('-')
-            .to_string();
+        let name = super::short_name(prefix);
         std::fs::write(
             dir.path().join("fuelflow.yaml"),
             format!("project: {name}\nregion: us-east-1\nbackend: {{bucket: {name}-state, lock_table: {name}-locks}}\nstacks:\n  app: app.yaml\nenvironments:\n  dev: {{}}\n"),
