@@ -311,20 +311,24 @@ fn diff_all(
                     live: live_of(logical_id),
                     schema,
                 };
-                if let Some(mut change) = diff::diff(&inputs) {
+                let Some(mut change) = diff::diff(&inputs) else {
+                    continue;
+                };
+                if change.action == Action::Replace {
                     let policy = evaluated.update_replace_policy;
                     let named = known_props(&evaluated.properties);
-                    match super::update_replace::apply_to(&mut change, policy, &named) {
-                        Ok(()) => changes.push(change),
-                        Err(e) => failures.push(ResourceFailure::new(
+                    if let Err(e) = super::update_replace::apply_to(&mut change, policy, &named) {
+                        failures.push(ResourceFailure::new(
                             &stack.id.name,
                             logical_id,
                             &evaluated.resource_type,
                             "plan",
                             e,
-                        )),
+                        ));
+                        continue;
                     }
                 }
+                changes.push(change);
             }
         }
         // Recorded but no longer in the template (or everything, for destroy): delete, in reverse order later.
@@ -576,7 +580,7 @@ async fn current_secret_versions(
 ) -> SecretVersionsNow {
     use crate::resources::dynamic::{SECRET_VERSIONS, current_versions};
     let mut keys = Vec::new();
-    let mut lookups: Vec<crate::state::BoxFuture<'_, Option<Vec<String>>>> = Vec::new();
+    let mut lookups = Vec::new();
     for stack in &workspace.stacks {
         for (logical_id, evaluated) in &stack.resources {
             let applied = states[&stack.id.key].doc.resources.get(logical_id);
@@ -585,9 +589,7 @@ async fn current_secret_versions(
             }
             let props = known_props(&evaluated.properties);
             keys.push((stack.id.key.clone(), logical_id.clone()));
-            lookups.push(Box::pin(async move {
-                current_versions(&engine.clients, &props).await.ok()
-            }));
+            lookups.push(async move { current_versions(&engine.clients, &props).await.ok() });
         }
     }
     let found = futures_util::future::join_all(lookups).await;
