@@ -823,7 +823,8 @@ impl Shared {
 
 /// Whether deleting the recorded resource must keep a final snapshot.
 fn is_snapshot_deletion(r: &ResourceState) -> bool {
-    r.resource_type == "AWS::RDS::DBInstance" && r.deletion_policy.as_deref() == Some("Snapshot")
+    update_replace::takes_final_snapshot(&r.resource_type)
+        && r.deletion_policy.as_deref() == Some("Snapshot")
 }
 
 /// Records which secret versions the resource was applied with (never their values).

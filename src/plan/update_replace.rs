@@ -52,7 +52,8 @@ fn note(change: &mut Change, text: &str) {
     });
 }
 
-/// Whether deleting the old copy of this type can keep a final snapshot.
+/// Whether deleting a resource of this type can keep a final snapshot (for `DeletionPolicy`
+/// and `UpdateReplacePolicy` alike).
 pub fn takes_final_snapshot(resource_type: &str) -> bool {
     resource_type == "AWS::RDS::DBInstance"
 }
