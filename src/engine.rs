@@ -2,7 +2,7 @@
 //! account, and how a failed resource operation is named.
 
 use crate::backend::Backend;
-use crate::resources::{Clients, Ctx, ResourceError};
+use crate::resources::{Clients, Ctx, Registry, ResourceError};
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ pub struct Engine {
     pub region: String,
     pub account_id: String,
     pub parallelism: usize,
+    /// The handler of each type (the real ones, or fakes in tests).
+    pub registry: Registry,
 }
 
 impl Engine {

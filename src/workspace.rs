@@ -34,6 +34,8 @@ pub struct Facts {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub availability_zones: Option<Vec<String>>,
+    /// The handlers, for the facts of each type (implicit dependencies).
+    pub registry: crate::resources::Registry,
 }
 
 pub struct Workspace {
@@ -43,6 +45,8 @@ pub struct Workspace {
     pub region: String,
     pub stacks: Vec<Stack>,
     pub graph: ResourceGraph,
+    /// The handlers the graph was built with (the engine's).
+    pub registry: crate::resources::Registry,
     /// Warnings found while loading (errors make loading fail instead).
     pub warnings: Vec<Diagnostic>,
 }
@@ -162,7 +166,15 @@ pub fn load(
             Err(d) => errors.push(d),
         }
     }
-    finish(sources, project, env, region, stacks, errors)
+    finish(
+        sources,
+        project,
+        env,
+        region,
+        stacks,
+        errors,
+        &facts.registry,
+    )
 }
 
 /// Loads one template held in memory (for tests, fuzzing and benchmarks).
@@ -212,7 +224,7 @@ pub fn load_text(
     )
     .into_iter()
     .collect();
-    finish(sources, None, None, region, stacks, errors)
+    finish(sources, None, None, region, stacks, errors, &facts.registry)
 }
 
 /// Parses, reads and evaluates one template file.
@@ -264,6 +276,7 @@ fn finish(
     region: String,
     stacks: Vec<Stack>,
     errors: Vec<Diagnostic>,
+    registry: &crate::resources::Registry,
 ) -> Result<Workspace, Failure> {
     let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
@@ -272,7 +285,7 @@ fn finish(
             diagnostics: errors.into_iter().chain(warnings).collect(),
         });
     }
-    match graph::build(&stacks) {
+    match graph::build(&stacks, registry) {
         Ok(graph) => Ok(Workspace {
             sources,
             project,
@@ -281,6 +294,7 @@ fn finish(
             stacks,
             graph,
             warnings,
+            registry: registry.clone(),
         }),
         Err(diagnostics) => Err(Failure {
             sources,
@@ -390,6 +404,7 @@ impl Facts {
             region: config.region().map(|r| r.to_string()),
             account_id: Some(account?),
             availability_zones: Some(zones?),
+            registry: crate::resources::Registry::builtin(),
         })
     }
 }

@@ -7,7 +7,7 @@ use super::{Options, Report, Reporter, names};
 use crate::engine::{Engine, ResourceFailure};
 use crate::plan::lookup::Known;
 use crate::plan::run::Planned;
-use crate::plan::{Action, Change, update_replace};
+use crate::plan::{Action, Change};
 use crate::resources::{self, Handler, Props, ResourceError};
 use crate::state::StateStore;
 use crate::state::model::{OutputState, PendingAction, PendingOperation, ResourceState};
@@ -306,9 +306,9 @@ impl Shared {
             .and_then(|r| r.doc.resources.get(&key.1))
             .cloned();
         let result = match (change.action, recorded) {
-            (Action::Delete, Some(r)) if is_snapshot_deletion(&r) => {
+            (Action::Delete, Some(r)) if self.is_snapshot_deletion(&r) => {
                 // `DeletionPolicy: Snapshot` (the CloudFormation default for DB instances).
-                self.delete_with_final_snapshot(stack, &key.1, &r.physical_id)
+                self.delete_with_final_snapshot(stack, &key.1, &r.resource_type, &r.physical_id)
                     .await
             }
             (Action::Delete, Some(r)) => {
@@ -369,7 +369,8 @@ impl Shared {
             .get(logical_id)
             .map(|r| r.resource_type.as_str())
             .unwrap_or_default();
-        if let Some(handler) = resources::handler(resource_type) {
+        let handler = self.engine.registry.get(resource_type);
+        if let Some(handler) = handler {
             if handler.needs_template_dir() {
                 let dir = self
                     .template_dirs
@@ -383,7 +384,7 @@ impl Shared {
             .await
             .map_err(|e| ("resolve", e))?;
         // What is recorded is what refresh will compare with (local code as its hash).
-        let recorded = match resources::handler(resource_type) {
+        let recorded = match handler {
             Some(handler) => handler.compare_view(recorded).map_err(|e| ("prepare", e))?,
             None => recorded,
         };
@@ -394,7 +395,7 @@ impl Shared {
         &self,
         resource_type: &str,
     ) -> Result<&'static dyn Handler, (&'static str, ResourceError)> {
-        resources::handler(resource_type).ok_or_else(|| {
+        self.engine.registry.get(resource_type).ok_or_else(|| {
             (
                 "plan",
                 ResourceError::new("UnsupportedType", format!("no handler for {resource_type}")),
@@ -428,13 +429,14 @@ impl Shared {
             .and_then(|p| sent.get(p))
             .and_then(resources::text);
         if earlier.is_some() {
-            if let Some(id) = retry(|| handler.adopt(&ctx, &sent))
+            if let Some(adopted) = retry(|| handler.adopt(&ctx, &sent))
                 .await
                 .map_err(|e| ("adopt", e))?
             {
-                // Found what the killed run created: bring every property to the template.
-                let nothing = Props::new();
-                let attributes = retry(|| handler.update(&ctx, &id, &nothing, &sent))
+                // Found what the killed run created: bring it from what AWS has to the template.
+                let id = adopted.physical_id;
+                let live = adopted.live.properties;
+                let attributes = retry(|| handler.update(&ctx, &id, &live, &sent))
                     .await
                     .map_err(|e| ("update (adopted)", e))?;
                 self.record(
@@ -551,7 +553,7 @@ impl Shared {
             stack: change.stack.clone(),
             logical_id: change.logical_id.clone(),
             final_snapshot: policy == Some(DeletionPolicy::Snapshot)
-                && update_replace::takes_final_snapshot(&before.resource_type),
+                && handler.takes_final_snapshot(),
             resource_type: before.resource_type,
             physical_id: before.physical_id,
             properties: before.properties.as_object().cloned().unwrap_or_default(),
@@ -594,7 +596,12 @@ impl Shared {
     ) -> Result<(), ResourceError> {
         if old.final_snapshot {
             return self
-                .delete_with_final_snapshot(stack, &old.logical_id, &old.physical_id)
+                .delete_with_final_snapshot(
+                    stack,
+                    &old.logical_id,
+                    &old.resource_type,
+                    &old.physical_id,
+                )
                 .await;
         }
         self.delete_physical(
@@ -607,16 +614,18 @@ impl Shared {
         .await
     }
 
-    /// Deletes a DB instance keeping a final snapshot named `<id>-final-<unix seconds>`.
+    /// Deletes keeping a final snapshot named `<id>-final-<unix seconds>`.
     async fn delete_with_final_snapshot(
         &self,
         stack: &Stack,
         logical_id: &str,
+        resource_type: &str,
         physical_id: &str,
     ) -> Result<(), ResourceError> {
+        let handler = self.handler(resource_type).map_err(|(_, e)| e)?;
         let ctx = self.engine.ctx(&stack.id.name, logical_id);
         let snapshot = format!("{physical_id}-final-{}", Timestamp::now().unix_secs());
-        retry(|| resources::rds::delete_with_final_snapshot(&ctx, physical_id, &snapshot)).await
+        retry(|| handler.delete_with_snapshot(&ctx, physical_id, &snapshot)).await
     }
 
     async fn delete_physical(
@@ -627,12 +636,7 @@ impl Shared {
         physical_id: &str,
         props: &Props,
     ) -> Result<(), ResourceError> {
-        let Some(handler) = resources::handler(resource_type) else {
-            return Err(ResourceError::new(
-                "UnsupportedType",
-                format!("no handler for {resource_type}"),
-            ));
-        };
+        let handler = self.handler(resource_type).map_err(|(_, e)| e)?;
         let ctx = self.engine.ctx(&stack.id.name, logical_id);
         retry(|| handler.delete(&ctx, physical_id, props)).await
     }
@@ -676,6 +680,16 @@ impl Shared {
         old
     }
 
+    /// Whether deleting the recorded resource must keep a final snapshot.
+    fn is_snapshot_deletion(&self, r: &ResourceState) -> bool {
+        r.deletion_policy == Some(DeletionPolicy::Snapshot)
+            && self
+                .engine
+                .registry
+                .get(&r.resource_type)
+                .is_some_and(|h| h.takes_final_snapshot())
+    }
+
     /// A create a previous (killed) run recorded as started but never finished.
     fn earlier_pending(&self, stack: &str, logical_id: &str) -> Option<PendingOperation> {
         self.recorded
@@ -712,7 +726,7 @@ impl Shared {
         let hashed = crate::plan::secrets::redact(
             &salt,
             &change.resource_type,
-            &crate::plan::secrets::Secrets::of(stack),
+            &crate::plan::secrets::Secrets::of(stack, &self.engine.registry),
             &mut properties,
         );
         self.known.write().expect("not poisoned").set_resource(
@@ -741,9 +755,7 @@ impl Shared {
             .map(|(k, _)| k.clone())
             .collect();
         sensitive.extend(hashed);
-        let deletion_policy = evaluated
-            .and_then(|r| r.deletion_policy)
-            .map(|p| format!("{p:?}"));
+        let deletion_policy = evaluated.and_then(|r| r.deletion_policy);
         let state = ResourceState {
             resource_type: change.resource_type.clone(),
             physical_id: physical_id.to_string(),
@@ -787,7 +799,7 @@ impl Shared {
         let mut exports = Vec::new();
         for stack in &self.stacks {
             let mut outputs = BTreeMap::new();
-            let secrets = crate::plan::secrets::Secrets::of(stack);
+            let secrets = crate::plan::secrets::Secrets::no_echo_values(stack);
             let salt = self.salt(&stack.id.key);
             for (name, value, export_name) in stack.evaluate_outputs(&*known) {
                 let mut json = value.to_json();
@@ -819,12 +831,6 @@ impl Shared {
             known.set_export(&name, value);
         }
     }
-}
-
-/// Whether deleting the recorded resource must keep a final snapshot.
-fn is_snapshot_deletion(r: &ResourceState) -> bool {
-    update_replace::takes_final_snapshot(&r.resource_type)
-        && r.deletion_policy.as_deref() == Some("Snapshot")
 }
 
 /// Records which secret versions the resource was applied with (never their values).

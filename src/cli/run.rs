@@ -54,6 +54,7 @@ pub async fn run(ctx: &Context, request: Request) -> Outcome {
         region: session.region.clone(),
         account_id,
         parallelism: request.run.parallelism.max(1),
+        registry: fuelflow::resources::Registry::builtin(),
     });
     let stacks = if request.run.stacks.is_empty() {
         session.stacks(ctx, None)?

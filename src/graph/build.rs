@@ -3,13 +3,14 @@
 
 use super::{Dependency, ResourceGraph, ResourceNode};
 use crate::diagnostic::Diagnostic;
+use crate::resources::Registry;
 use crate::template::eval::{RefKind, Reference};
 use crate::template::stack::Stack;
 use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 
 /// Builds the graph over `stacks`, or reports every problem (duplicate exports, cycles).
-pub fn build(stacks: &[Stack]) -> Result<ResourceGraph, Vec<Diagnostic>> {
+pub fn build(stacks: &[Stack], registry: &Registry) -> Result<ResourceGraph, Vec<Diagnostic>> {
     let mut graph = ResourceGraph::default();
     let mut errors = Vec::new();
     add_nodes(&mut graph, stacks);
@@ -33,7 +34,7 @@ pub fn build(stacks: &[Stack]) -> Result<ResourceGraph, Vec<Diagnostic>> {
             }
         }
     }
-    add_deployment_edges(&mut graph, stacks);
+    add_implicit_edges(&mut graph, stacks, registry);
     errors.extend(cycles(&graph, stacks));
     if errors.is_empty() {
         Ok(graph)
@@ -170,47 +171,18 @@ fn cycles(graph: &ResourceGraph, stacks: &[Stack]) -> Vec<Diagnostic> {
     errors
 }
 
-/// The methods of the REST API an `AWS::ApiGateway::Deployment` deploys (by the API they refer
-/// to), so a deployment is never created before its methods ("The REST API doesn't contain any
-/// methods").
-pub fn deployment_methods<'s>(stack: &'s Stack, deployment: &str) -> Vec<&'s str> {
-    let Some(d) = stack.resources.get(deployment) else {
-        return Vec::new();
-    };
-    let apis: Vec<&str> = d
-        .references
-        .iter()
-        .filter(|r| {
-            stack
-                .resources
-                .get(&r.target)
-                .is_some_and(|t| t.resource_type == "AWS::ApiGateway::RestApi")
-        })
-        .map(|r| r.target.as_str())
-        .collect();
-    stack
-        .resources
-        .values()
-        .filter(|m| {
-            m.resource_type == "AWS::ApiGateway::Method"
-                && m.references
-                    .iter()
-                    .any(|r| apis.contains(&r.target.as_str()))
-        })
-        .map(|m| m.logical_id.as_str())
-        .collect()
-}
-
-fn add_deployment_edges(graph: &mut ResourceGraph, stacks: &[Stack]) {
+/// The edges a type adds on its own ([`Handler::implicit_dependencies`]).
+fn add_implicit_edges(graph: &mut ResourceGraph, stacks: &[Stack], registry: &Registry) {
     for (s, stack) in stacks.iter().enumerate() {
-        for d in stack
-            .resources
-            .values()
-            .filter(|r| r.resource_type == "AWS::ApiGateway::Deployment")
-        {
+        for d in stack.resources.values() {
+            let Some(handler) = registry.get(&d.resource_type) else {
+                continue;
+            };
             let from = graph.node(s, &d.logical_id).expect("node added");
-            for method in deployment_methods(stack, &d.logical_id) {
-                let to = graph.node(s, method).expect("node added");
+            for target in handler.implicit_dependencies(stack, &d.logical_id) {
+                let Some(to) = graph.node(s, &target) else {
+                    continue;
+                };
                 graph.graph.update_edge(
                     from,
                     to,

@@ -5,7 +5,7 @@
 mod build;
 mod dot;
 
-pub use build::{build, deployment_methods};
+pub use build::build;
 pub use dot::to_dot;
 
 use crate::source::Span;

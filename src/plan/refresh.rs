@@ -2,7 +2,7 @@
 //! manages.
 
 use crate::engine::{Engine, ResourceFailure};
-use crate::resources::{Live, Props, handler};
+use crate::resources::{Live, Props};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -28,7 +28,7 @@ pub async fn refresh(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(engine.parallelism.max(1)));
     let mut tasks = JoinSet::new();
     for target in targets {
-        let Some(handler) = handler(&target.resource_type) else {
+        let Some(handler) = engine.registry.get(&target.resource_type) else {
             continue;
         };
         let ctx = engine.ctx(&target.stack_name, &target.logical_id);

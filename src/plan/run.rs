@@ -170,6 +170,7 @@ pub async fn plan(
         region: Some(engine.region.clone()),
         account_id: Some(engine.account_id.clone()),
         availability_zones: zones.ok(),
+        registry: engine.registry.clone(),
     };
     let env = project.map(|_| engine.env.as_str());
     let mut workspace = workspace::load(source, env, &request.stacks, &facts, &known)?;
@@ -267,7 +268,7 @@ fn diff_all(
     let mut failures = Vec::new();
     for stack in &workspace.stacks {
         let recorded = &states[&stack.id.key];
-        let secrets = super::secrets::Secrets::of(stack);
+        let secrets = super::secrets::Secrets::of(stack, &workspace.registry);
         let mut changes = Vec::new();
         let live_of = |logical_id: &str| {
             if !request.refresh {
@@ -317,7 +318,12 @@ fn diff_all(
                 if change.action == Action::Replace {
                     let policy = evaluated.update_replace_policy;
                     let named = known_props(&evaluated.properties);
-                    if let Err(e) = super::update_replace::apply_to(&mut change, policy, &named) {
+                    if let Err(e) = super::update_replace::apply_to(
+                        &mut change,
+                        workspace.registry.get(&evaluated.resource_type),
+                        policy,
+                        &named,
+                    ) {
                         failures.push(ResourceFailure::new(
                             &stack.id.name,
                             logical_id,
@@ -353,7 +359,7 @@ fn diff_all(
                     .then(|| "DeletionPolicy: Retain (kept in AWS, no longer managed)".to_string()),
             });
         }
-        redeploy_changed_apis(stack, &mut changes, recorded);
+        replace_dependents_of_changes(&workspace.registry, stack, &mut changes, recorded);
         let outputs = if request.destroy {
             Vec::new()
         } else {
@@ -392,7 +398,7 @@ pub fn desired_view(
     r: &crate::template::stack::EvaluatedResource,
 ) -> Result<Value, crate::resources::ResourceError> {
     let (Some(handler), Value::Map(map)) =
-        (crate::resources::handler(&r.resource_type), &r.properties)
+        (workspace.registry.get(&r.resource_type), &r.properties)
     else {
         return Ok(r.properties.clone());
     };
@@ -440,12 +446,7 @@ fn retained(
     let from_state = doc
         .resources
         .get(logical_id)
-        .and_then(|r| r.deletion_policy.as_deref())
-        .and_then(|p| match p {
-            "Retain" => Some(DeletionPolicy::Retain),
-            "RetainExceptOnCreate" => Some(DeletionPolicy::RetainExceptOnCreate),
-            _ => None,
-        });
+        .and_then(|r| r.deletion_policy);
     let policy = if destroy {
         from_template.or(from_state)
     } else {
@@ -462,7 +463,7 @@ fn output_changes(
     doc: &StateDocument,
 ) -> Vec<(String, serde_json::Value)> {
     let mut changes = Vec::new();
-    let secrets = super::secrets::Secrets::of(stack);
+    let secrets = super::secrets::Secrets::no_echo_values(stack);
     for (name, o) in &stack.outputs {
         let mut value = if o.value.is_known() {
             o.value.to_json()
@@ -521,26 +522,27 @@ fn keep_targets(plan: &mut Plan, workspace: &Workspace, targets: &[String]) {
     }
 }
 
-/// A deployment is a snapshot of its API: when a method or integration changes, the API must be
-/// deployed again (CloudFormation makes users rename the Deployment for that; fuelflow does it).
-fn redeploy_changed_apis(
+/// Replaces what a changed resource forces to be replaced although its own properties did not
+/// change ([`Handler::replaced_when_changed`]: a deployment when its API's methods change;
+/// CloudFormation makes users rename the Deployment for that, fuelflow does it).
+fn replace_dependents_of_changes(
+    registry: &crate::resources::Registry,
     stack: &crate::template::stack::Stack,
     changes: &mut Vec<Change>,
     recorded: &Recorded,
 ) {
-    for d in stack
-        .resources
-        .values()
-        .filter(|r| r.resource_type == "AWS::ApiGateway::Deployment")
-    {
+    for d in stack.resources.values() {
+        let Some(handler) = registry.get(&d.resource_type) else {
+            continue;
+        };
         if changes.iter().any(|c| c.logical_id == d.logical_id) {
             continue;
         }
         let Some(state) = recorded.doc.resources.get(&d.logical_id) else {
             continue;
         };
-        let methods = crate::graph::deployment_methods(stack, &d.logical_id);
-        let changed: Vec<&str> = methods
+        let changed: Vec<String> = handler
+            .replaced_when_changed(stack, &d.logical_id)
             .into_iter()
             .filter(|m| {
                 changes
@@ -559,10 +561,7 @@ fn redeploy_changed_apis(
             physical_id: Some(state.physical_id.clone()),
             properties: Vec::new(),
             replace_because: Vec::new(),
-            reason: Some(format!(
-                "redeploy: methods changed ({})",
-                changed.join(", ")
-            )),
+            reason: Some(format!("redeploy: {} changed", changed.join(", "))),
         });
     }
 }

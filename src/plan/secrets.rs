@@ -3,27 +3,42 @@
 //! (salted with the state's lineage), plans show `(sensitive)`, and a change is still seen by
 //! comparing hashes.
 
+use crate::resources::Registry;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The key of a recorded hash: `{"fuelflow:sha256": "<hex>"}`.
 pub const HASH_KEY: &str = "fuelflow:sha256";
-
-/// Properties that hold secrets whatever their value.
-const SECRET_PROPERTIES: &[(&str, &str)] = &[
-    ("AWS::SecretsManager::Secret", "SecretString"),
-    ("AWS::RDS::DBInstance", "MasterUserPassword"),
-];
 
 /// What is secret in one stack: the values of its `NoEcho` parameters.
 #[derive(Debug, Clone, Default)]
 pub struct Secrets {
     pub values: Vec<String>,
+    /// By type: the properties that hold secrets whatever their value
+    /// ([`Handler::secret_properties`](crate::resources::Handler::secret_properties)).
+    pub properties: HashMap<String, &'static [&'static str]>,
 }
 
 impl Secrets {
-    /// The values of a stack's `NoEcho` parameters.
-    pub fn of(stack: &crate::template::stack::Stack) -> Secrets {
+    /// The values of a stack's `NoEcho` parameters, and the secret properties of its types.
+    pub fn of(stack: &crate::template::stack::Stack, registry: &Registry) -> Secrets {
+        let properties = stack
+            .resources
+            .values()
+            .filter_map(|r| {
+                let handler = registry.get(&r.resource_type)?;
+                Some((r.resource_type.clone(), handler.secret_properties()))
+            })
+            .collect();
+        Secrets {
+            properties,
+            ..Secrets::no_echo_values(stack)
+        }
+    }
+
+    /// Only the values of a stack's `NoEcho` parameters (what outputs are checked against).
+    pub fn no_echo_values(stack: &crate::template::stack::Stack) -> Secrets {
         let mut values = Vec::new();
         for name in &stack.no_echo {
             match stack.parameters.get(name) {
@@ -34,12 +49,17 @@ impl Secrets {
                 None => {}
             }
         }
-        Secrets { values }
+        Secrets {
+            values,
+            properties: HashMap::new(),
+        }
     }
 
     /// Whether `key` of a `resource_type` holds (or contains) a secret.
     pub fn is_secret(&self, resource_type: &str, key: &str, value: &Json) -> bool {
-        SECRET_PROPERTIES.contains(&(resource_type, key))
+        self.properties
+            .get(resource_type)
+            .is_some_and(|p| p.contains(&key))
             && !super::diff::is_sensitive(value)
             && !is_hashed(value)
             || self.contains_value(value)
@@ -107,6 +127,12 @@ mod tests {
     fn secret_properties_and_no_echo_values_are_hashed() {
         let secrets = Secrets {
             values: vec!["hunter2-password".into()],
+            properties: HashMap::from([(
+                "AWS::SecretsManager::Secret".to_string(),
+                crate::resources::handler("AWS::SecretsManager::Secret")
+                    .unwrap()
+                    .secret_properties(),
+            )]),
         };
         let mut props =
             json!({"SecretString": "plain", "Other": "x-hunter2-password-y", "Name": "n"})

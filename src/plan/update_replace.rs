@@ -3,13 +3,14 @@
 //! `Snapshot` deletes an RDS DB instance with a final snapshot. The plan says which.
 
 use super::{Action, Change};
-use crate::resources::{Props, ResourceError, handler, text};
+use crate::resources::{Handler, Props, ResourceError, text};
 use crate::template::model::DeletionPolicy;
 
 /// Notes the policy on a replacement, or refuses a `Retain` that cannot work: the new resource
 /// would need the name the kept one still holds.
 pub fn apply_to(
     change: &mut Change,
+    handler: Option<&dyn Handler>,
     policy: Option<DeletionPolicy>,
     desired: &Props,
 ) -> Result<(), ResourceError> {
@@ -18,7 +19,7 @@ pub fn apply_to(
     }
     match policy {
         Some(DeletionPolicy::Retain) => {
-            if let Some(name) = same_name(change, desired) {
+            if let Some(name) = same_name(change, handler, desired) {
                 return Err(ResourceError::new(
                     "UpdateReplacePolicy",
                     format!(
@@ -34,7 +35,7 @@ pub fn apply_to(
                 "UpdateReplacePolicy: Retain (the old one is kept in AWS, no longer managed)",
             );
         }
-        Some(DeletionPolicy::Snapshot) if takes_final_snapshot(&change.resource_type) => {
+        Some(DeletionPolicy::Snapshot) if handler.is_some_and(|h| h.takes_final_snapshot()) => {
             note(
                 change,
                 "UpdateReplacePolicy: Snapshot (the old instance is deleted with a final snapshot)",
@@ -52,15 +53,9 @@ fn note(change: &mut Change, text: &str) {
     });
 }
 
-/// Whether deleting a resource of this type can keep a final snapshot (for `DeletionPolicy`
-/// and `UpdateReplacePolicy` alike).
-pub fn takes_final_snapshot(resource_type: &str) -> bool {
-    resource_type == "AWS::RDS::DBInstance"
-}
-
 /// The name the template gives the replacement, when it is the old one's (physical id).
-fn same_name(change: &Change, desired: &Props) -> Option<String> {
-    let property = handler(&change.resource_type)?.name_property()?;
+fn same_name(change: &Change, handler: Option<&dyn Handler>, desired: &Props) -> Option<String> {
+    let property = handler?.name_property()?;
     let name = text(desired.get(property)?)?;
     let old = change.physical_id.as_deref()?;
     // RDS keeps identifiers in lower case; S3, IAM and the rest compare as written.
@@ -70,6 +65,11 @@ fn same_name(change: &Change, desired: &Props) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::handler as builtin;
+
+    fn handler(change: &Change) -> Option<&'static dyn Handler> {
+        builtin(&change.resource_type)
+    }
     use serde_json::json;
 
     fn props(value: serde_json::Value) -> Props {
@@ -93,7 +93,8 @@ mod tests {
     fn retain_is_noted_on_a_replacement_with_a_new_name() {
         let mut change = replacement("AWS::S3::Bucket", "old-bucket");
         let desired = props(json!({"BucketName": "new-bucket"}));
-        apply_to(&mut change, Some(DeletionPolicy::Retain), &desired).unwrap();
+        let h = handler(&change);
+        apply_to(&mut change, h, Some(DeletionPolicy::Retain), &desired).unwrap();
         assert!(change.reason.unwrap().contains("kept in AWS"));
     }
 
@@ -101,7 +102,8 @@ mod tests {
     fn retain_is_refused_when_the_replacement_needs_the_kept_name() {
         let mut change = replacement("AWS::RDS::DBInstance", "fuel-db");
         let desired = props(json!({"DBInstanceIdentifier": "Fuel-DB", "Engine": "postgres"}));
-        let err = apply_to(&mut change, Some(DeletionPolicy::Retain), &desired).unwrap_err();
+        let h = handler(&change);
+        let err = apply_to(&mut change, h, Some(DeletionPolicy::Retain), &desired).unwrap_err();
         assert_eq!(err.code, "UpdateReplacePolicy");
         assert!(err.message.contains("`Fuel-DB`"), "{}", err.message);
     }
@@ -109,11 +111,20 @@ mod tests {
     #[test]
     fn snapshot_is_noted_for_db_instances_only() {
         let mut db = replacement("AWS::RDS::DBInstance", "db-1");
-        apply_to(&mut db, Some(DeletionPolicy::Snapshot), &props(json!({}))).unwrap();
+        let h = handler(&db);
+        apply_to(
+            &mut db,
+            h,
+            Some(DeletionPolicy::Snapshot),
+            &props(json!({})),
+        )
+        .unwrap();
         assert!(db.reason.unwrap().contains("final snapshot"));
         let mut bucket = replacement("AWS::S3::Bucket", "b");
+        let h = handler(&bucket);
         apply_to(
             &mut bucket,
+            h,
             Some(DeletionPolicy::Snapshot),
             &props(json!({})),
         )
@@ -125,8 +136,10 @@ mod tests {
     fn only_replacements_are_touched() {
         let mut change = replacement("AWS::S3::Bucket", "b");
         change.action = Action::Update;
+        let h = handler(&change);
         apply_to(
             &mut change,
+            h,
             Some(DeletionPolicy::Retain),
             &props(json!({"BucketName": "b"})),
         )

@@ -16,6 +16,7 @@ pub mod apigateway;
 pub mod clients;
 pub mod cloudwatch;
 pub mod compare;
+pub mod contract;
 pub mod data;
 pub mod dynamic;
 pub mod dynamodb;
@@ -24,12 +25,14 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod rds;
+pub mod registry;
 pub mod s3;
 pub mod secretsmanager;
 
 pub use clients::Clients;
+pub use contract::{Adopted, Handler, Resource};
+pub use registry::Registry;
 
-use crate::state::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -180,76 +183,8 @@ impl From<crate::aws::AwsError> for ResourceError {
 
 pub type Result<T> = std::result::Result<T, ResourceError>;
 
-/// One resource type's read / create / update / delete.
-pub trait Handler: Send + Sync {
-    /// The property holding the physical name when the user may set it (`BucketName`,
-    /// `RoleName`); fuelflow generates one before `create` when the template does not, so the
-    /// name is known (and recorded) before the create call is made.
-    fn name_property(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// The longest name the service accepts, and whether it must be lower case.
-    fn name_rules(&self) -> (usize, bool) {
-        (64, false)
-    }
-
-    /// Whether calls need the template's directory (under `fuelflow:TemplateDir`): local code
-    /// paths are relative to it.
-    fn needs_template_dir(&self) -> bool {
-        false
-    }
-
-    /// The desired properties as `read` reports them, for diffing and recording: local code as
-    /// the hash it will have once deployed, for example. `props` carries `fuelflow:TemplateDir`
-    /// when [`Handler::needs_template_dir`].
-    fn compare_view(&self, props: Props) -> Result<Props> {
-        Ok(props)
-    }
-
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>>;
-
-    /// The live resource, or `None` when it no longer exists.
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>>;
-
-    /// Applies in-place changes (create-only properties never reach here). Returns the attributes
-    /// after the update.
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>>;
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>>;
-
-    /// Finds a resource this stack created but never recorded (a crash between the create call and
-    /// the checkpoint): by its name when `props` has one, else by the ownership tags.
-    fn adopt<'a>(&'a self, ctx: &'a Ctx, props: &'a Props)
-    -> BoxFuture<'a, Result<Option<String>>>;
-}
-
-/// The handler of a resource type, if fuelflow manages it.
+/// The handler of a type among the real ones ([`Registry::builtin`]); the engine asks its own
+/// [`Registry`] instead.
 pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    s3::handler(type_name)
-        .or_else(|| iam::handler(type_name))
-        .or_else(|| secretsmanager::handler(type_name))
-        .or_else(|| rds::handler(type_name))
-        .or_else(|| ec2::handler(type_name))
-        .or_else(|| dynamodb::handler(type_name))
-        .or_else(|| lambda::handler(type_name))
-        .or_else(|| apigateway::handler(type_name))
-        .or_else(|| logs::handler(type_name))
-        .or_else(|| cloudwatch::handler(type_name))
+    Registry::builtin().get(type_name)
 }

@@ -25,4 +25,4 @@ pub use model::{FORMAT_VERSION, StateDocument};
 pub use store::{Etag, StateKey, StateStore, StoreError};
 
 /// A boxed `Send` future, so the store and lock traits can be used as `Arc<dyn Trait>`.
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+pub use futures_util::future::BoxFuture;

@@ -53,7 +53,7 @@ pub struct ResourceState {
     /// `DeletionPolicy` of the resource when applied (so a resource removed from the template is
     /// still retained or snapshotted as it asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletion_policy: Option<String>,
+    pub deletion_policy: Option<crate::template::model::DeletionPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

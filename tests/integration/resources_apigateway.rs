@@ -101,7 +101,13 @@ async fn rest_api_lifecycle() {
     let repaired = h.read(&ctx, &id, &updated).await.unwrap().unwrap();
     assert_no_drift(&updated, &repaired.properties);
 
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(id.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(id.clone())
+    );
     assert_eq!(
         h.adopt(&with(&ctx, "OtherApi"), &desired).await.unwrap(),
         None
@@ -160,7 +166,11 @@ async fn api_tree_resources_methods_model_deployment_stage() {
         .unwrap();
     assert_no_drift(&res_props, &read.properties);
     assert_eq!(
-        resources.adopt(&res_ctx, &res_props).await.unwrap(),
+        resources
+            .adopt(&res_ctx, &res_props)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(res_id.clone())
     );
 
@@ -246,7 +256,11 @@ async fn api_tree_resources_methods_model_deployment_stage() {
         .unwrap();
     assert_no_drift(&mock2, &read.properties);
     assert_eq!(
-        methods.adopt(&ctx, &mock2).await.unwrap(),
+        methods
+            .adopt(&ctx, &mock2)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(post.physical_id.clone())
     );
 
@@ -297,7 +311,11 @@ async fn api_tree_resources_methods_model_deployment_stage() {
     // (moto has no UpdateModel: the update path is not exercised here.)
     let model2 = model_props.clone();
     assert_eq!(
-        models.adopt(&ctx, &model2).await.unwrap(),
+        models
+            .adopt(&ctx, &model2)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some("Pet".into())
     );
     // Without a Name, one is made from the logical id.
@@ -312,7 +330,8 @@ async fn api_tree_resources_methods_model_deployment_stage() {
         models
             .adopt(&with(&ctx, "ErrorModel"), &unnamed)
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(generated.physical_id.clone())
     );
 
@@ -436,7 +455,11 @@ async fn api_tree_resources_methods_model_deployment_stage() {
         .unwrap();
     assert_no_drift(&stage2, &repaired.properties);
     assert_eq!(
-        stages.adopt(&stage_ctx, &stage2).await.unwrap(),
+        stages
+            .adopt(&stage_ctx, &stage2)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some("prod".into())
     );
 
@@ -485,7 +508,14 @@ async fn api_tree_resources_methods_model_deployment_stage() {
     );
     // (moto answers DeleteResource for a missing id with HTTP 500; once the API is gone it gives
     // NotFoundException, which is checked at the end.)
-    assert_eq!(resources.adopt(&res_ctx, &res_props).await.unwrap(), None);
+    assert_eq!(
+        resources
+            .adopt(&res_ctx, &res_props)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 
     apis.delete(&ctx, &api_id, &api_props).await.unwrap();
     // Everything below the API is gone with it: reads say None, deletes are Ok.
@@ -529,12 +559,21 @@ async fn account_sets_the_cloudwatch_role() {
         .unwrap();
     assert_no_drift(&desired, &read.properties);
     assert_eq!(
-        h.adopt(&ctx, &desired).await.unwrap(),
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(created.physical_id.clone())
     );
 
     let updated = props(json!({"CloudWatchRoleArn": roles[1]}));
-    assert_eq!(h.adopt(&ctx, &updated).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
     h.update(&ctx, &created.physical_id, &desired, &updated)
         .await
         .unwrap();

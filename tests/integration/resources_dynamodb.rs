@@ -157,13 +157,21 @@ async fn table_lifecycle() {
     assert!(!pitr(&ctx, &name).await);
 
     assert_eq!(
-        table().adopt(&ctx, &changed).await.unwrap(),
+        table()
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(name.clone())
     );
     let mut nameless = changed.clone();
     nameless.remove("TableName");
     assert_eq!(
-        table().adopt(&ctx, &nameless).await.unwrap(),
+        table()
+            .adopt(&ctx, &nameless)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(name.clone())
     );
 
@@ -197,7 +205,14 @@ async fn table_lifecycle() {
             .is_none()
     );
     table().delete(&ctx, &name, &unprotected).await.unwrap();
-    assert_eq!(table().adopt(&ctx, &unprotected).await.unwrap(), None);
+    assert_eq!(
+        table()
+            .adopt(&ctx, &unprotected)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]

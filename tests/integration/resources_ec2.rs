@@ -116,11 +116,23 @@ async fn vpc_lifecycle() {
         .unwrap();
     assert!(!dns_hostnames(&ctx, &id).await);
 
-    assert_eq!(vpc.adopt(&ctx, &changed).await.unwrap(), Some(id.clone()));
+    assert_eq!(
+        vpc.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(id.clone())
+    );
     vpc.delete(&ctx, &id, &changed).await.unwrap();
     assert!(vpc.read(&ctx, &id, &changed).await.unwrap().is_none());
     vpc.delete(&ctx, &id, &changed).await.unwrap();
-    assert_eq!(vpc.adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        vpc.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 
     // Deleted out of band.
     let other = vpc
@@ -208,13 +220,24 @@ async fn subnet_lifecycle() {
     );
 
     assert_eq!(
-        subnet.adopt(&ctx, &changed).await.unwrap(),
+        subnet
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(id.clone())
     );
     subnet.delete(&ctx, &id, &changed).await.unwrap();
     assert!(subnet.read(&ctx, &id, &changed).await.unwrap().is_none());
     subnet.delete(&ctx, &id, &changed).await.unwrap();
-    assert_eq!(subnet.adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        subnet
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -342,11 +365,23 @@ async fn security_group_rules_are_reconciled() {
         &sg.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
 
-    assert_eq!(sg.adopt(&ctx, &changed).await.unwrap(), Some(id.clone()));
+    assert_eq!(
+        sg.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(id.clone())
+    );
     sg.delete(&ctx, &id, &changed).await.unwrap();
     assert!(sg.read(&ctx, &id, &changed).await.unwrap().is_none());
     sg.delete(&ctx, &id, &changed).await.unwrap();
-    assert_eq!(sg.adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        sg.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -407,7 +442,11 @@ async fn standalone_rules() {
         &ingress.read(&ctx, &id, &changed).await.unwrap().unwrap(),
     );
     assert_eq!(
-        ingress.adopt(&ctx, &changed).await.unwrap(),
+        ingress
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(id.clone())
     );
 
@@ -415,7 +454,14 @@ async fn standalone_rules() {
     assert!(live_group().await.ip_permissions().is_empty());
     assert!(ingress.read(&ctx, &id, &changed).await.unwrap().is_none());
     ingress.delete(&ctx, &id, &changed).await.unwrap();
-    assert_eq!(ingress.adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        ingress
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 
     // Egress (protocol written as a number): a rule next to the default allow-all; deleting it
     // leaves the default alone.

@@ -234,7 +234,10 @@ async fn role_create_read_update_drift_delete() {
 
     // Adopt by name.
     assert_eq!(
-        role.adopt(&ctx, &updated).await.unwrap(),
+        role.adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(name.clone())
     );
 
@@ -280,7 +283,13 @@ async fn role_deleted_out_of_band_reads_as_none_but_a_fresh_one_is_retried() {
     assert!(role.read(&ctx, &name, &desired).await.unwrap().is_some());
     iam.delete_role().role_name(&name).send().await.unwrap();
     assert!(role.read(&ctx, &name, &desired).await.unwrap().is_none());
-    assert_eq!(role.adopt(&ctx, &desired).await.unwrap(), None);
+    assert_eq!(
+        role.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 
     // Created by the handler moments ago: NoSuchEntity is IAM catching up, worth a retry.
     let fresh = support::unique("ff-fresh");
@@ -430,7 +439,11 @@ async fn managed_policy_versions_attachments_and_delete() {
     assert_no_drift(&current, &live.properties);
 
     assert_eq!(
-        policy.adopt(&ctx, &current).await.unwrap(),
+        policy
+            .adopt(&ctx, &current)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(arn.clone())
     );
     // Delete detaches everything and drops old versions first.
@@ -453,7 +466,14 @@ async fn managed_policy_versions_attachments_and_delete() {
         .delete(&ctx, &arn, &current)
         .await
         .expect("delete again");
-    assert_eq!(policy.adopt(&ctx, &current).await.unwrap(), None);
+    assert_eq!(
+        policy
+            .adopt(&ctx, &current)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -560,7 +580,11 @@ async fn inline_policy_on_roles_users_and_groups() {
     );
 
     assert_eq!(
-        policy.adopt(&ctx, &updated).await.unwrap(),
+        policy
+            .adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(name.clone())
     );
     policy.delete(&ctx, &name, &updated).await.expect("delete");
@@ -585,7 +609,14 @@ async fn inline_policy_on_roles_users_and_groups() {
         .delete(&ctx, &name, &updated)
         .await
         .expect("delete again");
-    assert_eq!(policy.adopt(&ctx, &updated).await.unwrap(), None);
+    assert_eq!(
+        policy
+            .adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -655,7 +686,11 @@ async fn role_policy_lifecycle() {
     assert_no_drift(&updated, &live.properties);
 
     assert_eq!(
-        policy.adopt(&ctx, &updated).await.unwrap(),
+        policy
+            .adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some("app".into())
     );
     policy.delete(&ctx, "app", &updated).await.expect("delete");
@@ -672,5 +707,12 @@ async fn role_policy_lifecycle() {
         .delete(&ctx, "app", &updated)
         .await
         .expect("delete again");
-    assert_eq!(policy.adopt(&ctx, &updated).await.unwrap(), None);
+    assert_eq!(
+        policy
+            .adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }

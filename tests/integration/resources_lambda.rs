@@ -164,7 +164,13 @@ async fn function_from_a_local_folder_lifecycle() {
     );
 
     // Adopt by name; delete; gone; delete again.
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(name.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(name.clone())
+    );
     h.delete(&ctx, &name, &desired).await.unwrap();
     assert!(
         lambda
@@ -176,7 +182,13 @@ async fn function_from_a_local_folder_lifecycle() {
     );
     assert_eq!(h.read(&ctx, &name, &desired).await.unwrap(), None);
     h.delete(&ctx, &name, &desired).await.unwrap();
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -306,12 +318,21 @@ async fn permission_lifecycle() {
 
     let read = h.read(&ctx, &sid, &desired).await.unwrap().unwrap();
     assert_no_drift_except(&desired, &read.properties, &["Code"]);
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(sid.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(sid.clone())
+    );
 
     // Another principal is another statement (a replacement, never an update).
     let mut other = desired.clone();
     other.insert("Principal".into(), json!("s3.amazonaws.com"));
-    assert_eq!(h.adopt(&ctx, &other).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &other).await.unwrap().map(|a| a.physical_id),
+        None
+    );
 
     h.delete(&ctx, &sid, &desired).await.unwrap();
     assert_eq!(h.read(&ctx, &sid, &desired).await.unwrap(), None);

@@ -86,12 +86,24 @@ async fn log_group_lifecycle() {
     let read = h.read(&ctx, &name, &forever).await.unwrap().unwrap();
     assert!(!read.properties.contains_key("RetentionInDays"));
 
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(name.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(name.clone())
+    );
     h.delete(&ctx, &name, &desired).await.unwrap();
     assert_eq!(retention(&ctx, &name).await, None);
     assert_eq!(h.read(&ctx, &name, &desired).await.unwrap(), None);
     h.delete(&ctx, &name, &desired).await.unwrap();
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -199,7 +211,13 @@ async fn alarm_lifecycle() {
     let repaired = h.read(&ctx, &name, &updated).await.unwrap().unwrap();
     assert_no_drift(&updated, &repaired.properties);
 
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), Some(name.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(name.clone())
+    );
     h.delete(&ctx, &name, &desired).await.unwrap();
     let live = cw
         .describe_alarms()
@@ -210,7 +228,13 @@ async fn alarm_lifecycle() {
     assert!(live.metric_alarms().is_empty());
     assert_eq!(h.read(&ctx, &name, &desired).await.unwrap(), None);
     h.delete(&ctx, &name, &desired).await.unwrap();
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 
 use crate::support::handlers::{self, assert_no_drift_except, props};
 use crate::support::{MotoServer, unique};
-use fuelflow::resources::rds::delete_with_final_snapshot;
 use fuelflow::resources::{Ctx, Props, compare, handler};
 use serde_json::json;
 
@@ -134,20 +133,32 @@ async fn db_subnet_group_lifecycle() {
 
     // adopt by name and by ownership tags.
     assert_eq!(
-        h.adopt(&ctx, &changed).await.unwrap(),
+        h.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(group_name.clone())
     );
     let mut nameless = changed.clone();
     nameless.remove("DBSubnetGroupName");
     assert_eq!(
-        h.adopt(&ctx, &nameless).await.unwrap(),
+        h.adopt(&ctx, &nameless)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
         Some(group_name.clone())
     );
 
     h.delete(&ctx, &group_name, &changed).await.unwrap();
     assert!(h.read(&ctx, &group_name, &changed).await.unwrap().is_none());
     h.delete(&ctx, &group_name, &changed).await.unwrap();
-    assert_eq!(h.adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -319,10 +330,22 @@ async fn db_instance_lifecycle() {
     assert_eq!(live_db().await.backup_retention_period(), Some(3));
 
     // adopt by name and by ownership tags.
-    assert_eq!(h.adopt(&ctx, &changed).await.unwrap(), Some(id.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(id.clone())
+    );
     let mut nameless = changed.clone();
     nameless.remove("DBInstanceIdentifier");
-    assert_eq!(h.adopt(&ctx, &nameless).await.unwrap(), Some(id.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &nameless)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(id.clone())
+    );
 
     // Deletion protection refuses the delete with a clear code, then is lifted in place.
     let err = h.delete(&ctx, &id, &changed).await.unwrap_err();
@@ -336,7 +359,13 @@ async fn db_instance_lifecycle() {
     h.delete(&ctx, &id, &unprotected).await.unwrap();
     assert!(h.read(&ctx, &id, &unprotected).await.unwrap().is_none());
     h.delete(&ctx, &id, &unprotected).await.unwrap();
-    assert_eq!(h.adopt(&ctx, &unprotected).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &unprotected)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
     groups.delete(&ctx, &group, &Props::new()).await.unwrap();
 }
 
@@ -357,9 +386,8 @@ async fn db_instance_final_snapshot_and_out_of_band_delete() {
     let id = name("snapdb");
     h.create(&ctx, &base(&id)).await.unwrap();
     let snapshot = format!("{id}-final");
-    delete_with_final_snapshot(&ctx, &id, &snapshot)
-        .await
-        .unwrap();
+    assert!(h.takes_final_snapshot());
+    h.delete_with_snapshot(&ctx, &id, &snapshot).await.unwrap();
     assert!(h.read(&ctx, &id, &base(&id)).await.unwrap().is_none());
     let snaps = ctx
         .clients

@@ -231,10 +231,19 @@ async fn bucket_create_read_update_drift_delete() {
     assert_eq!(live_versioning(s3, &name).await, "Suspended");
 
     // Adopt by name.
-    assert_eq!(h.adopt(&ctx, &updated).await.unwrap(), Some(name.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(name.clone())
+    );
     let mut other = updated.clone();
     other["BucketName"] = json!(support::unique("ff-none").to_lowercase());
-    assert_eq!(h.adopt(&ctx, &other).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &other).await.unwrap().map(|a| a.physical_id),
+        None
+    );
 
     // A bucket holding data is never emptied by delete.
     s3.put_object()
@@ -310,7 +319,13 @@ async fn bucket_deleted_out_of_band_reads_as_none() {
         .await
         .unwrap();
     assert!(h.read(&ctx, &name, &desired).await.unwrap().is_none());
-    assert_eq!(h.adopt(&ctx, &desired).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &desired)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]
@@ -455,7 +470,13 @@ async fn bucket_policy_lifecycle() {
     let live = h.read(&ctx, &bucket, &updated).await.unwrap().unwrap();
     assert_no_drift(&updated, &live.properties);
 
-    assert_eq!(h.adopt(&ctx, &updated).await.unwrap(), Some(bucket.clone()));
+    assert_eq!(
+        h.adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        Some(bucket.clone())
+    );
     h.delete(&ctx, &bucket, &updated).await.unwrap();
     assert!(
         s3.get_bucket_policy().bucket(&bucket).send().await.is_err(),
@@ -465,7 +486,13 @@ async fn bucket_policy_lifecycle() {
     h.delete(&ctx, &bucket, &updated)
         .await
         .expect("delete again");
-    assert_eq!(h.adopt(&ctx, &updated).await.unwrap(), None);
+    assert_eq!(
+        h.adopt(&ctx, &updated)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
     s3.delete_bucket().bucket(&bucket).send().await.unwrap();
     h.delete(&ctx, &bucket, &updated)
         .await

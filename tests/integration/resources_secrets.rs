@@ -139,13 +139,23 @@ async fn generated_secret_lifecycle() {
 
     // adopt: by name, then by ownership tags.
     assert_eq!(
-        secret().adopt(&ctx, &changed).await.unwrap().as_deref(),
+        secret()
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id)
+            .as_deref(),
         Some(created.physical_id.as_str())
     );
     let mut nameless = changed.clone();
     nameless.remove("Name");
     assert_eq!(
-        secret().adopt(&ctx, &nameless).await.unwrap().as_deref(),
+        secret()
+            .adopt(&ctx, &nameless)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id)
+            .as_deref(),
         Some(created.physical_id.as_str())
     );
 
@@ -174,7 +184,14 @@ async fn generated_secret_lifecycle() {
         .delete(&ctx, &created.physical_id, &changed)
         .await
         .unwrap();
-    assert_eq!(secret().adopt(&ctx, &changed).await.unwrap(), None);
+    assert_eq!(
+        secret()
+            .adopt(&ctx, &changed)
+            .await
+            .unwrap()
+            .map(|a| a.physical_id),
+        None
+    );
 }
 
 #[tokio::test]

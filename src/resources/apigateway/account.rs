@@ -5,8 +5,7 @@
 
 use super::{api_error, replace};
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use serde_json::json;
 
 pub struct Account;
@@ -53,68 +52,53 @@ async fn current_role(ctx: &Ctx) -> Result<Option<String>> {
         .map(str::to_owned))
 }
 
-impl Handler for Account {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            set_role(ctx, props).await?;
-            Ok(Created {
-                physical_id: account_id(ctx),
-                attributes: attributes(ctx),
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["CloudWatchRoleArn"];
+
+impl Resource for Account {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        set_role(ctx, props).await?;
+        Ok(Created {
+            physical_id: account_id(ctx),
+            attributes: attributes(ctx),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _physical_id: &'a str,
-        _desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let mut p = Props::new();
-            if let Some(role) = current_role(ctx).await? {
-                p.insert("CloudWatchRoleArn".into(), json!(role));
-            }
-            Ok(Some(Live {
-                properties: p,
-                attributes: attributes(ctx),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, _physical_id: &str, _desired: &Props) -> Result<Option<Live>> {
+        let mut p = Props::new();
+        if let Some(role) = current_role(ctx).await? {
+            p.insert("CloudWatchRoleArn".into(), json!(role));
+        }
+        Ok(Some(Live {
+            properties: p,
+            attributes: attributes(ctx),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            if fields::changed(old, new, "CloudWatchRoleArn") {
-                set_role(ctx, new).await?;
-            }
-            Ok(attributes(ctx))
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        _physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        if fields::changed(old, new, "CloudWatchRoleArn") {
+            set_role(ctx, new).await?;
+        }
+        Ok(attributes(ctx))
     }
 
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a Ctx,
-        _physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async { Ok(()) })
+    async fn delete(&self, _ctx: &Ctx, _physical_id: &str, _props: &Props) -> Result<()> {
+        Ok(())
     }
 
     /// The settings are already what the template wants: nothing to create.
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let wanted = fields::string(props, "CloudWatchRoleArn");
-            Ok((current_role(ctx).await? == wanted).then(|| account_id(ctx)))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let wanted = fields::string(props, "CloudWatchRoleArn");
+        Ok((current_role(ctx).await? == wanted).then(|| account_id(ctx)))
     }
 }

@@ -7,11 +7,40 @@
 
 use super::{api_error, not_found, replace};
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::template::stack::Stack;
 use serde_json::json;
 
 pub struct Deployment;
+
+/// The methods of the REST API a deployment deploys (by the API they refer to).
+fn methods_deployed(stack: &Stack, deployment: &str) -> Vec<String> {
+    let Some(d) = stack.resources.get(deployment) else {
+        return Vec::new();
+    };
+    let apis: Vec<&str> = d
+        .references
+        .iter()
+        .filter(|r| {
+            stack
+                .resources
+                .get(&r.target)
+                .is_some_and(|t| t.resource_type == "AWS::ApiGateway::RestApi")
+        })
+        .map(|r| r.target.as_str())
+        .collect();
+    stack
+        .resources
+        .values()
+        .filter(|m| {
+            m.resource_type == "AWS::ApiGateway::Method"
+                && m.references
+                    .iter()
+                    .any(|r| apis.contains(&r.target.as_str()))
+        })
+        .map(|m| m.logical_id.clone())
+        .collect()
+}
 
 fn attributes(id: &str) -> Attributes {
     Attributes::from([("DeploymentId".to_string(), json!(id))])
@@ -149,88 +178,90 @@ impl Deployment {
     }
 }
 
-impl Handler for Deployment {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_deployment(ctx, props))
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["Description", "StageDescription", "StageName", "RestApiId"];
+
+impl Resource for Deployment {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(self.read_deployment(ctx, physical_id, desired))
+    /// Never before its API's methods ("The REST API doesn't contain any methods").
+    fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        methods_deployed(stack, logical_id)
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_deployment(ctx, physical_id, old, new))
+    /// A deployment is a snapshot of its API: when a method or integration changes, the API
+    /// must be deployed again (CloudFormation makes users rename the Deployment for that).
+    fn replaced_when_changed(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        methods_deployed(stack, logical_id)
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_deployment(ctx, props).await
+    }
+
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        self.read_deployment(ctx, physical_id, desired).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_deployment(ctx, physical_id, old, new).await
     }
 
     /// Deletes the stage the deployment created (when it still serves this deployment), then
     /// the deployment: AWS refuses to delete a deployment a stage uses.
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let gateway = ctx.clients.apigateway();
-            let api = fields::required(props, "RestApiId")?;
-            if let Some(stage) = fields::string(props, "StageName") {
-                match gateway
-                    .get_stage()
-                    .rest_api_id(&api)
-                    .stage_name(&stage)
-                    .send()
-                    .await
-                {
-                    Ok(s) if s.deployment_id() == Some(physical_id) => {
-                        match gateway
-                            .delete_stage()
-                            .rest_api_id(&api)
-                            .stage_name(&stage)
-                            .send()
-                            .await
-                        {
-                            Ok(_) => {}
-                            Err(e) if not_found!(e) => {}
-                            Err(e) => return Err(api_error("apigateway:DeleteStage", e)),
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) if not_found!(e) => {}
-                    Err(e) => return Err(api_error("apigateway:GetStage", e)),
-                }
-            }
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let gateway = ctx.clients.apigateway();
+        let api = fields::required(props, "RestApiId")?;
+        if let Some(stage) = fields::string(props, "StageName") {
             match gateway
-                .delete_deployment()
+                .get_stage()
                 .rest_api_id(&api)
-                .deployment_id(physical_id)
+                .stage_name(&stage)
                 .send()
                 .await
             {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteDeployment", e)),
+                Ok(s) if s.deployment_id() == Some(physical_id) => {
+                    match gateway
+                        .delete_stage()
+                        .rest_api_id(&api)
+                        .stage_name(&stage)
+                        .send()
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(e) if not_found!(e) => {}
+                        Err(e) => return Err(api_error("apigateway:DeleteStage", e)),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if not_found!(e) => {}
+                Err(e) => return Err(api_error("apigateway:GetStage", e)),
             }
-        })
+        }
+        match gateway
+            .delete_deployment()
+            .rest_api_id(&api)
+            .deployment_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteDeployment", e)),
+        }
     }
 
     /// Deployments carry no name and no tags: one made before a crash cannot be told apart from
     /// any other, so it is not adopted (a new one is harmless).
-    fn adopt<'a>(
-        &'a self,
-        _ctx: &'a Ctx,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async { Ok(None) })
+    async fn find(&self, _ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+        Ok(None)
     }
 }

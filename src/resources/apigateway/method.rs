@@ -5,9 +5,8 @@
 use super::{api_error, map_patch, not_found, patch, replace};
 use crate::resources::lambda::fields;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
-use crate::state::BoxFuture;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{ContentHandlingStrategy, Integration, IntegrationType, Op};
 use serde_json::{Map, Value, json};
@@ -497,70 +496,71 @@ impl Method {
     }
 }
 
-impl Handler for Method {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_method(ctx, props))
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Integration",
+    "OperationName",
+    "RequestModels",
+    "RestApiId",
+    "AuthorizationScopes",
+    "RequestValidatorId",
+    "RequestParameters",
+    "MethodResponses",
+    "AuthorizerId",
+    "ResourceId",
+    "ApiKeyRequired",
+    "AuthorizationType",
+    "HttpMethod",
+];
+
+impl Resource for Method {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let key = Key::parse(physical_id)?;
-            Ok(get(ctx, &key).await?.map(|m| Live {
-                properties: method_props(&key, &m, desired),
-                attributes: Attributes::new(),
-            }))
-        })
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_method(ctx, props).await
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_method(ctx, physical_id, old, new))
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let key = Key::parse(physical_id)?;
+        Ok(get(ctx, &key).await?.map(|m| Live {
+            properties: method_props(&key, &m, desired),
+            attributes: Attributes::new(),
+        }))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let key = Key::parse(physical_id)?;
-            match ctx
-                .clients
-                .apigateway()
-                .delete_method()
-                .rest_api_id(&key.api)
-                .resource_id(&key.resource)
-                .http_method(&key.method)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteMethod", e)),
-            }
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_method(ctx, physical_id, old, new).await
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let key = Key::from_props(props)?;
-            Ok(get(ctx, &key).await?.map(|_| key.physical_id()))
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        let key = Key::parse(physical_id)?;
+        match ctx
+            .clients
+            .apigateway()
+            .delete_method()
+            .rest_api_id(&key.api)
+            .resource_id(&key.resource)
+            .http_method(&key.method)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteMethod", e)),
+        }
+    }
+
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let key = Key::from_props(props)?;
+        Ok(get(ctx, &key).await?.map(|_| key.physical_id()))
     }
 }
 

@@ -13,30 +13,9 @@ pub mod rest_api;
 pub mod stage;
 
 use crate::aws::AwsError;
-use crate::resources::{Handler, ResourceError};
+use crate::resources::ResourceError;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use serde_json::{Map, Value};
-
-static ACCOUNT: account::Account = account::Account;
-static DEPLOYMENT: deployment::Deployment = deployment::Deployment;
-static METHOD: method::Method = method::Method;
-static MODEL: model::Model = model::Model;
-static RESOURCE: resource::Resource = resource::Resource;
-static REST_API: rest_api::RestApi = rest_api::RestApi;
-static STAGE: stage::Stage = stage::Stage;
-
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::ApiGateway::Account" => Some(&ACCOUNT),
-        "AWS::ApiGateway::Deployment" => Some(&DEPLOYMENT),
-        "AWS::ApiGateway::Method" => Some(&METHOD),
-        "AWS::ApiGateway::Model" => Some(&MODEL),
-        "AWS::ApiGateway::Resource" => Some(&RESOURCE),
-        "AWS::ApiGateway::RestApi" => Some(&REST_API),
-        "AWS::ApiGateway::Stage" => Some(&STAGE),
-        _ => None,
-    }
-}
 
 fn api_error<E, R>(op: &str, e: aws_sdk_apigateway::error::SdkError<E, R>) -> ResourceError
 where

@@ -4,8 +4,7 @@
 
 use super::{api_error, not_found, replace};
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 use serde_json::{Value, json};
 
 pub struct Model;
@@ -44,133 +43,114 @@ async fn get(
     }
 }
 
-impl Handler for Model {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let name = model_name(ctx, props);
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["ContentType", "Description", "Name", "RestApiId", "Schema"];
+
+impl Resource for Model {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let name = model_name(ctx, props);
+        ctx.clients
+            .apigateway()
+            .create_model()
+            .rest_api_id(fields::required(props, "RestApiId")?)
+            .name(&name)
+            .content_type(fields::string(props, "ContentType").unwrap_or("application/json".into()))
+            .set_schema(fields::document(props, "Schema"))
+            .set_description(fields::string(props, "Description"))
+            .send()
+            .await
+            .map_err(|e| api_error("apigateway:CreateModel", e))?;
+        Ok(Created {
+            physical_id: name,
+            attributes: Attributes::new(),
+        })
+    }
+
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let api = fields::required(desired, "RestApiId")?;
+        let Some(model) = get(ctx, &api, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut p = Props::new();
+        p.insert("RestApiId".into(), json!(api));
+        p.insert("Name".into(), json!(model.name().unwrap_or(physical_id)));
+        if let Some(c) = model.content_type() {
+            p.insert("ContentType".into(), json!(c));
+        }
+        if let Some(s) = model.schema() {
+            p.insert(
+                "Schema".into(),
+                fields::document_like(s, desired.get("Schema")),
+            );
+        }
+        if let Some(d) = model.description().filter(|d| !d.is_empty()) {
+            p.insert("Description".into(), json!(d));
+        }
+        Ok(Some(Live {
+            properties: p,
+            attributes: Attributes::new(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        let mut ops = Vec::new();
+        if fields::changed(old, new, "Schema") {
+            ops.push(replace(
+                "/schema",
+                fields::document(new, "Schema").unwrap_or_default(),
+            ));
+        }
+        if fields::changed(old, new, "Description") {
+            ops.push(replace(
+                "/description",
+                fields::string(new, "Description").unwrap_or_default(),
+            ));
+        }
+        if !ops.is_empty() {
             ctx.clients
                 .apigateway()
-                .create_model()
-                .rest_api_id(fields::required(props, "RestApiId")?)
-                .name(&name)
-                .content_type(
-                    fields::string(props, "ContentType").unwrap_or("application/json".into()),
-                )
-                .set_schema(fields::document(props, "Schema"))
-                .set_description(fields::string(props, "Description"))
-                .send()
-                .await
-                .map_err(|e| api_error("apigateway:CreateModel", e))?;
-            Ok(Created {
-                physical_id: name,
-                attributes: Attributes::new(),
-            })
-        })
-    }
-
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let api = fields::required(desired, "RestApiId")?;
-            let Some(model) = get(ctx, &api, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut p = Props::new();
-            p.insert("RestApiId".into(), json!(api));
-            p.insert("Name".into(), json!(model.name().unwrap_or(physical_id)));
-            if let Some(c) = model.content_type() {
-                p.insert("ContentType".into(), json!(c));
-            }
-            if let Some(s) = model.schema() {
-                p.insert(
-                    "Schema".into(),
-                    fields::document_like(s, desired.get("Schema")),
-                );
-            }
-            if let Some(d) = model.description().filter(|d| !d.is_empty()) {
-                p.insert("Description".into(), json!(d));
-            }
-            Ok(Some(Live {
-                properties: p,
-                attributes: Attributes::new(),
-            }))
-        })
-    }
-
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            let mut ops = Vec::new();
-            if fields::changed(old, new, "Schema") {
-                ops.push(replace(
-                    "/schema",
-                    fields::document(new, "Schema").unwrap_or_default(),
-                ));
-            }
-            if fields::changed(old, new, "Description") {
-                ops.push(replace(
-                    "/description",
-                    fields::string(new, "Description").unwrap_or_default(),
-                ));
-            }
-            if !ops.is_empty() {
-                ctx.clients
-                    .apigateway()
-                    .update_model()
-                    .rest_api_id(fields::required(new, "RestApiId")?)
-                    .model_name(physical_id)
-                    .set_patch_operations(Some(ops))
-                    .send()
-                    .await
-                    .map_err(|e| api_error("apigateway:UpdateModel", e))?;
-            }
-            Ok(Attributes::new())
-        })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            match ctx
-                .clients
-                .apigateway()
-                .delete_model()
-                .rest_api_id(api)
+                .update_model()
+                .rest_api_id(fields::required(new, "RestApiId")?)
                 .model_name(physical_id)
+                .set_patch_operations(Some(ops))
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteModel", e)),
-            }
-        })
+                .map_err(|e| api_error("apigateway:UpdateModel", e))?;
+        }
+        Ok(Attributes::new())
+    }
+
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let api = fields::required(props, "RestApiId")?;
+        match ctx
+            .clients
+            .apigateway()
+            .delete_model()
+            .rest_api_id(api)
+            .model_name(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteModel", e)),
+        }
     }
 
     /// By name (the template's, or the one `create` derives from the logical id and props).
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            let name = model_name(ctx, props);
-            Ok(get(ctx, &api, &name).await?.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let api = fields::required(props, "RestApiId")?;
+        let name = model_name(ctx, props);
+        Ok(get(ctx, &api, &name).await?.map(|_| name))
     }
 }

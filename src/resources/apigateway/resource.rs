@@ -3,138 +3,122 @@
 
 use super::{api_error, not_found};
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 use serde_json::json;
 
-pub struct Resource;
+pub struct PathResource;
 
 fn attributes(id: &str) -> Attributes {
     Attributes::from([("ResourceId".to_string(), json!(id))])
 }
 
-impl Handler for Resource {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let out = ctx
-                .clients
-                .apigateway()
-                .create_resource()
-                .rest_api_id(fields::required(props, "RestApiId")?)
-                .parent_id(fields::required(props, "ParentId")?)
-                .path_part(fields::required(props, "PathPart")?)
-                .send()
-                .await
-                .map_err(|e| api_error("apigateway:CreateResource", e))?;
-            let id = out.id().unwrap_or_default().to_string();
-            Ok(Created {
-                attributes: attributes(&id),
-                physical_id: id,
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["ParentId", "PathPart", "RestApiId"];
+
+impl Resource for PathResource {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let out = ctx
+            .clients
+            .apigateway()
+            .create_resource()
+            .rest_api_id(fields::required(props, "RestApiId")?)
+            .parent_id(fields::required(props, "ParentId")?)
+            .path_part(fields::required(props, "PathPart")?)
+            .send()
+            .await
+            .map_err(|e| api_error("apigateway:CreateResource", e))?;
+        let id = out.id().unwrap_or_default().to_string();
+        Ok(Created {
+            attributes: attributes(&id),
+            physical_id: id,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let api = fields::required(desired, "RestApiId")?;
-            let out = match ctx
-                .clients
-                .apigateway()
-                .get_resource()
-                .rest_api_id(&api)
-                .resource_id(physical_id)
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if not_found!(e) => return Ok(None),
-                Err(e) => return Err(api_error("apigateway:GetResource", e)),
-            };
-            let mut p = Props::new();
-            p.insert("RestApiId".into(), json!(api));
-            if let Some(parent) = out.parent_id() {
-                p.insert("ParentId".into(), json!(parent));
-            }
-            if let Some(part) = out.path_part() {
-                p.insert("PathPart".into(), json!(part));
-            }
-            Ok(Some(Live {
-                properties: p,
-                attributes: attributes(physical_id),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let api = fields::required(desired, "RestApiId")?;
+        let out = match ctx
+            .clients
+            .apigateway()
+            .get_resource()
+            .rest_api_id(&api)
+            .resource_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if not_found!(e) => return Ok(None),
+            Err(e) => return Err(api_error("apigateway:GetResource", e)),
+        };
+        let mut p = Props::new();
+        p.insert("RestApiId".into(), json!(api));
+        if let Some(parent) = out.parent_id() {
+            p.insert("ParentId".into(), json!(parent));
+        }
+        if let Some(part) = out.path_part() {
+            p.insert("PathPart".into(), json!(part));
+        }
+        Ok(Some(Live {
+            properties: p,
+            attributes: attributes(physical_id),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a Ctx,
-        physical_id: &'a str,
-        _old: &'a Props,
-        _new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
+    async fn update(
+        &self,
+        _ctx: &Ctx,
+        physical_id: &str,
+        _old: &Props,
+        _new: &Props,
+    ) -> Result<Attributes> {
         // Every property is create-only: a change is a replacement.
-        Box::pin(async move { Ok(attributes(physical_id)) })
+        Ok(attributes(physical_id))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            match ctx
-                .clients
-                .apigateway()
-                .delete_resource()
-                .rest_api_id(api)
-                .resource_id(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteResource", e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let api = fields::required(props, "RestApiId")?;
+        match ctx
+            .clients
+            .apigateway()
+            .delete_resource()
+            .rest_api_id(api)
+            .resource_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteResource", e)),
+        }
     }
 
     /// The resource with this parent and path part (a path is unique within an API).
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            let parent = fields::required(props, "ParentId")?;
-            let part = fields::required(props, "PathPart")?;
-            let mut pages = ctx
-                .clients
-                .apigateway()
-                .get_resources()
-                .rest_api_id(api)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = match page {
-                    Ok(page) => page,
-                    Err(e) if not_found!(e) => return Ok(None),
-                    Err(e) => return Err(api_error("apigateway:GetResources", e)),
-                };
-                if let Some(r) = page.items().iter().find(|r| {
-                    r.parent_id() == Some(parent.as_str()) && r.path_part() == Some(part.as_str())
-                }) {
-                    return Ok(r.id().map(str::to_owned));
-                }
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let api = fields::required(props, "RestApiId")?;
+        let parent = fields::required(props, "ParentId")?;
+        let part = fields::required(props, "PathPart")?;
+        let mut pages = ctx
+            .clients
+            .apigateway()
+            .get_resources()
+            .rest_api_id(api)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if not_found!(e) => return Ok(None),
+                Err(e) => return Err(api_error("apigateway:GetResources", e)),
+            };
+            if let Some(r) = page.items().iter().find(|r| {
+                r.parent_id() == Some(parent.as_str()) && r.path_part() == Some(part.as_str())
+            }) {
+                return Ok(r.id().map(str::to_owned));
             }
-            Ok(None)
-        })
+        }
+        Ok(None)
     }
 }

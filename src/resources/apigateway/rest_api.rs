@@ -3,8 +3,7 @@
 
 use super::{api_error, escape, not_found, patch, replace};
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiKeySourceType, EndpointConfiguration, EndpointType, Op};
 use serde_json::{Value, json};
@@ -324,76 +323,75 @@ impl RestApi {
     }
 }
 
-impl Handler for RestApi {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_api(ctx, props))
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Policy",
+    "Description",
+    "MinimumCompressionSize",
+    "DisableExecuteApiEndpoint",
+    "BinaryMediaTypes",
+    "Name",
+    "ApiKeySourceType",
+    "EndpointConfiguration",
+    "Tags",
+];
+
+impl Resource for RestApi {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(self.read_api(ctx, physical_id, desired))
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_api(ctx, props).await
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_api(ctx, physical_id, old, new))
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        self.read_api(ctx, physical_id, desired).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .apigateway()
-                .delete_rest_api()
-                .rest_api_id(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteRestApi", e)),
-            }
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_api(ctx, physical_id, old, new).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .apigateway()
+            .delete_rest_api()
+            .rest_api_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteRestApi", e)),
+        }
     }
 
     /// By the ownership tags (API names are not unique).
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let mut pages = ctx
-                .clients
-                .apigateway()
-                .get_rest_apis()
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| api_error("apigateway:GetRestApis", e))?;
-                if let Some(api) = page
-                    .items()
-                    .iter()
-                    .find(|api| fields::owned_by(ctx, api.tags().into_iter().flatten()))
-                {
-                    return Ok(api.id().map(str::to_owned));
-                }
+    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+        let mut pages = ctx
+            .clients
+            .apigateway()
+            .get_rest_apis()
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("apigateway:GetRestApis", e))?;
+            if let Some(api) = page
+                .items()
+                .iter()
+                .find(|api| fields::owned_by(ctx, api.tags().into_iter().flatten()))
+            {
+                return Ok(api.id().map(str::to_owned));
             }
-            Ok(None)
-        })
+        }
+        Ok(None)
     }
 }

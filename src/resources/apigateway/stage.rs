@@ -4,9 +4,8 @@
 use super::{api_error, escape, map_patch, not_found, patch, replace};
 use crate::resources::lambda::fields;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
-use crate::state::BoxFuture;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::{MethodSetting, Op, PatchOperation};
 use serde_json::{Map, Value, json};
@@ -329,7 +328,25 @@ impl Stage {
     }
 }
 
-impl Handler for Stage {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "AccessLogSetting",
+    "CacheClusterEnabled",
+    "DeploymentId",
+    "Description",
+    "MethodSettings",
+    "RestApiId",
+    "StageName",
+    "Tags",
+    "TracingEnabled",
+    "Variables",
+];
+
+impl Resource for Stage {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("StageName")
     }
@@ -338,71 +355,51 @@ impl Handler for Stage {
         (128, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_stage(ctx, props))
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_stage(ctx, props).await
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let api = fields::required(desired, "RestApiId")?;
-            Ok(get(ctx, &api, physical_id).await?.map(|s| Live {
-                properties: stage_props(&api, &s, desired),
-                attributes: Attributes::new(),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let api = fields::required(desired, "RestApiId")?;
+        Ok(get(ctx, &api, physical_id).await?.map(|s| Live {
+            properties: stage_props(&api, &s, desired),
+            attributes: Attributes::new(),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(Stage::update(self, ctx, physical_id, old, new))
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        Stage::update(self, ctx, physical_id, old, new).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            match ctx
-                .clients
-                .apigateway()
-                .delete_stage()
-                .rest_api_id(api)
-                .stage_name(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if not_found!(e) => Ok(()),
-                Err(e) => Err(api_error("apigateway:DeleteStage", e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let api = fields::required(props, "RestApiId")?;
+        match ctx
+            .clients
+            .apigateway()
+            .delete_stage()
+            .rest_api_id(api)
+            .stage_name(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found!(e) => Ok(()),
+            Err(e) => Err(api_error("apigateway:DeleteStage", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let api = fields::required(props, "RestApiId")?;
-            let Some(name) = fields::string(props, "StageName") else {
-                return Ok(None);
-            };
-            Ok(get(ctx, &api, &name).await?.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let api = fields::required(props, "RestApiId")?;
+        let Some(name) = fields::string(props, "StageName") else {
+            return Ok(None);
+        };
+        Ok(get(ctx, &api, &name).await?.map(|_| name))
     }
 }
 

@@ -4,9 +4,8 @@
 use crate::aws::AwsError;
 use crate::resources::lambda::fields;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
-use crate::state::BoxFuture;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat, StandardUnit,
     Statistic, Tag,
@@ -369,7 +368,37 @@ impl Alarm {
     }
 }
 
-impl Handler for Alarm {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "ThresholdMetricId",
+    "ComparisonOperator",
+    "EvaluationPeriods",
+    "Unit",
+    "OKActions",
+    "MetricName",
+    "ActionsEnabled",
+    "Metrics",
+    "AlarmName",
+    "Statistic",
+    "InsufficientDataActions",
+    "DatapointsToAlarm",
+    "Tags",
+    "Threshold",
+    "EvaluateLowSampleCountPercentile",
+    "ExtendedStatistic",
+    "TreatMissingData",
+    "Dimensions",
+    "Period",
+    "Namespace",
+    "AlarmActions",
+    "AlarmDescription",
+];
+
+impl Resource for Alarm {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("AlarmName")
     }
@@ -378,73 +407,53 @@ impl Handler for Alarm {
         (255, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let name = fields::required(props, "AlarmName")?;
-            put_alarm(ctx, props, Some(sdk_tags(ctx.tags_with_ownership(props)))).await?;
-            Ok(Created {
-                attributes: arn_attributes(&alarm_arn(ctx, &name)),
-                physical_id: name,
-            })
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let name = fields::required(props, "AlarmName")?;
+        put_alarm(ctx, props, Some(sdk_tags(ctx.tags_with_ownership(props)))).await?;
+        Ok(Created {
+            attributes: arn_attributes(&alarm_arn(ctx, &name)),
+            physical_id: name,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(self.read_alarm(ctx, physical_id, desired))
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        self.read_alarm(ctx, physical_id, desired).await
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_alarm(ctx, physical_id, old, new))
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_alarm(ctx, physical_id, old, new).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .cloudwatch()
-                .delete_alarms()
-                .alarm_names(physical_id)
-                .send()
-                .await
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .cloudwatch()
+            .delete_alarms()
+            .alarm_names(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found()) =>
             {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found()) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(cw_error("cloudwatch:DeleteAlarms", e)),
+                Ok(())
             }
-        })
+            Err(e) => Err(cw_error("cloudwatch:DeleteAlarms", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(name) = fields::string(props, "AlarmName") else {
-                return Ok(None);
-            };
-            Ok(describe(ctx, &name).await?.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(name) = fields::string(props, "AlarmName") else {
+            return Ok(None);
+        };
+        Ok(describe(ctx, &name).await?.map(|_| name))
     }
 }

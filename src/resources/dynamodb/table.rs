@@ -6,10 +6,9 @@
 use super::shape::{self, boolean};
 use crate::aws::AwsError;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, compare, template_tags,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, compare, template_tags,
     text,
 };
-use crate::state::BoxFuture;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     BillingMode, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
@@ -20,13 +19,12 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 pub struct Table;
-pub static TABLE: Table = Table;
 
 const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 /// Index builds have no SDK waiter: poll this often while one runs.
 const INDEX_POLL: Duration = Duration::from_secs(5);
 
-const SUPPORTED: &[&str] = &[
+const MANAGED: &[&str] = &[
     "TableName",
     "KeySchema",
     "AttributeDefinitions",
@@ -42,7 +40,11 @@ const SUPPORTED: &[&str] = &[
     "Tags",
 ];
 
-impl Handler for Table {
+impl Resource for Table {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("TableName")
     }
@@ -51,281 +53,255 @@ impl Handler for Table {
         (255, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props)?;
-            let name = props
-                .get("TableName")
-                .and_then(text)
-                .ok_or_else(|| ResourceError::invalid("TableName", "missing"))?;
-            let throughput = match props.get("ProvisionedThroughput") {
-                Some(t) => Some(shape::throughput(t, "ProvisionedThroughput")?),
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props)?;
+        let name = props
+            .get("TableName")
+            .and_then(text)
+            .ok_or_else(|| ResourceError::invalid("TableName", "missing"))?;
+        let throughput = match props.get("ProvisionedThroughput") {
+            Some(t) => Some(shape::throughput(t, "ProvisionedThroughput")?),
+            None => None,
+        };
+        let global = shape::global_indexes(props.get("GlobalSecondaryIndexes"))?;
+        let local = shape::local_indexes(props.get("LocalSecondaryIndexes"))?;
+        let tags = ctx
+            .tags_with_ownership(props)
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| ResourceError::invalid("Tags", e))?;
+        let streams = props.get("StreamSpecification");
+        ctx.clients
+            .dynamodb()
+            .create_table()
+            .table_name(&name)
+            .set_key_schema(Some(shape::key_schema(
+                props.get("KeySchema"),
+                "KeySchema",
+            )?))
+            .set_attribute_definitions(Some(shape::attribute_definitions(
+                props.get("AttributeDefinitions"),
+            )?))
+            .set_billing_mode(billing_mode(props))
+            .set_provisioned_throughput(throughput)
+            .set_global_secondary_indexes((!global.is_empty()).then_some(global))
+            .set_local_secondary_indexes((!local.is_empty()).then_some(local))
+            .set_sse_specification(match props.get("SSESpecification") {
+                Some(v) => Some(shape::sse(Some(v))?),
                 None => None,
-            };
-            let global = shape::global_indexes(props.get("GlobalSecondaryIndexes"))?;
-            let local = shape::local_indexes(props.get("LocalSecondaryIndexes"))?;
-            let tags = ctx
-                .tags_with_ownership(props)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| ResourceError::invalid("Tags", e))?;
-            let streams = props.get("StreamSpecification");
-            ctx.clients
-                .dynamodb()
-                .create_table()
-                .table_name(&name)
-                .set_key_schema(Some(shape::key_schema(
-                    props.get("KeySchema"),
-                    "KeySchema",
-                )?))
-                .set_attribute_definitions(Some(shape::attribute_definitions(
-                    props.get("AttributeDefinitions"),
-                )?))
-                .set_billing_mode(billing_mode(props))
-                .set_provisioned_throughput(throughput)
-                .set_global_secondary_indexes((!global.is_empty()).then_some(global))
-                .set_local_secondary_indexes((!local.is_empty()).then_some(local))
-                .set_sse_specification(match props.get("SSESpecification") {
-                    Some(v) => Some(shape::sse(Some(v))?),
-                    None => None,
-                })
-                .set_stream_specification(match streams {
-                    Some(v) => Some(shape::stream(Some(v))?),
-                    None => None,
-                })
-                .set_deletion_protection_enabled(boolean(
-                    props.get("DeletionProtectionEnabled"),
-                    "DeletionProtectionEnabled",
-                )?)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("dynamodb:CreateTable", e))?;
-            wait_active(ctx, &name).await?;
-            if point_in_time_recovery(props)? == Some(true) {
-                set_point_in_time_recovery(ctx, &name, true).await?;
-            }
-            if let Some(ttl) = props.get("TimeToLiveSpecification") {
-                if boolean(ttl.get("Enabled"), "TimeToLiveSpecification")? == Some(true) {
-                    set_time_to_live(ctx, &name, ttl).await?;
-                }
-            }
-            let table = describe(ctx, &name).await?.ok_or_else(gone)?;
-            Ok(Created {
-                physical_id: name,
-                attributes: attributes(&table),
             })
+            .set_stream_specification(match streams {
+                Some(v) => Some(shape::stream(Some(v))?),
+                None => None,
+            })
+            .set_deletion_protection_enabled(boolean(
+                props.get("DeletionProtectionEnabled"),
+                "DeletionProtectionEnabled",
+            )?)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("dynamodb:CreateTable", e))?;
+        wait_active(ctx, &name).await?;
+        if point_in_time_recovery(props)? == Some(true) {
+            set_point_in_time_recovery(ctx, &name, true).await?;
+        }
+        if let Some(ttl) = props.get("TimeToLiveSpecification") {
+            if boolean(ttl.get("Enabled"), "TimeToLiveSpecification")? == Some(true) {
+                set_time_to_live(ctx, &name, ttl).await?;
+            }
+        }
+        let table = describe(ctx, &name).await?.ok_or_else(gone)?;
+        Ok(Created {
+            physical_id: name,
+            attributes: attributes(&table),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(table) = describe(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = live_properties(&table, desired);
-            if desired.contains_key("PointInTimeRecoverySpecification") {
-                let on = point_in_time_recovery_live(ctx, physical_id).await?;
-                properties.insert(
-                    "PointInTimeRecoverySpecification".into(),
-                    json!({"PointInTimeRecoveryEnabled": on}),
-                );
-            }
-            if let Some(want) = desired.get("TimeToLiveSpecification") {
-                properties.insert(
-                    "TimeToLiveSpecification".into(),
-                    time_to_live_live(ctx, physical_id, want).await?,
-                );
-            }
-            if desired.contains_key("Tags") {
-                let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
-                let user: Vec<Value> = tags
-                    .iter()
-                    .filter(|t| !t.key().starts_with("fuelflow:") && !t.key().starts_with("aws:"))
-                    .map(|t| json!({"Key": t.key(), "Value": t.value()}))
-                    .collect();
-                properties.insert("Tags".into(), Value::Array(user));
-            }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(&table),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(table) = describe(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = live_properties(&table, desired);
+        if desired.contains_key("PointInTimeRecoverySpecification") {
+            let on = point_in_time_recovery_live(ctx, physical_id).await?;
+            properties.insert(
+                "PointInTimeRecoverySpecification".into(),
+                json!({"PointInTimeRecoveryEnabled": on}),
+            );
+        }
+        if let Some(want) = desired.get("TimeToLiveSpecification") {
+            properties.insert(
+                "TimeToLiveSpecification".into(),
+                time_to_live_live(ctx, physical_id, want).await?,
+            );
+        }
+        if desired.contains_key("Tags") {
+            let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+            let user: Vec<Value> = tags
+                .iter()
+                .filter(|t| !t.key().starts_with("fuelflow:") && !t.key().starts_with("aws:"))
+                .map(|t| json!({"Key": t.key(), "Value": t.value()}))
+                .collect();
+            properties.insert("Tags".into(), Value::Array(user));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(&table),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new)?;
-            for key in ["KeySchema", "LocalSecondaryIndexes"] {
-                if changed(old, new, key) {
-                    return Err(ResourceError::invalid(
-                        key,
-                        "cannot change in place; give the table a new TableName to replace it",
-                    ));
-                }
-            }
-            let client = ctx.clients.dynamodb();
-            let update = || client.update_table().table_name(physical_id);
-            if changed(old, new, "BillingMode") || changed(old, new, "ProvisionedThroughput") {
-                let throughput = match (billing_mode(new), new.get("ProvisionedThroughput")) {
-                    (Some(BillingMode::PayPerRequest), _) | (_, None) => None,
-                    (_, Some(t)) => Some(shape::throughput(t, "ProvisionedThroughput")?),
-                };
-                update()
-                    .billing_mode(billing_mode(new).unwrap_or(BillingMode::Provisioned))
-                    .set_provisioned_throughput(throughput)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
-                wait_active(ctx, physical_id).await?;
-            }
-            if old.contains_key("GlobalSecondaryIndexes")
-                || new.contains_key("GlobalSecondaryIndexes")
-            {
-                update_global_indexes(ctx, physical_id, new).await?;
-            }
-            if changed(old, new, "StreamSpecification") {
-                // A stream's view type cannot change while it is on: switch it off first.
-                if old.get("StreamSpecification").is_some() {
-                    update()
-                        .set_stream_specification(Some(shape::stream(None)?))
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
-                    wait_active(ctx, physical_id).await?;
-                }
-                if let Some(spec) = new.get("StreamSpecification") {
-                    update()
-                        .stream_specification(shape::stream(Some(spec))?)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
-                    wait_active(ctx, physical_id).await?;
-                }
-            }
-            if changed(old, new, "SSESpecification") {
-                update()
-                    .sse_specification(shape::sse(new.get("SSESpecification"))?)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
-                wait_active(ctx, physical_id).await?;
-            }
-            if changed(old, new, "DeletionProtectionEnabled") {
-                let on = boolean(
-                    new.get("DeletionProtectionEnabled"),
-                    "DeletionProtectionEnabled",
-                )?;
-                update()
-                    .deletion_protection_enabled(on.unwrap_or(false))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
-                wait_active(ctx, physical_id).await?;
-            }
-            if changed(old, new, "PointInTimeRecoverySpecification") {
-                let on = point_in_time_recovery(new)?.unwrap_or(false);
-                set_point_in_time_recovery(ctx, physical_id, on).await?;
-            }
-            if changed(old, new, "TimeToLiveSpecification") {
-                update_time_to_live(ctx, physical_id, old, new).await?;
-            }
-            let table = describe(ctx, physical_id).await?.ok_or_else(gone)?;
-            update_tags(ctx, table.table_arn().unwrap_or_default(), old, new).await?;
-            Ok(attributes(&table))
-        })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let Some(table) = describe(ctx, physical_id).await? else {
-                return Ok(());
-            };
-            if table.deletion_protection_enabled() == Some(true) {
-                return Err(ResourceError::new(
-                    "DeletionProtectionEnabled",
-                    format!(
-                        "table `{physical_id}` has deletion protection on: set \
-                         DeletionProtectionEnabled to false in the template and apply, then delete it"
-                    ),
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new)?;
+        for key in ["KeySchema", "LocalSecondaryIndexes"] {
+            if changed(old, new, key) {
+                return Err(ResourceError::invalid(
+                    key,
+                    "cannot change in place; give the table a new TableName to replace it",
                 ));
             }
-            let client = ctx.clients.dynamodb();
-            match client.delete_table().table_name(physical_id).send().await {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    return Ok(());
-                }
-                // Being created or updated: the engine retries after a pause.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
-                {
-                    return Err(
-                        ResourceError::from(AwsError::from_sdk("dynamodb:DeleteTable", e))
-                            .retryable(),
-                    );
-                }
-                Err(e) => return Err(AwsError::from_sdk("dynamodb:DeleteTable", e).into()),
-            }
-            client
-                .wait_until_table_not_exists()
-                .table_name(physical_id)
-                .wait(MAX_WAIT)
+        }
+        let client = ctx.clients.dynamodb();
+        let update = || client.update_table().table_name(physical_id);
+        if changed(old, new, "BillingMode") || changed(old, new, "ProvisionedThroughput") {
+            let throughput = match (billing_mode(new), new.get("ProvisionedThroughput")) {
+                (Some(BillingMode::PayPerRequest), _) | (_, None) => None,
+                (_, Some(t)) => Some(shape::throughput(t, "ProvisionedThroughput")?),
+            };
+            update()
+                .billing_mode(billing_mode(new).unwrap_or(BillingMode::Provisioned))
+                .set_provisioned_throughput(throughput)
+                .send()
                 .await
-                .map_err(|e| wait_error(physical_id, "to be deleted", e))?;
-            Ok(())
-        })
+                .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+            wait_active(ctx, physical_id).await?;
+        }
+        if old.contains_key("GlobalSecondaryIndexes") || new.contains_key("GlobalSecondaryIndexes")
+        {
+            update_global_indexes(ctx, physical_id, new).await?;
+        }
+        if changed(old, new, "StreamSpecification") {
+            // A stream's view type cannot change while it is on: switch it off first.
+            if old.get("StreamSpecification").is_some() {
+                update()
+                    .set_stream_specification(Some(shape::stream(None)?))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                wait_active(ctx, physical_id).await?;
+            }
+            if let Some(spec) = new.get("StreamSpecification") {
+                update()
+                    .stream_specification(shape::stream(Some(spec))?)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+                wait_active(ctx, physical_id).await?;
+            }
+        }
+        if changed(old, new, "SSESpecification") {
+            update()
+                .sse_specification(shape::sse(new.get("SSESpecification"))?)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+            wait_active(ctx, physical_id).await?;
+        }
+        if changed(old, new, "DeletionProtectionEnabled") {
+            let on = boolean(
+                new.get("DeletionProtectionEnabled"),
+                "DeletionProtectionEnabled",
+            )?;
+            update()
+                .deletion_protection_enabled(on.unwrap_or(false))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("dynamodb:UpdateTable", e))?;
+            wait_active(ctx, physical_id).await?;
+        }
+        if changed(old, new, "PointInTimeRecoverySpecification") {
+            let on = point_in_time_recovery(new)?.unwrap_or(false);
+            set_point_in_time_recovery(ctx, physical_id, on).await?;
+        }
+        if changed(old, new, "TimeToLiveSpecification") {
+            update_time_to_live(ctx, physical_id, old, new).await?;
+        }
+        let table = describe(ctx, physical_id).await?.ok_or_else(gone)?;
+        update_tags(ctx, table.table_arn().unwrap_or_default(), old, new).await?;
+        Ok(attributes(&table))
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            if let Some(name) = props.get("TableName").and_then(text) {
-                return Ok(describe(ctx, &name).await?.and_then(|t| t.table_name));
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        let Some(table) = describe(ctx, physical_id).await? else {
+            return Ok(());
+        };
+        if table.deletion_protection_enabled() == Some(true) {
+            return Err(ResourceError::new(
+                "DeletionProtectionEnabled",
+                format!(
+                    "table `{physical_id}` has deletion protection on: set \
+                     DeletionProtectionEnabled to false in the template and apply, then delete it"
+                ),
+            ));
+        }
+        let client = ctx.clients.dynamodb();
+        match client.delete_table().table_name(physical_id).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                return Ok(());
             }
-            let mut pages = ctx.clients.dynamodb().list_tables().into_paginator().send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsError::from_sdk("dynamodb:ListTables", e))?;
-                for name in page.table_names() {
-                    let Some(table) = describe(ctx, name).await? else {
-                        continue;
-                    };
-                    let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
-                    let owned = ctx
-                        .ownership_tags()
-                        .iter()
-                        .all(|(k, v)| tags.iter().any(|t| t.key() == k && t.value() == v));
-                    if owned {
-                        return Ok(Some(name.clone()));
-                    }
+            // Being created or updated: the engine retries after a pause.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
+                return Err(
+                    ResourceError::from(AwsError::from_sdk("dynamodb:DeleteTable", e)).retryable(),
+                );
+            }
+            Err(e) => return Err(AwsError::from_sdk("dynamodb:DeleteTable", e).into()),
+        }
+        client
+            .wait_until_table_not_exists()
+            .table_name(physical_id)
+            .wait(MAX_WAIT)
+            .await
+            .map_err(|e| wait_error(physical_id, "to be deleted", e))?;
+        Ok(())
+    }
+
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        if let Some(name) = props.get("TableName").and_then(text) {
+            return Ok(describe(ctx, &name).await?.and_then(|t| t.table_name));
+        }
+        let mut pages = ctx.clients.dynamodb().list_tables().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::from_sdk("dynamodb:ListTables", e))?;
+            for name in page.table_names() {
+                let Some(table) = describe(ctx, name).await? else {
+                    continue;
+                };
+                let tags = list_tags(ctx, table.table_arn().unwrap_or_default()).await?;
+                let owned = ctx
+                    .ownership_tags()
+                    .iter()
+                    .all(|(k, v)| tags.iter().any(|t| t.key() == k && t.value() == v));
+                if owned {
+                    return Ok(Some(name.clone()));
                 }
             }
-            Ok(None)
-        })
+        }
+        Ok(None)
     }
 }
 
@@ -750,12 +726,12 @@ fn changed(old: &Props, new: &Props, key: &str) -> bool {
 }
 
 fn check_supported(props: &Props) -> Result<()> {
-    match props.keys().find(|k| !SUPPORTED.contains(&k.as_str())) {
+    match props.keys().find(|k| !MANAGED.contains(&k.as_str())) {
         Some(key) => Err(ResourceError::invalid(
             key,
             format!(
                 "not supported by fuelflow's AWS::DynamoDB::Table (supported: {})",
-                SUPPORTED.join(", ")
+                MANAGED.join(", ")
             ),
         )),
         None => Ok(()),

@@ -13,23 +13,12 @@ mod standalone_rule;
 pub mod subnet;
 pub mod vpc;
 
-use super::{Ctx, Handler, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
+use super::{Ctx, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
 use super::{compare, text};
 use crate::aws::AwsError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
 use serde_json::{Value, json};
-
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::EC2::VPC" => Some(&vpc::VPC),
-        "AWS::EC2::Subnet" => Some(&subnet::SUBNET),
-        "AWS::EC2::SecurityGroup" => Some(&security_group::SECURITY_GROUP),
-        "AWS::EC2::SecurityGroupIngress" => Some(&security_group_ingress::SECURITY_GROUP_INGRESS),
-        "AWS::EC2::SecurityGroupEgress" => Some(&security_group_egress::SECURITY_GROUP_EGRESS),
-        _ => None,
-    }
-}
 
 fn string(props: &Props, key: &str) -> Option<String> {
     props.get(key).and_then(text)

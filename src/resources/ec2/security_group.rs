@@ -8,137 +8,125 @@
 
 use super::rules::{self, Direction, allow_all_egress, describe_group, live_rules, template_rules};
 use super::{ec2_error, ownership_filters, string, tag_specification, update_tags, user_tags};
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_ec2::types::{ResourceType, SecurityGroup as LiveGroup};
 use serde_json::json;
 
 pub struct SecurityGroup;
-pub static SECURITY_GROUP: SecurityGroup = SecurityGroup;
 
 const INGRESS: &str = "SecurityGroupIngress";
 const EGRESS: &str = "SecurityGroupEgress";
 
-impl Handler for SecurityGroup {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            // Validate the rules before anything exists.
-            template_rules(props.get(INGRESS), Direction::Ingress, INGRESS)?;
-            template_rules(props.get(EGRESS), Direction::Egress, EGRESS)?;
-            let out = ctx
-                .clients
-                .ec2()
-                .create_security_group()
-                .group_name(string(props, "GroupName").unwrap_or_else(|| generated_name(ctx)))
-                .description(string(props, "GroupDescription").unwrap_or_default())
-                .set_vpc_id(string(props, "VpcId"))
-                .tag_specifications(tag_specification(ctx, props, ResourceType::SecurityGroup))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:CreateSecurityGroup", e))?;
-            let id = out.group_id.unwrap_or_default();
-            // A new VPC group allows all egress: listed egress rules replace that default.
-            let group = apply_rules(ctx, &id, &Props::new(), props).await?;
-            Ok(Created {
-                physical_id: id,
-                attributes: attributes(&group),
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "GroupDescription",
+    "GroupName",
+    "VpcId",
+    "SecurityGroupIngress",
+    "SecurityGroupEgress",
+    "Tags",
+];
+
+impl Resource for SecurityGroup {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        // Validate the rules before anything exists.
+        template_rules(props.get(INGRESS), Direction::Ingress, INGRESS)?;
+        template_rules(props.get(EGRESS), Direction::Egress, EGRESS)?;
+        let out = ctx
+            .clients
+            .ec2()
+            .create_security_group()
+            .group_name(string(props, "GroupName").unwrap_or_else(|| generated_name(ctx)))
+            .description(string(props, "GroupDescription").unwrap_or_default())
+            .set_vpc_id(string(props, "VpcId"))
+            .tag_specifications(tag_specification(ctx, props, ResourceType::SecurityGroup))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:CreateSecurityGroup", e))?;
+        let id = out.group_id.unwrap_or_default();
+        // A new VPC group allows all egress: listed egress rules replace that default.
+        let group = apply_rules(ctx, &id, &Props::new(), props).await?;
+        Ok(Created {
+            physical_id: id,
+            attributes: attributes(&group),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(group) = describe_group(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            if let Some(d) = group.description() {
-                properties.insert("GroupDescription".into(), json!(d));
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(group) = describe_group(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        if let Some(d) = group.description() {
+            properties.insert("GroupDescription".into(), json!(d));
+        }
+        if desired.contains_key("GroupName") {
+            properties.insert("GroupName".into(), json!(group.group_name()));
+        }
+        if let Some(vpc) = group.vpc_id() {
+            properties.insert("VpcId".into(), json!(vpc));
+        }
+        for (key, direction) in [(INGRESS, Direction::Ingress), (EGRESS, Direction::Egress)] {
+            if desired.contains_key(key) {
+                let live = live_rules(&group, direction);
+                let shape = rules::live_in_template_shape(desired.get(key), &live, direction);
+                properties.insert(key.into(), shape);
             }
-            if desired.contains_key("GroupName") {
-                properties.insert("GroupName".into(), json!(group.group_name()));
-            }
-            if let Some(vpc) = group.vpc_id() {
-                properties.insert("VpcId".into(), json!(vpc));
-            }
-            for (key, direction) in [(INGRESS, Direction::Ingress), (EGRESS, Direction::Egress)] {
-                if desired.contains_key(key) {
-                    let live = live_rules(&group, direction);
-                    let shape = rules::live_in_template_shape(desired.get(key), &live, direction);
-                    properties.insert(key.into(), shape);
-                }
-            }
-            if desired.contains_key("Tags") {
-                properties.insert("Tags".into(), user_tags(group.tags()));
-            }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(&group),
-            }))
-        })
+        }
+        if desired.contains_key("Tags") {
+            properties.insert("Tags".into(), user_tags(group.tags()));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(&group),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            let group = apply_rules(ctx, physical_id, old, new).await?;
-            update_tags(ctx, physical_id, old, new).await?;
-            Ok(attributes(&group))
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        let group = apply_rules(ctx, physical_id, old, new).await?;
+        update_tags(ctx, physical_id, old, new).await?;
+        Ok(attributes(&group))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .ec2()
-                .delete_security_group()
-                .group_id(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if super::has_code(&e, "InvalidGroup.NotFound") => Ok(()),
-                // Still attached to an interface being deleted (a Lambda ENI, an RDS instance).
-                Err(e) => Err(ec2_error("ec2:DeleteSecurityGroup", e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .ec2()
+            .delete_security_group()
+            .group_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if super::has_code(&e, "InvalidGroup.NotFound") => Ok(()),
+            // Still attached to an interface being deleted (a Lambda ENI, an RDS instance).
+            Err(e) => Err(ec2_error("ec2:DeleteSecurityGroup", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let out = ctx
-                .clients
-                .ec2()
-                .describe_security_groups()
-                .set_filters(Some(ownership_filters(ctx)))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:DescribeSecurityGroups", e))?;
-            Ok(out
-                .security_groups()
-                .first()
-                .and_then(|g| g.group_id.clone()))
-        })
+    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+        let out = ctx
+            .clients
+            .ec2()
+            .describe_security_groups()
+            .set_filters(Some(ownership_filters(ctx)))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:DescribeSecurityGroups", e))?;
+        Ok(out
+            .security_groups()
+            .first()
+            .and_then(|g| g.group_id.clone()))
     }
 }
 

@@ -4,138 +4,125 @@ use super::{
     boolean, changed, ec2_error, flag, has_code, ownership_filters, string, tag_specification,
     update_tags, user_tags, wait_error,
 };
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{ResourceType, Subnet as LiveSubnet};
 use serde_json::json;
 use std::time::Duration;
 
 pub struct Subnet;
-pub static SUBNET: Subnet = Subnet;
 
 const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 
-impl Handler for Subnet {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let client = ctx.clients.ec2();
-            let out = client
-                .create_subnet()
-                .set_vpc_id(string(props, "VpcId"))
-                .set_cidr_block(string(props, "CidrBlock"))
-                .set_availability_zone(string(props, "AvailabilityZone"))
-                .tag_specifications(tag_specification(ctx, props, ResourceType::Subnet))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:CreateSubnet", e))?;
-            let id = out.subnet.and_then(|s| s.subnet_id).unwrap_or_default();
-            client
-                .wait_until_subnet_available()
-                .subnet_ids(&id)
-                .wait(MAX_WAIT)
-                .await
-                .map_err(|e| wait_error(&format!("subnet {id} to be available"), e))?;
-            if boolean(props, "MapPublicIpOnLaunch")? == Some(true) {
-                set_map_public_ip(ctx, &id, true).await?;
-            }
-            let subnet = describe(ctx, &id).await?.ok_or_else(gone)?;
-            Ok(Created {
-                physical_id: id,
-                attributes: attributes(&subnet),
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "VpcId",
+    "MapPublicIpOnLaunch",
+    "AvailabilityZone",
+    "CidrBlock",
+    "Tags",
+];
+
+impl Resource for Subnet {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let client = ctx.clients.ec2();
+        let out = client
+            .create_subnet()
+            .set_vpc_id(string(props, "VpcId"))
+            .set_cidr_block(string(props, "CidrBlock"))
+            .set_availability_zone(string(props, "AvailabilityZone"))
+            .tag_specifications(tag_specification(ctx, props, ResourceType::Subnet))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:CreateSubnet", e))?;
+        let id = out.subnet.and_then(|s| s.subnet_id).unwrap_or_default();
+        client
+            .wait_until_subnet_available()
+            .subnet_ids(&id)
+            .wait(MAX_WAIT)
+            .await
+            .map_err(|e| wait_error(&format!("subnet {id} to be available"), e))?;
+        if boolean(props, "MapPublicIpOnLaunch")? == Some(true) {
+            set_map_public_ip(ctx, &id, true).await?;
+        }
+        let subnet = describe(ctx, &id).await?.ok_or_else(gone)?;
+        Ok(Created {
+            physical_id: id,
+            attributes: attributes(&subnet),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(subnet) = describe(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            let mut put = |key: &str, value: Option<&str>| {
-                if let Some(v) = value {
-                    properties.insert(key.into(), json!(v));
-                }
-            };
-            put("VpcId", subnet.vpc_id());
-            put("CidrBlock", subnet.cidr_block());
-            put("AvailabilityZone", subnet.availability_zone());
-            properties.insert(
-                "MapPublicIpOnLaunch".into(),
-                json!(subnet.map_public_ip_on_launch().unwrap_or(false)),
-            );
-            if desired.contains_key("Tags") {
-                properties.insert("Tags".into(), user_tags(subnet.tags()));
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(subnet) = describe(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        let mut put = |key: &str, value: Option<&str>| {
+            if let Some(v) = value {
+                properties.insert(key.into(), json!(v));
             }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(&subnet),
-            }))
-        })
+        };
+        put("VpcId", subnet.vpc_id());
+        put("CidrBlock", subnet.cidr_block());
+        put("AvailabilityZone", subnet.availability_zone());
+        properties.insert(
+            "MapPublicIpOnLaunch".into(),
+            json!(subnet.map_public_ip_on_launch().unwrap_or(false)),
+        );
+        if desired.contains_key("Tags") {
+            properties.insert("Tags".into(), user_tags(subnet.tags()));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(&subnet),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            if changed(old, new, "MapPublicIpOnLaunch") {
-                let on = boolean(new, "MapPublicIpOnLaunch")?.unwrap_or(false);
-                set_map_public_ip(ctx, physical_id, on).await?;
-            }
-            update_tags(ctx, physical_id, old, new).await?;
-            let subnet = describe(ctx, physical_id).await?.ok_or_else(gone)?;
-            Ok(attributes(&subnet))
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        if changed(old, new, "MapPublicIpOnLaunch") {
+            let on = boolean(new, "MapPublicIpOnLaunch")?.unwrap_or(false);
+            set_map_public_ip(ctx, physical_id, on).await?;
+        }
+        update_tags(ctx, physical_id, old, new).await?;
+        let subnet = describe(ctx, physical_id).await?.ok_or_else(gone)?;
+        Ok(attributes(&subnet))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .ec2()
-                .delete_subnet()
-                .subnet_id(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if has_code(&e, "InvalidSubnetID.NotFound") => Ok(()),
-                Err(e) => Err(ec2_error("ec2:DeleteSubnet", e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .ec2()
+            .delete_subnet()
+            .subnet_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if has_code(&e, "InvalidSubnetID.NotFound") => Ok(()),
+            Err(e) => Err(ec2_error("ec2:DeleteSubnet", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let out = ctx
-                .clients
-                .ec2()
-                .describe_subnets()
-                .set_filters(Some(ownership_filters(ctx)))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:DescribeSubnets", e))?;
-            Ok(out.subnets().first().and_then(|s| s.subnet_id.clone()))
-        })
+    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+        let out = ctx
+            .clients
+            .ec2()
+            .describe_subnets()
+            .set_filters(Some(ownership_filters(ctx)))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:DescribeSubnets", e))?;
+        Ok(out.subnets().first().and_then(|s| s.subnet_id.clone()))
     }
 }
 

@@ -4,175 +4,162 @@ use super::{
     boolean, changed, ec2_error, flag, has_code, ownership_filters, string, tag_specification,
     update_tags, user_tags, wait_error,
 };
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tenancy, Vpc as LiveVpc, VpcAttributeName};
 use serde_json::json;
 use std::time::Duration;
 
 pub struct Vpc;
-pub static VPC: Vpc = Vpc;
 
 const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 /// AWS defaults, which a property removed from the template goes back to.
 const DNS_SUPPORT_DEFAULT: bool = true;
 const DNS_HOSTNAMES_DEFAULT: bool = false;
 
-impl Handler for Vpc {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let client = ctx.clients.ec2();
-            let out = client
-                .create_vpc()
-                .set_cidr_block(string(props, "CidrBlock"))
-                .set_instance_tenancy(
-                    string(props, "InstanceTenancy").map(|t| Tenancy::from(t.as_str())),
-                )
-                .tag_specifications(tag_specification(ctx, props, ResourceType::Vpc))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:CreateVpc", e))?;
-            let id = out.vpc.and_then(|v| v.vpc_id).unwrap_or_default();
-            client
-                .wait_until_vpc_available()
-                .vpc_ids(&id)
-                .wait(MAX_WAIT)
-                .await
-                .map_err(|e| wait_error(&format!("VPC {id} to be available"), e))?;
-            // One attribute per ModifyVpcAttribute call; only what differs from the default.
-            if let Some(on) =
-                boolean(props, "EnableDnsSupport")?.filter(|on| *on != DNS_SUPPORT_DEFAULT)
-            {
-                set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, on).await?;
-            }
-            if let Some(on) =
-                boolean(props, "EnableDnsHostnames")?.filter(|on| *on != DNS_HOSTNAMES_DEFAULT)
-            {
-                set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, on).await?;
-            }
-            let vpc = describe(ctx, &id).await?.ok_or_else(gone)?;
-            Ok(Created {
-                physical_id: id,
-                attributes: attributes(ctx, &vpc).await?,
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "CidrBlock",
+    "InstanceTenancy",
+    "EnableDnsSupport",
+    "EnableDnsHostnames",
+    "Tags",
+];
+
+impl Resource for Vpc {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let client = ctx.clients.ec2();
+        let out = client
+            .create_vpc()
+            .set_cidr_block(string(props, "CidrBlock"))
+            .set_instance_tenancy(
+                string(props, "InstanceTenancy").map(|t| Tenancy::from(t.as_str())),
+            )
+            .tag_specifications(tag_specification(ctx, props, ResourceType::Vpc))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:CreateVpc", e))?;
+        let id = out.vpc.and_then(|v| v.vpc_id).unwrap_or_default();
+        client
+            .wait_until_vpc_available()
+            .vpc_ids(&id)
+            .wait(MAX_WAIT)
+            .await
+            .map_err(|e| wait_error(&format!("VPC {id} to be available"), e))?;
+        // One attribute per ModifyVpcAttribute call; only what differs from the default.
+        if let Some(on) =
+            boolean(props, "EnableDnsSupport")?.filter(|on| *on != DNS_SUPPORT_DEFAULT)
+        {
+            set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, on).await?;
+        }
+        if let Some(on) =
+            boolean(props, "EnableDnsHostnames")?.filter(|on| *on != DNS_HOSTNAMES_DEFAULT)
+        {
+            set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, on).await?;
+        }
+        let vpc = describe(ctx, &id).await?.ok_or_else(gone)?;
+        Ok(Created {
+            physical_id: id,
+            attributes: attributes(ctx, &vpc).await?,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(vpc) = describe(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            if let Some(cidr) = vpc.cidr_block() {
-                properties.insert("CidrBlock".into(), json!(cidr));
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(vpc) = describe(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        if let Some(cidr) = vpc.cidr_block() {
+            properties.insert("CidrBlock".into(), json!(cidr));
+        }
+        if let Some(tenancy) = vpc.instance_tenancy() {
+            properties.insert("InstanceTenancy".into(), json!(tenancy.as_str()));
+        }
+        // After DescribeVpcs, everything else in one round trip.
+        let wanted = |key| desired.contains_key(key).then_some(key);
+        let (dns_support, dns_hostnames, attributes) = tokio::try_join!(
+            attribute_if(ctx, physical_id, wanted("EnableDnsSupport")),
+            attribute_if(ctx, physical_id, wanted("EnableDnsHostnames")),
+            attributes(ctx, &vpc),
+        )?;
+        for (key, value) in [
+            ("EnableDnsSupport", dns_support),
+            ("EnableDnsHostnames", dns_hostnames),
+        ] {
+            if let Some(on) = value {
+                properties.insert(key.into(), json!(on));
             }
-            if let Some(tenancy) = vpc.instance_tenancy() {
-                properties.insert("InstanceTenancy".into(), json!(tenancy.as_str()));
-            }
-            // After DescribeVpcs, everything else in one round trip.
-            let wanted = |key| desired.contains_key(key).then_some(key);
-            let (dns_support, dns_hostnames, attributes) = tokio::try_join!(
-                attribute_if(ctx, physical_id, wanted("EnableDnsSupport")),
-                attribute_if(ctx, physical_id, wanted("EnableDnsHostnames")),
-                attributes(ctx, &vpc),
-            )?;
-            for (key, value) in [
-                ("EnableDnsSupport", dns_support),
-                ("EnableDnsHostnames", dns_hostnames),
-            ] {
-                if let Some(on) = value {
-                    properties.insert(key.into(), json!(on));
-                }
-            }
-            if desired.contains_key("Tags") {
-                properties.insert("Tags".into(), user_tags(vpc.tags()));
-            }
-            Ok(Some(Live {
-                properties,
-                attributes,
-            }))
-        })
+        }
+        if desired.contains_key("Tags") {
+            properties.insert("Tags".into(), user_tags(vpc.tags()));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes,
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            if changed(old, new, "EnableDnsSupport") {
-                let on = boolean(new, "EnableDnsSupport")?.unwrap_or(DNS_SUPPORT_DEFAULT);
-                set_attribute(ctx, physical_id, VpcAttributeName::EnableDnsSupport, on).await?;
-            }
-            if changed(old, new, "EnableDnsHostnames") {
-                let on = boolean(new, "EnableDnsHostnames")?.unwrap_or(DNS_HOSTNAMES_DEFAULT);
-                set_attribute(ctx, physical_id, VpcAttributeName::EnableDnsHostnames, on).await?;
-            }
-            if changed(old, new, "InstanceTenancy") {
-                // EC2 only allows going from dedicated to default in place.
-                let tenancy = string(new, "InstanceTenancy").unwrap_or_else(|| "default".into());
-                ctx.clients
-                    .ec2()
-                    .modify_vpc_tenancy()
-                    .vpc_id(physical_id)
-                    .instance_tenancy(tenancy.as_str().into())
-                    .send()
-                    .await
-                    .map_err(|e| ec2_error("ec2:ModifyVpcTenancy", e))?;
-            }
-            update_tags(ctx, physical_id, old, new).await?;
-            let vpc = describe(ctx, physical_id).await?.ok_or_else(gone)?;
-            attributes(ctx, &vpc).await
-        })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        if changed(old, new, "EnableDnsSupport") {
+            let on = boolean(new, "EnableDnsSupport")?.unwrap_or(DNS_SUPPORT_DEFAULT);
+            set_attribute(ctx, physical_id, VpcAttributeName::EnableDnsSupport, on).await?;
+        }
+        if changed(old, new, "EnableDnsHostnames") {
+            let on = boolean(new, "EnableDnsHostnames")?.unwrap_or(DNS_HOSTNAMES_DEFAULT);
+            set_attribute(ctx, physical_id, VpcAttributeName::EnableDnsHostnames, on).await?;
+        }
+        if changed(old, new, "InstanceTenancy") {
+            // EC2 only allows going from dedicated to default in place.
+            let tenancy = string(new, "InstanceTenancy").unwrap_or_else(|| "default".into());
+            ctx.clients
                 .ec2()
-                .delete_vpc()
+                .modify_vpc_tenancy()
                 .vpc_id(physical_id)
+                .instance_tenancy(tenancy.as_str().into())
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if has_code(&e, "InvalidVpcID.NotFound") => Ok(()),
-                Err(e) => Err(ec2_error("ec2:DeleteVpc", e)),
-            }
-        })
+                .map_err(|e| ec2_error("ec2:ModifyVpcTenancy", e))?;
+        }
+        update_tags(ctx, physical_id, old, new).await?;
+        let vpc = describe(ctx, physical_id).await?.ok_or_else(gone)?;
+        attributes(ctx, &vpc).await
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let out = ctx
-                .clients
-                .ec2()
-                .describe_vpcs()
-                .set_filters(Some(ownership_filters(ctx)))
-                .send()
-                .await
-                .map_err(|e| ec2_error("ec2:DescribeVpcs", e))?;
-            Ok(out.vpcs().first().and_then(|v| v.vpc_id.clone()))
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .ec2()
+            .delete_vpc()
+            .vpc_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if has_code(&e, "InvalidVpcID.NotFound") => Ok(()),
+            Err(e) => Err(ec2_error("ec2:DeleteVpc", e)),
+        }
+    }
+
+    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+        let out = ctx
+            .clients
+            .ec2()
+            .describe_vpcs()
+            .set_filters(Some(ownership_filters(ctx)))
+            .send()
+            .await
+            .map_err(|e| ec2_error("ec2:DescribeVpcs", e))?;
+        Ok(out.vpcs().first().and_then(|v| v.vpc_id.clone()))
     }
 }
 

@@ -11,13 +11,11 @@ use super::{
     aws, check_supported, no_such_entity, order_like, partition, policy_document, required, string,
     strings,
 };
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 
-pub(super) struct ManagedPolicy;
-pub(super) static MANAGED_POLICY: ManagedPolicy = ManagedPolicy;
+pub struct ManagedPolicy;
 
-const SUPPORTED: [&str; 7] = [
+const MANAGED: &[&str] = &[
     "ManagedPolicyName",
     "Description",
     "Path",
@@ -155,7 +153,11 @@ async fn new_default_version(ctx: &Ctx, arn: &str, document: String) -> Result<(
     Ok(())
 }
 
-impl Handler for ManagedPolicy {
+impl Resource for ManagedPolicy {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("ManagedPolicyName")
     }
@@ -164,209 +166,181 @@ impl Handler for ManagedPolicy {
         (128, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props, &SUPPORTED)?;
-            let name = required(props, "ManagedPolicyName")?;
-            let document = policy_document::to_text("PolicyDocument", props.get("PolicyDocument"))?;
-            let tags = ctx
-                .ownership_tags()
-                .into_iter()
-                .map(|(k, v)| {
-                    Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .map_err(|e| ResourceError::invalid("Tags", e))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let created = ctx
-                .clients
-                .iam()
-                .create_policy()
-                .policy_name(&name)
-                .policy_document(document)
-                .set_path(string(props, "Path")?)
-                .set_description(string(props, "Description")?)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(aws("iam:CreatePolicy"))?;
-            let arn = created
-                .policy()
-                .and_then(IamPolicy::arn)
-                .ok_or_else(|| {
-                    ResourceError::new("NoPolicy", "CreatePolicy answered without an ARN")
-                })?
-                .to_owned();
-            for kind in Principal::ALL {
-                for principal in strings(props, kind.property())? {
-                    kind.attach(ctx, &principal, &arn).await?;
-                }
-            }
-            Ok(Created {
-                attributes: attributes(&existing_policy(ctx, &arn).await?),
-                physical_id: arn,
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props, MANAGED)?;
+        let name = required(props, "ManagedPolicyName")?;
+        let document = policy_document::to_text("PolicyDocument", props.get("PolicyDocument"))?;
+        let tags = ctx
+            .ownership_tags()
+            .into_iter()
+            .map(|(k, v)| {
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| ResourceError::invalid("Tags", e))
             })
+            .collect::<Result<Vec<_>>>()?;
+        let created = ctx
+            .clients
+            .iam()
+            .create_policy()
+            .policy_name(&name)
+            .policy_document(document)
+            .set_path(string(props, "Path")?)
+            .set_description(string(props, "Description")?)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(aws("iam:CreatePolicy"))?;
+        let arn = created
+            .policy()
+            .and_then(IamPolicy::arn)
+            .ok_or_else(|| ResourceError::new("NoPolicy", "CreatePolicy answered without an ARN"))?
+            .to_owned();
+        for kind in Principal::ALL {
+            for principal in strings(props, kind.property())? {
+                kind.attach(ctx, &principal, &arn).await?;
+            }
+        }
+        Ok(Created {
+            attributes: attributes(&existing_policy(ctx, &arn).await?),
+            physical_id: arn,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(policy) = get_policy(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut live = Props::new();
-            live.insert("ManagedPolicyName".into(), json!(policy.policy_name()));
-            live.insert("Path".into(), json!(policy.path()));
-            if let Some(description) = policy.description().filter(|d| !d.is_empty()) {
-                live.insert("Description".into(), json!(description));
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(policy) = get_policy(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut live = Props::new();
+        live.insert("ManagedPolicyName".into(), json!(policy.policy_name()));
+        live.insert("Path".into(), json!(policy.path()));
+        if let Some(description) = policy.description().filter(|d| !d.is_empty()) {
+            live.insert("Description".into(), json!(description));
+        }
+        if desired.contains_key("PolicyDocument") {
+            let version = ctx
+                .clients
+                .iam()
+                .get_policy_version()
+                .policy_arn(physical_id)
+                .version_id(policy.default_version_id().unwrap_or("v1"))
+                .send()
+                .await
+                .map_err(aws("iam:GetPolicyVersion"))?;
+            if let Some(text) = version.policy_version().and_then(|v| v.document()) {
+                let document = policy_document::parse("PolicyDocument", text)?;
+                live.insert(
+                    "PolicyDocument".into(),
+                    policy_document::like_template(desired.get("PolicyDocument"), document),
+                );
             }
-            if desired.contains_key("PolicyDocument") {
-                let version = ctx
-                    .clients
-                    .iam()
-                    .get_policy_version()
-                    .policy_arn(physical_id)
-                    .version_id(policy.default_version_id().unwrap_or("v1"))
-                    .send()
-                    .await
-                    .map_err(aws("iam:GetPolicyVersion"))?;
-                if let Some(text) = version.policy_version().and_then(|v| v.document()) {
-                    let document = policy_document::parse("PolicyDocument", text)?;
-                    live.insert(
-                        "PolicyDocument".into(),
-                        policy_document::like_template(desired.get("PolicyDocument"), document),
-                    );
-                }
+        }
+        if Principal::ALL
+            .iter()
+            .any(|k| desired.contains_key(k.property()))
+        {
+            let found = attachments(ctx, physical_id).await?;
+            // Only the principals the template lists: a role's ManagedPolicyArns may attach
+            // this policy too, and that attachment is not drift.
+            for (kind, names) in Principal::ALL.into_iter().zip(found) {
+                let wanted = strings(desired, kind.property()).unwrap_or_default();
+                let names: Vec<String> = names.into_iter().filter(|n| wanted.contains(n)).collect();
+                live.insert(kind.property().into(), json!(order_like(&wanted, names)));
             }
-            if Principal::ALL
-                .iter()
-                .any(|k| desired.contains_key(k.property()))
-            {
-                let found = attachments(ctx, physical_id).await?;
-                // Only the principals the template lists: a role's ManagedPolicyArns may attach
-                // this policy too, and that attachment is not drift.
-                for (kind, names) in Principal::ALL.into_iter().zip(found) {
-                    let wanted = strings(desired, kind.property()).unwrap_or_default();
-                    let names: Vec<String> =
-                        names.into_iter().filter(|n| wanted.contains(n)).collect();
-                    live.insert(kind.property().into(), json!(order_like(&wanted, names)));
-                }
-            }
-            live.retain(|key, _| desired.contains_key(key));
-            Ok(Some(Live {
-                properties: live,
-                attributes: attributes(&policy),
-            }))
-        })
+        }
+        live.retain(|key, _| desired.contains_key(key));
+        Ok(Some(Live {
+            properties: live,
+            attributes: attributes(&policy),
+        }))
     }
 
     /// Name, path and description are create-only: the document and attachments change in place.
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new, &SUPPORTED)?;
-            // What changed is judged against the live policy (so drift is repaired even when
-            // `old` is the last-applied template); `old` only says what the template dropped.
-            let live = self
-                .read(ctx, physical_id, new)
-                .await?
-                .ok_or_else(|| {
-                    ResourceError::new(
-                        "NoSuchEntity",
-                        format!("managed policy `{physical_id}` is gone"),
-                    )
-                })?
-                .properties;
-            if !policy_document::same(live.get("PolicyDocument"), new.get("PolicyDocument")) {
-                let document =
-                    policy_document::to_text("PolicyDocument", new.get("PolicyDocument"))?;
-                new_default_version(ctx, physical_id, document).await?;
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new, MANAGED)?;
+        // What changed is judged against the live policy (so drift is repaired even when
+        // `old` is the last-applied template); `old` only says what the template dropped.
+        let live = self
+            .read(ctx, physical_id, new)
+            .await?
+            .ok_or_else(|| {
+                ResourceError::new(
+                    "NoSuchEntity",
+                    format!("managed policy `{physical_id}` is gone"),
+                )
+            })?
+            .properties;
+        if !policy_document::same(live.get("PolicyDocument"), new.get("PolicyDocument")) {
+            let document = policy_document::to_text("PolicyDocument", new.get("PolicyDocument"))?;
+            new_default_version(ctx, physical_id, document).await?;
+        }
+        for kind in Principal::ALL {
+            let current = strings(&live, kind.property())?;
+            let after = strings(new, kind.property())?;
+            for principal in after.iter().filter(|p| !current.contains(p)) {
+                kind.attach(ctx, principal, physical_id).await?;
             }
-            for kind in Principal::ALL {
-                let current = strings(&live, kind.property())?;
-                let after = strings(new, kind.property())?;
-                for principal in after.iter().filter(|p| !current.contains(p)) {
-                    kind.attach(ctx, principal, physical_id).await?;
-                }
-                for principal in strings(old, kind.property())?
-                    .iter()
-                    .filter(|p| !after.contains(p))
-                {
-                    kind.detach(ctx, principal, physical_id).await?;
-                }
+            for principal in strings(old, kind.property())?
+                .iter()
+                .filter(|p| !after.contains(p))
+            {
+                kind.detach(ctx, principal, physical_id).await?;
             }
-            Ok(attributes(&existing_policy(ctx, physical_id).await?))
-        })
+        }
+        Ok(attributes(&existing_policy(ctx, physical_id).await?))
     }
 
     /// IAM refuses to delete a policy still attached or with other versions.
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            if get_policy(ctx, physical_id).await?.is_none() {
-                return Ok(());
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        if get_policy(ctx, physical_id).await?.is_none() {
+            return Ok(());
+        }
+        let found = attachments(ctx, physical_id).await?;
+        for (kind, names) in Principal::ALL.into_iter().zip(found) {
+            for principal in names {
+                kind.detach(ctx, &principal, physical_id).await?;
             }
-            let found = attachments(ctx, physical_id).await?;
-            for (kind, names) in Principal::ALL.into_iter().zip(found) {
-                for principal in names {
-                    kind.detach(ctx, &principal, physical_id).await?;
-                }
-            }
-            for version in versions(ctx, physical_id).await? {
-                if let Some(id) = version
-                    .version_id()
-                    .filter(|_| !version.is_default_version())
-                {
-                    delete_version(ctx, physical_id, id).await?;
-                }
-            }
-            match ctx
-                .clients
-                .iam()
-                .delete_policy()
-                .policy_arn(physical_id)
-                .send()
-                .await
+        }
+        for version in versions(ctx, physical_id).await? {
+            if let Some(id) = version
+                .version_id()
+                .filter(|_| !version.is_default_version())
             {
-                Err(e) if !no_such_entity!(e) => Err(aws("iam:DeletePolicy")(e)),
-                _ => Ok(()),
+                delete_version(ctx, physical_id, id).await?;
             }
-        })
+        }
+        match ctx
+            .clients
+            .iam()
+            .delete_policy()
+            .policy_arn(physical_id)
+            .send()
+            .await
+        {
+            Err(e) if !no_such_entity!(e) => Err(aws("iam:DeletePolicy")(e)),
+            _ => Ok(()),
+        }
     }
 
     /// By name: the ARN follows from account, path and name.
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(name) = string(props, "ManagedPolicyName")? else {
-                return Ok(None);
-            };
-            let path = string(props, "Path")?.unwrap_or_else(|| "/".to_owned());
-            let arn = format!(
-                "arn:{}:iam::{}:policy{path}{name}",
-                partition(&ctx.region),
-                ctx.account_id
-            );
-            Ok(get_policy(ctx, &arn).await?.map(|_| arn))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(name) = string(props, "ManagedPolicyName")? else {
+            return Ok(None);
+        };
+        let path = string(props, "Path")?.unwrap_or_else(|| "/".to_owned());
+        let arn = format!(
+            "arn:{}:iam::{}:policy{path}{name}",
+            partition(&ctx.region),
+            ctx.account_id
+        );
+        Ok(get_policy(ctx, &arn).await?.map(|_| arn))
     }
 }

@@ -1,28 +1,17 @@
 //! IAM: roles, inline policies (on roles, users and groups) and customer managed policies.
 
 mod fresh;
-mod managed_policy;
-mod policy;
+pub(crate) mod managed_policy;
+pub(crate) mod policy;
 pub(crate) mod policy_document;
 mod principal;
-mod role;
-mod role_policy;
+pub(crate) mod role;
+pub(crate) mod role_policy;
 
 use serde_json::{Value, json};
 
-use super::{Handler, Props, ResourceError, Result, text};
+use super::{Props, ResourceError, Result, text};
 use crate::aws::AwsError;
-
-/// The handler of an `AWS::IAM::*` type fuelflow manages.
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::IAM::Role" => Some(&role::ROLE),
-        "AWS::IAM::Policy" => Some(&policy::POLICY),
-        "AWS::IAM::RolePolicy" => Some(&role_policy::ROLE_POLICY),
-        "AWS::IAM::ManagedPolicy" => Some(&managed_policy::MANAGED_POLICY),
-        _ => None,
-    }
-}
 
 /// Maps an SDK error of operation `op` (`"iam:GetRole"`).
 fn aws<E, R>(op: &'static str) -> impl Fn(aws_sdk_iam::error::SdkError<E, R>) -> ResourceError

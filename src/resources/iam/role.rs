@@ -14,14 +14,12 @@ use super::{
 };
 use crate::resources::compare::equivalent;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, template_tags,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, template_tags,
 };
-use crate::state::BoxFuture;
 
-pub(super) struct Role;
-pub(super) static ROLE: Role = Role;
+pub struct Role;
 
-const SUPPORTED: [&str; 9] = [
+const MANAGED: &[&str] = &[
     "AssumeRolePolicyDocument",
     "Description",
     "ManagedPolicyArns",
@@ -182,7 +180,11 @@ async fn create_role(ctx: &Ctx, name: &str, props: &Props) -> Result<IamRole> {
     }
 }
 
-impl Handler for Role {
+impl Resource for Role {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("RoleName")
     }
@@ -191,226 +193,200 @@ impl Handler for Role {
         (64, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props, &SUPPORTED)?;
-            let name = required(props, "RoleName")?;
-            let policies = inline_policies(props)?;
-            let managed = strings(props, "ManagedPolicyArns")?;
-            let role = create_role(ctx, &name, props).await?;
-            fresh::remember(ctx, &name);
-            for (policy, document) in &policies {
-                Principal::Role
-                    .put_inline(ctx, &name, policy, document)
-                    .await?;
-            }
-            for arn in &managed {
-                Principal::Role.attach(ctx, &name, arn).await?;
-            }
-            Ok(Created {
-                physical_id: name,
-                attributes: attributes(&role),
-            })
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props, MANAGED)?;
+        let name = required(props, "RoleName")?;
+        let policies = inline_policies(props)?;
+        let managed = strings(props, "ManagedPolicyArns")?;
+        let role = create_role(ctx, &name, props).await?;
+        fresh::remember(ctx, &name);
+        for (policy, document) in &policies {
+            Principal::Role
+                .put_inline(ctx, &name, policy, document)
+                .await?;
+        }
+        for arn in &managed {
+            Principal::Role.attach(ctx, &name, arn).await?;
+        }
+        Ok(Created {
+            physical_id: name,
+            attributes: attributes(&role),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            // In template order (the map is sorted by name).
-            let names: Vec<String> = desired
-                .get("Policies")
-                .and_then(|p| p.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
-                .collect();
-            // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
-            // resources put others on the same role, and those are not drift. A named policy
-            // that is missing reads as NoSuchEntity, so no listing is needed. These reads, the
-            // attached list and GetRole are independent: one round trip for all of them (what
-            // the policy reads say of a role that is gone is not looked at).
-            let inline_reads = futures_util::future::join_all(
-                names
-                    .iter()
-                    .map(|policy| Principal::Role.get_inline(ctx, physical_id, policy)),
-            );
-            let attached_read = async {
-                if desired.contains_key("ManagedPolicyArns") {
-                    attached_policy_arns(ctx, physical_id).await.map(Some)
-                } else {
-                    Ok(None)
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        // In template order (the map is sorted by name).
+        let names: Vec<String> = desired
+            .get("Policies")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("PolicyName")?.as_str().map(str::to_owned))
+            .collect();
+        // Only the policies the template names: AWS::IAM::RolePolicy and AWS::IAM::Policy
+        // resources put others on the same role, and those are not drift. A named policy
+        // that is missing reads as NoSuchEntity, so no listing is needed. These reads, the
+        // attached list and GetRole are independent: one round trip for all of them (what
+        // the policy reads say of a role that is gone is not looked at).
+        let inline_reads = futures_util::future::join_all(
+            names
+                .iter()
+                .map(|policy| Principal::Role.get_inline(ctx, physical_id, policy)),
+        );
+        let attached_read = async {
+            if desired.contains_key("ManagedPolicyArns") {
+                attached_policy_arns(ctx, physical_id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (role, documents, attached) =
+            tokio::join!(get_role(ctx, physical_id), inline_reads, attached_read);
+        let Some(role) = role? else {
+            return Ok(None);
+        };
+        let mut live = Props::new();
+        live.insert("RoleName".into(), json!(role.role_name()));
+        live.insert("Path".into(), json!(role.path()));
+        if let Some(trust) = role.assume_role_policy_document() {
+            let trust = policy_document::parse("AssumeRolePolicyDocument", trust)?;
+            let trust =
+                policy_document::like_template(desired.get("AssumeRolePolicyDocument"), trust);
+            live.insert("AssumeRolePolicyDocument".into(), trust);
+        }
+        if let Some(description) = role.description().filter(|d| !d.is_empty()) {
+            live.insert("Description".into(), json!(description));
+        }
+        if let Some(max) = role.max_session_duration() {
+            live.insert("MaxSessionDuration".into(), json!(max));
+        }
+        if let Some(boundary) = role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+        {
+            live.insert("PermissionsBoundary".into(), json!(boundary));
+        }
+        live.insert(
+            "Tags".into(),
+            tag_list(role.tags().iter().map(|t| (t.key(), t.value()))),
+        );
+        if desired.contains_key("Policies") {
+            let wanted = inline_documents(desired);
+            let mut policies = Vec::new();
+            for (policy, document) in names.iter().zip(documents) {
+                if let Some(document) = document? {
+                    let document = policy_document::like_template(wanted.get(policy), document);
+                    policies.push(json!({"PolicyName": policy, "PolicyDocument": document}));
                 }
-            };
-            let (role, documents, attached) =
-                tokio::join!(get_role(ctx, physical_id), inline_reads, attached_read);
-            let Some(role) = role? else {
-                return Ok(None);
-            };
-            let mut live = Props::new();
-            live.insert("RoleName".into(), json!(role.role_name()));
-            live.insert("Path".into(), json!(role.path()));
-            if let Some(trust) = role.assume_role_policy_document() {
-                let trust = policy_document::parse("AssumeRolePolicyDocument", trust)?;
-                let trust =
-                    policy_document::like_template(desired.get("AssumeRolePolicyDocument"), trust);
-                live.insert("AssumeRolePolicyDocument".into(), trust);
             }
-            if let Some(description) = role.description().filter(|d| !d.is_empty()) {
-                live.insert("Description".into(), json!(description));
-            }
-            if let Some(max) = role.max_session_duration() {
-                live.insert("MaxSessionDuration".into(), json!(max));
-            }
-            if let Some(boundary) = role
-                .permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-            {
-                live.insert("PermissionsBoundary".into(), json!(boundary));
-            }
-            live.insert(
-                "Tags".into(),
-                tag_list(role.tags().iter().map(|t| (t.key(), t.value()))),
-            );
-            if desired.contains_key("Policies") {
-                let wanted = inline_documents(desired);
-                let mut policies = Vec::new();
-                for (policy, document) in names.iter().zip(documents) {
-                    if let Some(document) = document? {
-                        let document = policy_document::like_template(wanted.get(policy), document);
-                        policies.push(json!({"PolicyName": policy, "PolicyDocument": document}));
-                    }
-                }
-                live.insert("Policies".into(), Value::Array(policies));
-            }
-            if let Some(attached) = attached? {
-                let wanted = strings(desired, "ManagedPolicyArns").unwrap_or_default();
-                // Only the ARNs the template lists: AWS::IAM::ManagedPolicy resources attach
-                // themselves to roles too, and those attachments are not drift.
-                let arns: Vec<&String> = wanted.iter().filter(|a| attached.contains(a)).collect();
-                live.insert("ManagedPolicyArns".into(), json!(arns));
-            }
-            live.retain(|key, _| desired.contains_key(key));
-            Ok(Some(Live {
-                properties: live,
-                attributes: attributes(&role),
-            }))
-        })
+            live.insert("Policies".into(), Value::Array(policies));
+        }
+        if let Some(attached) = attached? {
+            let wanted = strings(desired, "ManagedPolicyArns").unwrap_or_default();
+            // Only the ARNs the template lists: AWS::IAM::ManagedPolicy resources attach
+            // themselves to roles too, and those attachments are not drift.
+            let arns: Vec<&String> = wanted.iter().filter(|a| attached.contains(a)).collect();
+            live.insert("ManagedPolicyArns".into(), json!(arns));
+        }
+        live.retain(|key, _| desired.contains_key(key));
+        Ok(Some(Live {
+            properties: live,
+            attributes: attributes(&role),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new, &SUPPORTED)?;
-            let iam = ctx.clients.iam();
-            let role = physical_id;
-            // What changed is judged against the live role (so drift is repaired even when `old`
-            // is the last-applied template); `old` only says what the template dropped.
-            let live = self
-                .read(ctx, role, new)
-                .await?
-                .ok_or_else(|| {
-                    ResourceError::new("NoSuchEntity", format!("role `{role}` is gone"))
-                })?
-                .properties;
-            let changed = |key: &str| match (new.get(key), live.get(key)) {
-                (Some(wanted), Some(current)) => !equivalent(wanted, current),
-                (Some(_), None) => true,
-                (None, _) => old.contains_key(key),
-            };
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new, MANAGED)?;
+        let iam = ctx.clients.iam();
+        let role = physical_id;
+        // What changed is judged against the live role (so drift is repaired even when `old`
+        // is the last-applied template); `old` only says what the template dropped.
+        let live = self
+            .read(ctx, role, new)
+            .await?
+            .ok_or_else(|| ResourceError::new("NoSuchEntity", format!("role `{role}` is gone")))?
+            .properties;
+        let changed = |key: &str| match (new.get(key), live.get(key)) {
+            (Some(wanted), Some(current)) => !equivalent(wanted, current),
+            (Some(_), None) => true,
+            (None, _) => old.contains_key(key),
+        };
 
-            if !policy_document::same(
-                live.get("AssumeRolePolicyDocument"),
+        if !policy_document::same(
+            live.get("AssumeRolePolicyDocument"),
+            new.get("AssumeRolePolicyDocument"),
+        ) {
+            let trust = policy_document::to_text(
+                "AssumeRolePolicyDocument",
                 new.get("AssumeRolePolicyDocument"),
-            ) {
-                let trust = policy_document::to_text(
-                    "AssumeRolePolicyDocument",
-                    new.get("AssumeRolePolicyDocument"),
-                )?;
-                iam.update_assume_role_policy()
-                    .role_name(role)
-                    .policy_document(trust)
-                    .send()
-                    .await
-                    .map_err(aws("iam:UpdateAssumeRolePolicy"))?;
-            }
-            if changed("Description") || changed("MaxSessionDuration") {
-                iam.update_role()
-                    .role_name(role)
-                    .description(string(new, "Description")?.unwrap_or_default())
-                    .max_session_duration(max_session(new)?.unwrap_or(DEFAULT_MAX_SESSION))
-                    .send()
-                    .await
-                    .map_err(aws("iam:UpdateRole"))?;
-            }
-            if changed("PermissionsBoundary") {
-                match string(new, "PermissionsBoundary")? {
-                    Some(arn) => {
-                        iam.put_role_permissions_boundary()
-                            .role_name(role)
-                            .permissions_boundary(arn)
-                            .send()
-                            .await
-                            .map_err(aws("iam:PutRolePermissionsBoundary"))?;
-                    }
-                    None => match iam
-                        .delete_role_permissions_boundary()
+            )?;
+            iam.update_assume_role_policy()
+                .role_name(role)
+                .policy_document(trust)
+                .send()
+                .await
+                .map_err(aws("iam:UpdateAssumeRolePolicy"))?;
+        }
+        if changed("Description") || changed("MaxSessionDuration") {
+            iam.update_role()
+                .role_name(role)
+                .description(string(new, "Description")?.unwrap_or_default())
+                .max_session_duration(max_session(new)?.unwrap_or(DEFAULT_MAX_SESSION))
+                .send()
+                .await
+                .map_err(aws("iam:UpdateRole"))?;
+        }
+        if changed("PermissionsBoundary") {
+            match string(new, "PermissionsBoundary")? {
+                Some(arn) => {
+                    iam.put_role_permissions_boundary()
                         .role_name(role)
+                        .permissions_boundary(arn)
                         .send()
                         .await
-                    {
-                        Err(e) if !no_such_entity!(e) => {
-                            return Err(aws("iam:DeleteRolePermissionsBoundary")(e));
-                        }
-                        _ => {}
-                    },
+                        .map_err(aws("iam:PutRolePermissionsBoundary"))?;
                 }
+                None => match iam
+                    .delete_role_permissions_boundary()
+                    .role_name(role)
+                    .send()
+                    .await
+                {
+                    Err(e) if !no_such_entity!(e) => {
+                        return Err(aws("iam:DeleteRolePermissionsBoundary")(e));
+                    }
+                    _ => {}
+                },
             }
-            update_tags(ctx, role, &live, old, new).await?;
-            update_inline_policies(ctx, role, &live, old, new).await?;
-            update_managed_policies(ctx, role, &live, old, new).await?;
-            let role = get_role(ctx, role).await?.ok_or_else(|| {
-                ResourceError::new("NoSuchEntity", format!("role `{role}` is gone"))
-            })?;
-            Ok(attributes(&role))
-        })
+        }
+        update_tags(ctx, role, &live, old, new).await?;
+        update_inline_policies(ctx, role, &live, old, new).await?;
+        update_managed_policies(ctx, role, &live, old, new).await?;
+        let role = get_role(ctx, role)
+            .await?
+            .ok_or_else(|| ResourceError::new("NoSuchEntity", format!("role `{role}` is gone")))?;
+        Ok(attributes(&role))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match delete_role(ctx, physical_id).await {
-                Err(e) if e.code == "NoSuchEntity" => Ok(()),
-                other => other,
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match delete_role(ctx, physical_id).await {
+            Err(e) if e.code == "NoSuchEntity" => Ok(()),
+            other => other,
+        }
     }
 
     /// By name: the engine always passes the role name (generated when the template has none).
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(name) = string(props, "RoleName")? else {
-                return Ok(None);
-            };
-            Ok(get_role(ctx, &name).await?.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(name) = string(props, "RoleName")? else {
+            return Ok(None);
+        };
+        Ok(get_role(ctx, &name).await?.map(|_| name))
     }
 }
 

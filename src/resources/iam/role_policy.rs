@@ -4,13 +4,11 @@ use serde_json::json;
 
 use super::principal::Principal;
 use super::{check_supported, policy_document, required};
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 
-pub(super) struct RolePolicy;
-pub(super) static ROLE_POLICY: RolePolicy = RolePolicy;
+pub struct RolePolicy;
 
-const SUPPORTED: [&str; 3] = ["PolicyName", "RoleName", "PolicyDocument"];
+const MANAGED: &[&str] = &["PolicyName", "RoleName", "PolicyDocument"];
 
 async fn put(ctx: &Ctx, props: &Props) -> Result<String> {
     let name = required(props, "PolicyName")?;
@@ -22,84 +20,64 @@ async fn put(ctx: &Ctx, props: &Props) -> Result<String> {
     Ok(name)
 }
 
-impl Handler for RolePolicy {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props, &SUPPORTED)?;
-            Ok(Created {
-                physical_id: put(ctx, props).await?,
-                attributes: Attributes::new(),
-            })
+impl Resource for RolePolicy {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props, MANAGED)?;
+        Ok(Created {
+            physical_id: put(ctx, props).await?,
+            attributes: Attributes::new(),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let role = required(desired, "RoleName")?;
-            let Some(document) = Principal::Role.get_inline(ctx, &role, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            properties.insert("PolicyName".into(), json!(physical_id));
-            properties.insert("RoleName".into(), json!(role));
-            properties.insert(
-                "PolicyDocument".into(),
-                policy_document::like_template(desired.get("PolicyDocument"), document),
-            );
-            Ok(Some(Live {
-                properties,
-                attributes: Attributes::new(),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let role = required(desired, "RoleName")?;
+        let Some(document) = Principal::Role.get_inline(ctx, &role, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        properties.insert("PolicyName".into(), json!(physical_id));
+        properties.insert("RoleName".into(), json!(role));
+        properties.insert(
+            "PolicyDocument".into(),
+            policy_document::like_template(desired.get("PolicyDocument"), document),
+        );
+        Ok(Some(Live {
+            properties,
+            attributes: Attributes::new(),
+        }))
     }
 
     /// PolicyName and RoleName are create-only: only the document changes in place. It is
     /// compared with the live one, so drift is repaired whatever `old` holds.
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new, &SUPPORTED)?;
-            let role = required(new, "RoleName")?;
-            let live = Principal::Role.get_inline(ctx, &role, physical_id).await?;
-            if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
-                put(ctx, new).await?;
-            }
-            Ok(Attributes::new())
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        _old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new, MANAGED)?;
+        let role = required(new, "RoleName")?;
+        let live = Principal::Role.get_inline(ctx, &role, physical_id).await?;
+        if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
+            put(ctx, new).await?;
+        }
+        Ok(Attributes::new())
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let role = required(props, "RoleName")?;
-            Principal::Role.delete_inline(ctx, &role, physical_id).await
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let role = required(props, "RoleName")?;
+        Principal::Role.delete_inline(ctx, &role, physical_id).await
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let name = required(props, "PolicyName")?;
-            let role = required(props, "RoleName")?;
-            let found = Principal::Role.get_inline(ctx, &role, &name).await?;
-            Ok(found.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let name = required(props, "PolicyName")?;
+        let role = required(props, "RoleName")?;
+        let found = Principal::Role.get_inline(ctx, &role, &name).await?;
+        Ok(found.map(|_| name))
     }
 }

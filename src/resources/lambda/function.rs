@@ -4,8 +4,7 @@
 use super::code::{CODE_SHA_KEY, Code, resolve_code};
 use super::fields::{self, changed};
 use crate::aws::AwsError;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::types::{
@@ -461,7 +460,30 @@ impl Function {
     }
 }
 
-impl Handler for Function {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Description",
+    "VpcConfig",
+    "ReservedConcurrentExecutions",
+    "FunctionName",
+    "Runtime",
+    "Layers",
+    "Tags",
+    "MemorySize",
+    "Timeout",
+    "Handler",
+    "Code",
+    "Role",
+    "LoggingConfig",
+    "Environment",
+    "Architectures",
+];
+
+impl Resource for Function {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("FunctionName")
     }
@@ -484,82 +506,64 @@ impl Handler for Function {
         (64, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_function(ctx, props))
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_function(ctx, props).await
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(self.read_function(ctx, physical_id, desired))
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        self.read_function(ctx, physical_id, desired).await
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_function(ctx, physical_id, old, new))
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_function(ctx, physical_id, old, new).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .lambda()
-                .delete_function()
-                .function_name(physical_id)
-                .send()
-                .await
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .lambda()
+            .delete_function()
+            .function_name(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(lambda_error("lambda:DeleteFunction", e)),
+                Ok(())
             }
-        })
+            Err(e) => Err(lambda_error("lambda:DeleteFunction", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(name) = fields::string(props, "FunctionName") else {
-                return Ok(None);
-            };
-            match ctx
-                .clients
-                .lambda()
-                .get_function()
-                .function_name(&name)
-                .send()
-                .await
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(name) = fields::string(props, "FunctionName") else {
+            return Ok(None);
+        };
+        match ctx
+            .clients
+            .lambda()
+            .get_function()
+            .function_name(&name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Some(name)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                Ok(_) => Ok(Some(name)),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(lambda_error("lambda:GetFunction", e)),
+                Ok(None)
             }
-        })
+            Err(e) => Err(lambda_error("lambda:GetFunction", e)),
+        }
     }
 }

@@ -5,8 +5,7 @@
 
 use super::fields;
 use crate::aws::AwsError;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_lambda::types::FunctionUrlAuthType;
 use serde_json::{Map, Value, json};
 
@@ -127,102 +126,96 @@ fn statement_props(statement: &Map<String, Value>, desired: &Props) -> Props {
     p
 }
 
-impl Handler for Permission {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let sid = statement_id(&ctx.logical_id, props);
-            ctx.clients
-                .lambda()
-                .add_permission()
-                .function_name(fields::required(props, "FunctionName")?)
-                .statement_id(&sid)
-                .action(fields::required(props, "Action")?)
-                .principal(fields::required(props, "Principal")?)
-                .set_source_arn(fields::string(props, "SourceArn"))
-                .set_source_account(fields::string(props, "SourceAccount"))
-                .set_event_source_token(fields::string(props, "EventSourceToken"))
-                .set_principal_org_id(fields::string(props, "PrincipalOrgID"))
-                .set_function_url_auth_type(
-                    fields::string(props, "FunctionUrlAuthType")
-                        .map(|t| FunctionUrlAuthType::from(t.as_str())),
-                )
-                .send()
-                .await
-                .map_err(|e| permission_error("lambda:AddPermission", e))?;
-            Ok(Created {
-                attributes: id_attributes(&sid),
-                physical_id: sid,
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Action",
+    "EventSourceToken",
+    "FunctionName",
+    "FunctionUrlAuthType",
+    "Principal",
+    "PrincipalOrgID",
+    "SourceAccount",
+    "SourceArn",
+];
+
+impl Resource for Permission {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let sid = statement_id(&ctx.logical_id, props);
+        ctx.clients
+            .lambda()
+            .add_permission()
+            .function_name(fields::required(props, "FunctionName")?)
+            .statement_id(&sid)
+            .action(fields::required(props, "Action")?)
+            .principal(fields::required(props, "Principal")?)
+            .set_source_arn(fields::string(props, "SourceArn"))
+            .set_source_account(fields::string(props, "SourceAccount"))
+            .set_event_source_token(fields::string(props, "EventSourceToken"))
+            .set_principal_org_id(fields::string(props, "PrincipalOrgID"))
+            .set_function_url_auth_type(
+                fields::string(props, "FunctionUrlAuthType")
+                    .map(|t| FunctionUrlAuthType::from(t.as_str())),
+            )
+            .send()
+            .await
+            .map_err(|e| permission_error("lambda:AddPermission", e))?;
+        Ok(Created {
+            attributes: id_attributes(&sid),
+            physical_id: sid,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let function = fields::required(desired, "FunctionName")?;
-            Ok(find_statement(ctx, &function, physical_id)
-                .await?
-                .map(|s| Live {
-                    properties: statement_props(&s, desired),
-                    attributes: id_attributes(physical_id),
-                }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let function = fields::required(desired, "FunctionName")?;
+        Ok(find_statement(ctx, &function, physical_id)
+            .await?
+            .map(|s| Live {
+                properties: statement_props(&s, desired),
+                attributes: id_attributes(physical_id),
+            }))
     }
 
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a Ctx,
-        physical_id: &'a str,
-        _old: &'a Props,
-        _new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
+    async fn update(
+        &self,
+        _ctx: &Ctx,
+        physical_id: &str,
+        _old: &Props,
+        _new: &Props,
+    ) -> Result<Attributes> {
         // Every property is create-only: a change is a replacement, never an update.
-        Box::pin(async move { Ok(id_attributes(physical_id)) })
+        Ok(id_attributes(physical_id))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let function = fields::required(props, "FunctionName")?;
-            match ctx
-                .clients
-                .lambda()
-                .remove_permission()
-                .function_name(function)
-                .statement_id(physical_id)
-                .send()
-                .await
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
+        let function = fields::required(props, "FunctionName")?;
+        match ctx
+            .clients
+            .lambda()
+            .remove_permission()
+            .function_name(function)
+            .statement_id(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(permission_error("lambda:RemovePermission", e)),
+                Ok(())
             }
-        })
+            Err(e) => Err(permission_error("lambda:RemovePermission", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let sid = statement_id(&ctx.logical_id, props);
-            let function = fields::required(props, "FunctionName")?;
-            Ok(find_statement(ctx, &function, &sid).await?.map(|_| sid))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let sid = statement_id(&ctx.logical_id, props);
+        let function = fields::required(props, "FunctionName")?;
+        Ok(find_statement(ctx, &function, &sid).await?.map(|_| sid))
     }
 }
 

@@ -3,8 +3,7 @@
 
 use crate::aws::AwsError;
 use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_cloudwatchlogs::types::LogGroup as LiveGroup;
 use serde_json::json;
 
@@ -184,7 +183,14 @@ impl LogGroup {
     }
 }
 
-impl Handler for LogGroup {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["LogGroupName", "KmsKeyId", "RetentionInDays", "Tags"];
+
+impl Resource for LogGroup {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("LogGroupName")
     }
@@ -193,66 +199,48 @@ impl Handler for LogGroup {
         (512, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(self.create_group(ctx, props))
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        self.create_group(ctx, props).await
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(self.read_group(ctx, physical_id, desired))
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        self.read_group(ctx, physical_id, desired).await
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(self.update_group(ctx, physical_id, old, new))
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        self.update_group(ctx, physical_id, old, new).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .logs()
-                .delete_log_group()
-                .log_group_name(physical_id)
-                .send()
-                .await
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .logs()
+            .delete_log_group()
+            .log_group_name(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
             {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(logs_error("logs:DeleteLogGroup", e)),
+                Ok(())
             }
-        })
+            Err(e) => Err(logs_error("logs:DeleteLogGroup", e)),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(name) = fields::string(props, "LogGroupName") else {
-                return Ok(None);
-            };
-            Ok(describe(ctx, &name).await?.map(|_| name))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(name) = fields::string(props, "LogGroupName") else {
+            return Ok(None);
+        };
+        Ok(describe(ctx, &name).await?.map(|_| name))
     }
 }

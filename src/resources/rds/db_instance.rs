@@ -9,8 +9,7 @@ use super::{
     wait_error,
 };
 use crate::aws::AwsError;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_rds::Client;
 use aws_sdk_rds::client::Waiters;
 use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder as Modify;
@@ -19,14 +18,13 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 pub struct DbInstance;
-pub static DB_INSTANCE: DbInstance = DbInstance;
 
 /// Creating or modifying an instance takes minutes, a Multi-AZ or storage change can take long.
 const MAX_WAIT_AVAILABLE: Duration = Duration::from_secs(90 * 60);
 const MAX_WAIT_DELETED: Duration = Duration::from_secs(60 * 60);
 
 /// The properties this handler manages; any other is refused rather than silently ignored.
-const SUPPORTED: &[&str] = &[
+const MANAGED: &[&str] = &[
     "DBInstanceIdentifier",
     "Engine",
     "EngineVersion",
@@ -61,7 +59,28 @@ const SUPPORTED: &[&str] = &[
     "Tags",
 ];
 
-impl Handler for DbInstance {
+impl Resource for DbInstance {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    fn secret_properties(&self) -> &'static [&'static str] {
+        &["MasterUserPassword"]
+    }
+
+    fn takes_final_snapshot(&self) -> bool {
+        true
+    }
+
+    async fn delete_with_snapshot(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        snapshot: &str,
+    ) -> Result<()> {
+        delete_instance(ctx, physical_id, Some(snapshot)).await
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("DBInstanceIdentifier")
     }
@@ -70,175 +89,147 @@ impl Handler for DbInstance {
         (63, true)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props)?;
-            let id = string(props, "DBInstanceIdentifier")
-                .ok_or_else(|| ResourceError::invalid("DBInstanceIdentifier", "missing"))?
-                .to_lowercase();
-            let password = string(props, "MasterUserPassword");
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props)?;
+        let id = string(props, "DBInstanceIdentifier")
+            .ok_or_else(|| ResourceError::invalid("DBInstanceIdentifier", "missing"))?
+            .to_lowercase();
+        let password = string(props, "MasterUserPassword");
+        ctx.clients
+            .rds()
+            .create_db_instance()
+            .db_instance_identifier(&id)
+            // Engine names are case-insensitive in RDS ("MySQL" in AWS's own samples); send
+            // the canonical lower-case name that every endpoint accepts.
+            .set_engine(string(props, "Engine").map(|e| e.to_lowercase()))
+            .set_engine_version(string(props, "EngineVersion"))
+            .set_db_instance_class(string(props, "DBInstanceClass"))
+            .set_allocated_storage(integer(props, "AllocatedStorage")?)
+            .set_max_allocated_storage(integer(props, "MaxAllocatedStorage")?)
+            .set_storage_type(string(props, "StorageType"))
+            .set_iops(integer(props, "Iops")?)
+            .set_storage_throughput(integer(props, "StorageThroughput")?)
+            .set_storage_encrypted(boolean(props, "StorageEncrypted")?)
+            .set_kms_key_id(string(props, "KmsKeyId"))
+            .set_multi_az(boolean(props, "MultiAZ")?)
+            .set_backup_retention_period(integer(props, "BackupRetentionPeriod")?)
+            .set_preferred_backup_window(string(props, "PreferredBackupWindow"))
+            .set_preferred_maintenance_window(string(props, "PreferredMaintenanceWindow"))
+            .set_auto_minor_version_upgrade(boolean(props, "AutoMinorVersionUpgrade")?)
+            .set_copy_tags_to_snapshot(boolean(props, "CopyTagsToSnapshot")?)
+            .set_enable_iam_database_authentication(boolean(
+                props,
+                "EnableIAMDatabaseAuthentication",
+            )?)
+            .set_enable_cloudwatch_logs_exports(strings(props, "EnableCloudwatchLogsExports")?)
+            .set_monitoring_interval(integer(props, "MonitoringInterval")?)
+            .set_monitoring_role_arn(string(props, "MonitoringRoleArn"))
+            .set_vpc_security_group_ids(strings(props, "VPCSecurityGroups")?)
+            .set_db_subnet_group_name(string(props, "DBSubnetGroupName"))
+            .set_deletion_protection(boolean(props, "DeletionProtection")?)
+            .set_publicly_accessible(boolean(props, "PubliclyAccessible")?)
+            .set_master_username(string(props, "MasterUsername"))
+            .set_master_user_password(password.clone())
+            .set_manage_master_user_password(boolean(props, "ManageMasterUserPassword")?)
+            .set_db_name(string(props, "DBName"))
+            .set_port(integer(props, "Port")?)
+            .set_db_parameter_group_name(string(props, "DBParameterGroupName"))
+            .set_tags(Some(rds_tags(ctx.tags_with_ownership(props))))
+            .send()
+            .await
+            .map_err(|e| scrub(AwsError::from_sdk("rds:CreateDBInstance", e), &password))?;
+        let mut instance = wait_available(ctx, &id).await?;
+        if monitoring_was_dropped(props, &instance)? {
+            // Some endpoints (moto, for one) ignore monitoring on create; setting it again
+            // with a modification works everywhere.
             ctx.clients
                 .rds()
-                .create_db_instance()
+                .modify_db_instance()
                 .db_instance_identifier(&id)
-                // Engine names are case-insensitive in RDS ("MySQL" in AWS's own samples); send
-                // the canonical lower-case name that every endpoint accepts.
-                .set_engine(string(props, "Engine").map(|e| e.to_lowercase()))
-                .set_engine_version(string(props, "EngineVersion"))
-                .set_db_instance_class(string(props, "DBInstanceClass"))
-                .set_allocated_storage(integer(props, "AllocatedStorage")?)
-                .set_max_allocated_storage(integer(props, "MaxAllocatedStorage")?)
-                .set_storage_type(string(props, "StorageType"))
-                .set_iops(integer(props, "Iops")?)
-                .set_storage_throughput(integer(props, "StorageThroughput")?)
-                .set_storage_encrypted(boolean(props, "StorageEncrypted")?)
-                .set_kms_key_id(string(props, "KmsKeyId"))
-                .set_multi_az(boolean(props, "MultiAZ")?)
-                .set_backup_retention_period(integer(props, "BackupRetentionPeriod")?)
-                .set_preferred_backup_window(string(props, "PreferredBackupWindow"))
-                .set_preferred_maintenance_window(string(props, "PreferredMaintenanceWindow"))
-                .set_auto_minor_version_upgrade(boolean(props, "AutoMinorVersionUpgrade")?)
-                .set_copy_tags_to_snapshot(boolean(props, "CopyTagsToSnapshot")?)
-                .set_enable_iam_database_authentication(boolean(
-                    props,
-                    "EnableIAMDatabaseAuthentication",
-                )?)
-                .set_enable_cloudwatch_logs_exports(strings(props, "EnableCloudwatchLogsExports")?)
                 .set_monitoring_interval(integer(props, "MonitoringInterval")?)
                 .set_monitoring_role_arn(string(props, "MonitoringRoleArn"))
-                .set_vpc_security_group_ids(strings(props, "VPCSecurityGroups")?)
-                .set_db_subnet_group_name(string(props, "DBSubnetGroupName"))
-                .set_deletion_protection(boolean(props, "DeletionProtection")?)
-                .set_publicly_accessible(boolean(props, "PubliclyAccessible")?)
-                .set_master_username(string(props, "MasterUsername"))
-                .set_master_user_password(password.clone())
-                .set_manage_master_user_password(boolean(props, "ManageMasterUserPassword")?)
-                .set_db_name(string(props, "DBName"))
-                .set_port(integer(props, "Port")?)
-                .set_db_parameter_group_name(string(props, "DBParameterGroupName"))
-                .set_tags(Some(rds_tags(ctx.tags_with_ownership(props))))
+                .apply_immediately(true)
                 .send()
                 .await
-                .map_err(|e| scrub(AwsError::from_sdk("rds:CreateDBInstance", e), &password))?;
-            let mut instance = wait_available(ctx, &id).await?;
-            if monitoring_was_dropped(props, &instance)? {
-                // Some endpoints (moto, for one) ignore monitoring on create; setting it again
-                // with a modification works everywhere.
-                ctx.clients
-                    .rds()
-                    .modify_db_instance()
-                    .db_instance_identifier(&id)
-                    .set_monitoring_interval(integer(props, "MonitoringInterval")?)
-                    .set_monitoring_role_arn(string(props, "MonitoringRoleArn"))
-                    .apply_immediately(true)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("rds:ModifyDBInstance", e))?;
-                instance = wait_available(ctx, &id).await?;
-            }
-            Ok(Created {
-                physical_id: id,
-                attributes: attributes(&instance),
-            })
+                .map_err(|e| AwsError::from_sdk("rds:ModifyDBInstance", e))?;
+            instance = wait_available(ctx, &id).await?;
+        }
+        Ok(Created {
+            physical_id: id,
+            attributes: attributes(&instance),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            Ok(describe(ctx, physical_id).await?.map(|db| Live {
-                properties: live_properties(&db, desired),
-                attributes: attributes(&db),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        Ok(describe(ctx, physical_id).await?.map(|db| Live {
+            properties: live_properties(&db, desired),
+            attributes: attributes(&db),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new)?;
-            if changed(old, new, "Engine") {
-                return Err(ResourceError::invalid(
-                    "Engine",
-                    "cannot change in place; give the instance a new DBInstanceIdentifier to replace it",
-                ));
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new)?;
+        if changed(old, new, "Engine") {
+            return Err(ResourceError::invalid(
+                "Engine",
+                "cannot change in place; give the instance a new DBInstanceIdentifier to replace it",
+            ));
+        }
+        let modify = modification(ctx.clients.rds(), physical_id, old, new)?;
+        let instance = if let Some(request) = modify {
+            let password = string(new, "MasterUserPassword");
+            request
+                .send()
+                .await
+                .map_err(|e| scrub(AwsError::from_sdk("rds:ModifyDBInstance", e), &password))?;
+            wait_available(ctx, physical_id).await?
+        } else {
+            describe(ctx, physical_id).await?.ok_or_else(gone)?
+        };
+        update_tags(
+            ctx,
+            instance.db_instance_arn().unwrap_or_default(),
+            old,
+            new,
+        )
+        .await?;
+        Ok(attributes(&instance))
+    }
+
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        delete_instance(ctx, physical_id, None).await
+    }
+
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        if let Some(id) = string(props, "DBInstanceIdentifier") {
+            return Ok(describe(ctx, &id)
+                .await?
+                .and_then(|db| db.db_instance_identifier));
+        }
+        let mut pages = ctx
+            .clients
+            .rds()
+            .describe_db_instances()
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::from_sdk("rds:DescribeDBInstances", e))?;
+            if let Some(db) = page
+                .db_instances()
+                .iter()
+                .find(|db| owned(ctx, db.tag_list()))
+            {
+                return Ok(db.db_instance_identifier.clone());
             }
-            let modify = modification(ctx.clients.rds(), physical_id, old, new)?;
-            let instance = if let Some(request) = modify {
-                let password = string(new, "MasterUserPassword");
-                request
-                    .send()
-                    .await
-                    .map_err(|e| scrub(AwsError::from_sdk("rds:ModifyDBInstance", e), &password))?;
-                wait_available(ctx, physical_id).await?
-            } else {
-                describe(ctx, physical_id).await?.ok_or_else(gone)?
-            };
-            update_tags(
-                ctx,
-                instance.db_instance_arn().unwrap_or_default(),
-                old,
-                new,
-            )
-            .await?;
-            Ok(attributes(&instance))
-        })
+        }
+        Ok(None)
     }
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(delete_instance(ctx, physical_id, None))
-    }
-
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            if let Some(id) = string(props, "DBInstanceIdentifier") {
-                return Ok(describe(ctx, &id)
-                    .await?
-                    .and_then(|db| db.db_instance_identifier));
-            }
-            let mut pages = ctx
-                .clients
-                .rds()
-                .describe_db_instances()
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsError::from_sdk("rds:DescribeDBInstances", e))?;
-                if let Some(db) = page
-                    .db_instances()
-                    .iter()
-                    .find(|db| owned(ctx, db.tag_list()))
-                {
-                    return Ok(db.db_instance_identifier.clone());
-                }
-            }
-            Ok(None)
-        })
-    }
-}
-
-/// Deletes the instance keeping a final snapshot named `snapshot_id` (what the engine does for
-/// `DeletionPolicy: Snapshot`), and waits until it is gone.
-pub async fn delete_with_final_snapshot(ctx: &Ctx, id: &str, snapshot_id: &str) -> Result<()> {
-    delete_instance(ctx, id, Some(snapshot_id)).await
 }
 
 async fn delete_instance(ctx: &Ctx, id: &str, final_snapshot: Option<&str>) -> Result<()> {
@@ -432,12 +423,12 @@ fn log_exports_change(old: &Props, new: &Props) -> Result<CloudwatchLogsExportCo
 }
 
 fn check_supported(props: &Props) -> Result<()> {
-    match props.keys().find(|k| !SUPPORTED.contains(&k.as_str())) {
+    match props.keys().find(|k| !MANAGED.contains(&k.as_str())) {
         Some(key) => Err(ResourceError::invalid(
             key,
             format!(
                 "not supported by fuelflow's AWS::RDS::DBInstance (supported: {})",
-                SUPPORTED.join(", ")
+                MANAGED.join(", ")
             ),
         )),
         None => Ok(()),

@@ -2,15 +2,25 @@
 
 use super::{changed, owned, rds_tags, same_set, string, strings, update_tags, user_tags};
 use crate::aws::AwsError;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_rds::types::DbSubnetGroup as Group;
 use serde_json::json;
 
 pub struct DbSubnetGroup;
-pub static DB_SUBNET_GROUP: DbSubnetGroup = DbSubnetGroup;
 
-impl Handler for DbSubnetGroup {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "DBSubnetGroupDescription",
+    "DBSubnetGroupName",
+    "SubnetIds",
+    "Tags",
+];
+
+impl Resource for DbSubnetGroup {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("DBSubnetGroupName")
     }
@@ -19,87 +29,76 @@ impl Handler for DbSubnetGroup {
         (255, true)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let name = string(props, "DBSubnetGroupName")
-                .ok_or_else(|| ResourceError::invalid("DBSubnetGroupName", "missing"))?
-                .to_lowercase();
-            let out = ctx
-                .clients
-                .rds()
-                .create_db_subnet_group()
-                .db_subnet_group_name(&name)
-                .db_subnet_group_description(
-                    string(props, "DBSubnetGroupDescription").unwrap_or_default(),
-                )
-                .set_subnet_ids(strings(props, "SubnetIds")?)
-                .set_tags(Some(rds_tags(ctx.tags_with_ownership(props))))
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("rds:CreateDBSubnetGroup", e))?;
-            Ok(Created {
-                physical_id: name,
-                attributes: out
-                    .db_subnet_group
-                    .as_ref()
-                    .map(attributes)
-                    .unwrap_or_default(),
-            })
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let name = string(props, "DBSubnetGroupName")
+            .ok_or_else(|| ResourceError::invalid("DBSubnetGroupName", "missing"))?
+            .to_lowercase();
+        let out = ctx
+            .clients
+            .rds()
+            .create_db_subnet_group()
+            .db_subnet_group_name(&name)
+            .db_subnet_group_description(
+                string(props, "DBSubnetGroupDescription").unwrap_or_default(),
+            )
+            .set_subnet_ids(strings(props, "SubnetIds")?)
+            .set_tags(Some(rds_tags(ctx.tags_with_ownership(props))))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("rds:CreateDBSubnetGroup", e))?;
+        Ok(Created {
+            physical_id: name,
+            attributes: out
+                .db_subnet_group
+                .as_ref()
+                .map(attributes)
+                .unwrap_or_default(),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(group) = describe(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            let name = group.db_subnet_group_name().unwrap_or_default();
-            // RDS lower-cases the name; report the template's spelling when it is the same name.
-            let name = match string(desired, "DBSubnetGroupName") {
-                Some(want) if want.eq_ignore_ascii_case(name) => want,
-                _ => name.to_string(),
-            };
-            properties.insert("DBSubnetGroupName".into(), json!(name));
-            if let Some(d) = group.db_subnet_group_description() {
-                properties.insert("DBSubnetGroupDescription".into(), json!(d));
-            }
-            let subnets = group
-                .subnets()
-                .iter()
-                .filter_map(|s| s.subnet_identifier().map(str::to_string))
-                .collect();
-            properties.insert(
-                "SubnetIds".into(),
-                same_set(desired.get("SubnetIds"), subnets),
-            );
-            if desired.contains_key("Tags") {
-                let tags = list_tags(ctx, group.db_subnet_group_arn().unwrap_or_default()).await?;
-                properties.insert("Tags".into(), user_tags(&tags));
-            }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(&group),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(group) = describe(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        let name = group.db_subnet_group_name().unwrap_or_default();
+        // RDS lower-cases the name; report the template's spelling when it is the same name.
+        let name = match string(desired, "DBSubnetGroupName") {
+            Some(want) if want.eq_ignore_ascii_case(name) => want,
+            _ => name.to_string(),
+        };
+        properties.insert("DBSubnetGroupName".into(), json!(name));
+        if let Some(d) = group.db_subnet_group_description() {
+            properties.insert("DBSubnetGroupDescription".into(), json!(d));
+        }
+        let subnets = group
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_identifier().map(str::to_string))
+            .collect();
+        properties.insert(
+            "SubnetIds".into(),
+            same_set(desired.get("SubnetIds"), subnets),
+        );
+        if desired.contains_key("Tags") {
+            let tags = list_tags(ctx, group.db_subnet_group_arn().unwrap_or_default()).await?;
+            properties.insert("Tags".into(), user_tags(&tags));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(&group),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            let modified = if changed(old, new, "DBSubnetGroupDescription")
-                || changed(old, new, "SubnetIds")
-            {
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        let modified =
+            if changed(old, new, "DBSubnetGroupDescription") || changed(old, new, "SubnetIds") {
                 ctx.clients
                     .rds()
                     .modify_db_subnet_group()
@@ -113,89 +112,74 @@ impl Handler for DbSubnetGroup {
             } else {
                 None
             };
-            let group = match modified {
-                Some(group) => group,
-                None => describe(ctx, physical_id).await?.ok_or_else(|| {
-                    ResourceError::new("DBSubnetGroupNotFoundFault", "the subnet group is gone")
-                })?,
-            };
-            update_tags(
-                ctx,
-                group.db_subnet_group_arn().unwrap_or_default(),
-                old,
-                new,
-            )
-            .await?;
-            Ok(attributes(&group))
-        })
+        let group = match modified {
+            Some(group) => group,
+            None => describe(ctx, physical_id).await?.ok_or_else(|| {
+                ResourceError::new("DBSubnetGroupNotFoundFault", "the subnet group is gone")
+            })?,
+        };
+        update_tags(
+            ctx,
+            group.db_subnet_group_arn().unwrap_or_default(),
+            old,
+            new,
+        )
+        .await?;
+        Ok(attributes(&group))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let result = ctx
-                .clients
-                .rds()
-                .delete_db_subnet_group()
-                .db_subnet_group_name(physical_id)
-                .send()
-                .await;
-            match result {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-                {
-                    Ok(())
-                }
-                // Still used by an instance being deleted: worth another try shortly.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_invalid_db_subnet_group_state_fault()) =>
-                {
-                    Err(
-                        ResourceError::from(AwsError::from_sdk("rds:DeleteDBSubnetGroup", e))
-                            .retryable(),
-                    )
-                }
-                Err(e) => Err(AwsError::from_sdk("rds:DeleteDBSubnetGroup", e).into()),
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        let result = ctx
+            .clients
+            .rds()
+            .delete_db_subnet_group()
+            .db_subnet_group_name(physical_id)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
+            {
+                Ok(())
             }
-        })
+            // Still used by an instance being deleted: worth another try shortly.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_invalid_db_subnet_group_state_fault()) =>
+            {
+                Err(
+                    ResourceError::from(AwsError::from_sdk("rds:DeleteDBSubnetGroup", e))
+                        .retryable(),
+                )
+            }
+            Err(e) => Err(AwsError::from_sdk("rds:DeleteDBSubnetGroup", e).into()),
+        }
     }
 
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            if let Some(name) = string(props, "DBSubnetGroupName") {
-                return Ok(describe(ctx, &name)
-                    .await?
-                    .and_then(|g| g.db_subnet_group_name));
-            }
-            let mut pages = ctx
-                .clients
-                .rds()
-                .describe_db_subnet_groups()
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsError::from_sdk("rds:DescribeDBSubnetGroups", e))?;
-                for group in page.db_subnet_groups() {
-                    let tags =
-                        list_tags(ctx, group.db_subnet_group_arn().unwrap_or_default()).await?;
-                    if owned(ctx, &tags) {
-                        return Ok(group.db_subnet_group_name.clone());
-                    }
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        if let Some(name) = string(props, "DBSubnetGroupName") {
+            return Ok(describe(ctx, &name)
+                .await?
+                .and_then(|g| g.db_subnet_group_name));
+        }
+        let mut pages = ctx
+            .clients
+            .rds()
+            .describe_db_subnet_groups()
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::from_sdk("rds:DescribeDBSubnetGroups", e))?;
+            for group in page.db_subnet_groups() {
+                let tags = list_tags(ctx, group.db_subnet_group_arn().unwrap_or_default()).await?;
+                if owned(ctx, &tags) {
+                    return Ok(group.db_subnet_group_name.clone());
                 }
             }
-            Ok(None)
-        })
+        }
+        Ok(None)
     }
 }
 

@@ -4,20 +4,10 @@
 pub mod db_instance;
 pub mod db_subnet_group;
 
-pub use db_instance::delete_with_final_snapshot;
-
-use super::{Ctx, Handler, Props, ResourceError, Result, compare, text};
+use super::{Ctx, Props, ResourceError, Result, compare, text};
 use crate::aws::AwsError;
 use aws_sdk_rds::types::Tag;
 use serde_json::{Value, json};
-
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::RDS::DBSubnetGroup" => Some(&db_subnet_group::DB_SUBNET_GROUP),
-        "AWS::RDS::DBInstance" => Some(&db_instance::DB_INSTANCE),
-        _ => None,
-    }
-}
 
 fn string(props: &Props, key: &str) -> Option<String> {
     props.get(key).and_then(text)

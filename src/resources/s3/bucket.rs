@@ -10,11 +10,9 @@ use serde_json::{Value, json};
 use super::value::{aws, tag_list};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
 use crate::resources::compare::equivalent;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 
-pub(super) struct Bucket;
-pub(super) static BUCKET: Bucket = Bucket;
+pub struct Bucket;
 
 /// A configuration property of the bucket with its own put / get / reset calls.
 #[derive(Clone, Copy)]
@@ -200,7 +198,24 @@ async fn put_tags(ctx: &Ctx, bucket: &str, props: &Props) -> Result<()> {
     tags::put(ctx.clients.s3(), bucket, &ctx.tags_with_ownership(props)).await
 }
 
-impl Handler for Bucket {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "BucketEncryption",
+    "BucketName",
+    "CorsConfiguration",
+    "LifecycleConfiguration",
+    "LoggingConfiguration",
+    "OwnershipControls",
+    "PublicAccessBlockConfiguration",
+    "Tags",
+    "VersioningConfiguration",
+];
+
+impl Resource for Bucket {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("BucketName")
     }
@@ -209,182 +224,158 @@ impl Handler for Bucket {
         (63, true)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            check_supported(props)?;
-            let bucket = bucket_name(props)?;
-            for part in PARTS {
-                if let Some(value) = props.get(part.property()) {
-                    part.check(&bucket, value)?;
-                }
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        check_supported(props)?;
+        let bucket = bucket_name(props)?;
+        for part in PARTS {
+            if let Some(value) = props.get(part.property()) {
+                part.check(&bucket, value)?;
             }
-            let s3 = ctx.clients.s3();
-            let mut request = s3.create_bucket().bucket(&bucket);
-            // us-east-1 is the default location and refuses to be named as a constraint.
-            if ctx.region != "us-east-1" {
-                request = request.create_bucket_configuration(
-                    CreateBucketConfiguration::builder()
-                        .location_constraint(BucketLocationConstraint::from(ctx.region.as_str()))
-                        .build(),
-                );
+        }
+        let s3 = ctx.clients.s3();
+        let mut request = s3.create_bucket().bucket(&bucket);
+        // us-east-1 is the default location and refuses to be named as a constraint.
+        if ctx.region != "us-east-1" {
+            request = request.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(ctx.region.as_str()))
+                    .build(),
+            );
+        }
+        request.send().await.map_err(aws("s3:CreateBucket"))?;
+        put_tags(ctx, &bucket, props).await?;
+        for part in PARTS {
+            if let Some(value) = props.get(part.property()) {
+                part.put(s3, &bucket, value).await?;
             }
-            request.send().await.map_err(aws("s3:CreateBucket"))?;
-            put_tags(ctx, &bucket, props).await?;
-            for part in PARTS {
-                if let Some(value) = props.get(part.property()) {
-                    part.put(s3, &bucket, value).await?;
-                }
-            }
-            Ok(Created {
-                attributes: attributes(ctx, &bucket),
-                physical_id: bucket,
-            })
+        }
+        Ok(Created {
+            attributes: attributes(ctx, &bucket),
+            physical_id: bucket,
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let s3 = ctx.clients.s3();
-            // The existence check and the managed configurations are independent reads: one
-            // round trip for all of them (what the others say of a bucket that is gone is not
-            // looked at).
-            type Read<'r> = BoxFuture<'r, Result<Option<(&'static str, Value)>>>;
-            let mut reads: Vec<Read> = Vec::new();
-            for part in PARTS {
-                if let Some(wanted) = desired.get(part.property()) {
-                    reads.push(Box::pin(async move {
-                        let live = part.get(s3, physical_id, wanted).await?;
-                        Ok(live.map(|live| (part.property(), live)))
-                    }));
-                }
-            }
-            if desired.contains_key("Tags") {
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let s3 = ctx.clients.s3();
+        // The existence check and the managed configurations are independent reads: one
+        // round trip for all of them (what the others say of a bucket that is gone is not
+        // looked at).
+        type Read<'r> = futures_util::future::BoxFuture<'r, Result<Option<(&'static str, Value)>>>;
+        let mut reads: Vec<Read> = Vec::new();
+        for part in PARTS {
+            if let Some(wanted) = desired.get(part.property()) {
                 reads.push(Box::pin(async move {
-                    let mut live = tags::get(s3, physical_id).await?;
-                    live.retain(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"));
-                    Ok(Some(("Tags", tag_list(&live))))
+                    let live = part.get(s3, physical_id, wanted).await?;
+                    Ok(live.map(|live| (part.property(), live)))
                 }));
             }
-            let (exists, reads) = tokio::join!(
-                exists(s3, physical_id),
-                futures_util::future::join_all(reads)
-            );
-            if !exists? {
-                return Ok(None);
+        }
+        if desired.contains_key("Tags") {
+            reads.push(Box::pin(async move {
+                let mut live = tags::get(s3, physical_id).await?;
+                live.retain(|(k, _)| !k.starts_with("fuelflow:") && !k.starts_with("aws:"));
+                Ok(Some(("Tags", tag_list(&live))))
+            }));
+        }
+        let (exists, reads) = tokio::join!(
+            exists(s3, physical_id),
+            futures_util::future::join_all(reads)
+        );
+        if !exists? {
+            return Ok(None);
+        }
+        let mut properties = Props::new();
+        if desired.contains_key("BucketName") {
+            properties.insert("BucketName".into(), json!(physical_id));
+        }
+        for read in reads {
+            if let Some((property, live)) = read? {
+                properties.insert(property.into(), live);
             }
-            let mut properties = Props::new();
-            if desired.contains_key("BucketName") {
-                properties.insert("BucketName".into(), json!(physical_id));
-            }
-            for read in reads {
-                if let Some((property, live)) = read? {
-                    properties.insert(property.into(), live);
-                }
-            }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(ctx, physical_id),
-            }))
-        })
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(ctx, physical_id),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            check_supported(new)?;
-            for part in PARTS {
-                if let Some(value) = new.get(part.property()) {
-                    part.check(physical_id, value)?;
-                }
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        check_supported(new)?;
+        for part in PARTS {
+            if let Some(value) = new.get(part.property()) {
+                part.check(physical_id, value)?;
             }
-            // What changed is judged against the live bucket (so drift is repaired even when
-            // `old` is the last-applied template); `old` only says what the template dropped.
-            let live = self
-                .read(ctx, physical_id, new)
-                .await?
-                .ok_or_else(|| {
-                    ResourceError::new("NoSuchBucket", format!("bucket `{physical_id}` is gone"))
-                })?
-                .properties;
-            let s3 = ctx.clients.s3();
-            for part in PARTS {
-                let key = part.property();
-                match (new.get(key), live.get(key)) {
-                    (Some(after), Some(current)) if equivalent(after, current) => {}
-                    (Some(after), _) => part.put(s3, physical_id, after).await?,
-                    (None, _) if old.contains_key(key) => part.reset(s3, physical_id).await?,
-                    (None, _) => {}
-                }
+        }
+        // What changed is judged against the live bucket (so drift is repaired even when
+        // `old` is the last-applied template); `old` only says what the template dropped.
+        let live = self
+            .read(ctx, physical_id, new)
+            .await?
+            .ok_or_else(|| {
+                ResourceError::new("NoSuchBucket", format!("bucket `{physical_id}` is gone"))
+            })?
+            .properties;
+        let s3 = ctx.clients.s3();
+        for part in PARTS {
+            let key = part.property();
+            match (new.get(key), live.get(key)) {
+                (Some(after), Some(current)) if equivalent(after, current) => {}
+                (Some(after), _) => part.put(s3, physical_id, after).await?,
+                (None, _) if old.contains_key(key) => part.reset(s3, physical_id).await?,
+                (None, _) => {}
             }
-            let tags_differ = match new.get("Tags") {
-                Some(wanted) => !live.get("Tags").is_some_and(|l| equivalent(wanted, l)),
-                None => old.contains_key("Tags"),
-            };
-            if tags_differ {
-                put_tags(ctx, physical_id, new).await?;
-            }
-            Ok(attributes(ctx, physical_id))
-        })
+        }
+        let tags_differ = match new.get("Tags") {
+            Some(wanted) => !live.get("Tags").is_some_and(|l| equivalent(wanted, l)),
+            None => old.contains_key("Tags"),
+        };
+        if tags_differ {
+            put_tags(ctx, physical_id, new).await?;
+        }
+        Ok(attributes(ctx, physical_id))
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .s3()
-                .delete_bucket()
-                .bucket(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if e.code() == Some("NoSuchBucket") => Ok(()),
-                Err(e) if e.code() == Some("BucketNotEmpty") => Err(ResourceError::new(
-                    "BucketNotEmpty",
-                    format!(
-                        "bucket `{physical_id}` still holds objects (or object versions); \
-                         fuelflow never deletes data: empty it first, or keep it with \
-                         `DeletionPolicy: Retain`"
-                    ),
-                )),
-                Err(e) => Err(aws("s3:DeleteBucket")(e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .s3()
+            .delete_bucket()
+            .bucket(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("NoSuchBucket") => Ok(()),
+            Err(e) if e.code() == Some("BucketNotEmpty") => Err(ResourceError::new(
+                "BucketNotEmpty",
+                format!(
+                    "bucket `{physical_id}` still holds objects (or object versions); \
+                     fuelflow never deletes data: empty it first, or keep it with \
+                     `DeletionPolicy: Retain`"
+                ),
+            )),
+            Err(e) => Err(aws("s3:DeleteBucket")(e)),
+        }
     }
 
     /// By name only: the engine always passes the bucket name (generated when the template has
     /// none), and finding a bucket by tags would mean reading the tags of every bucket.
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let Some(bucket) = props.get("BucketName").and_then(Value::as_str) else {
-                return Ok(None);
-            };
-            match ctx.clients.s3().head_bucket().bucket(bucket).send().await {
-                Ok(_) => Ok(Some(bucket.to_owned())),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
-                // 403: the name is taken by another account; it is not ours to adopt.
-                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Ok(None),
-                Err(e) => Err(aws("s3:HeadBucket")(e)),
-            }
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(bucket) = props.get("BucketName").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        match ctx.clients.s3().head_bucket().bucket(bucket).send().await {
+            Ok(_) => Ok(Some(bucket.to_owned())),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            // 403: the name is taken by another account; it is not ours to adopt.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Ok(None),
+            Err(e) => Err(aws("s3:HeadBucket")(e)),
+        }
     }
 }

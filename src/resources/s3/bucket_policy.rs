@@ -5,11 +5,9 @@ use serde_json::{Value, json};
 
 use super::value::aws;
 use crate::resources::iam::policy_document;
-use crate::resources::{Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result};
-use crate::state::BoxFuture;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 
-pub(super) struct BucketPolicy;
-pub(super) static BUCKET_POLICY: BucketPolicy = BucketPolicy;
+pub struct BucketPolicy;
 
 fn bucket(props: &Props) -> Result<&str> {
     props
@@ -50,90 +48,73 @@ async fn get(ctx: &Ctx, bucket: &str) -> Result<Option<Value>> {
     }
 }
 
-impl Handler for BucketPolicy {
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let bucket = bucket(props)?;
-            put(ctx, bucket, props).await?;
-            Ok(Created {
-                physical_id: bucket.to_owned(),
-                attributes: Attributes::new(),
-            })
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["Bucket", "PolicyDocument"];
+
+impl Resource for BucketPolicy {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let bucket = bucket(props)?;
+        put(ctx, bucket, props).await?;
+        Ok(Created {
+            physical_id: bucket.to_owned(),
+            attributes: Attributes::new(),
         })
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(live) = get(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            properties.insert("Bucket".into(), json!(physical_id));
-            properties.insert(
-                "PolicyDocument".into(),
-                policy_document::like_template(desired.get("PolicyDocument"), live),
-            );
-            Ok(Some(Live {
-                properties,
-                attributes: Attributes::new(),
-            }))
-        })
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(live) = get(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        properties.insert("Bucket".into(), json!(physical_id));
+        properties.insert(
+            "PolicyDocument".into(),
+            policy_document::like_template(desired.get("PolicyDocument"), live),
+        );
+        Ok(Some(Live {
+            properties,
+            attributes: Attributes::new(),
+        }))
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            // Judged against the live policy, so drift is repaired whatever `old` holds.
-            let _ = old;
-            let live = get(ctx, physical_id).await?;
-            if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
-                put(ctx, physical_id, new).await?;
-            }
-            Ok(Attributes::new())
-        })
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        // Judged against the live policy, so drift is repaired whatever `old` holds.
+        let _ = old;
+        let live = get(ctx, physical_id).await?;
+        if !policy_document::same(live.as_ref(), new.get("PolicyDocument")) {
+            put(ctx, physical_id, new).await?;
+        }
+        Ok(Attributes::new())
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            match ctx
-                .clients
-                .s3()
-                .delete_bucket_policy()
-                .bucket(physical_id)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if matches!(e.code(), Some("NoSuchBucketPolicy" | "NoSuchBucket")) => Ok(()),
-                Err(e) => Err(aws("s3:DeleteBucketPolicy")(e)),
-            }
-        })
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        match ctx
+            .clients
+            .s3()
+            .delete_bucket_policy()
+            .bucket(physical_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), Some("NoSuchBucketPolicy" | "NoSuchBucket")) => Ok(()),
+            Err(e) => Err(aws("s3:DeleteBucketPolicy")(e)),
+        }
     }
 
     /// A bucket has at most one policy: the one on the named bucket.
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            let bucket = bucket(props)?;
-            Ok(get(ctx, bucket).await?.map(|_| bucket.to_owned()))
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let bucket = bucket(props)?;
+        Ok(get(ctx, bucket).await?.map(|_| bucket.to_owned()))
     }
 }

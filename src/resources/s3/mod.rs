@@ -1,7 +1,7 @@
 //! S3: buckets (each configuration property in a file of its own) and bucket policies.
 
-mod bucket;
-mod bucket_policy;
+pub(crate) mod bucket;
+pub(crate) mod bucket_policy;
 mod cors;
 mod encryption;
 
@@ -12,14 +12,3 @@ mod public_access;
 mod tags;
 mod value;
 mod versioning;
-
-use super::Handler;
-
-/// The handler of an `AWS::S3::*` type fuelflow manages.
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::S3::Bucket" => Some(&bucket::BUCKET),
-        "AWS::S3::BucketPolicy" => Some(&bucket_policy::BUCKET_POLICY),
-        _ => None,
-    }
-}

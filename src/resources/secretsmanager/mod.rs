@@ -5,15 +5,8 @@
 pub mod dynamic_ref;
 pub mod secret;
 
-use super::{Handler, ResourceError, Result};
+use super::{ResourceError, Result};
 use serde_json::Value;
-
-pub fn handler(type_name: &str) -> Option<&'static dyn Handler> {
-    match type_name {
-        "AWS::SecretsManager::Secret" => Some(&secret::SECRET),
-        _ => None,
-    }
-}
 
 /// A boolean property, written either as a YAML boolean or as the text CloudFormation allows.
 fn boolean(v: Option<&Value>, property: &str) -> Result<Option<bool>> {

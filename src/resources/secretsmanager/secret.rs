@@ -10,15 +10,13 @@ use super::{boolean, integer, user_tags};
 use crate::aws::AwsError;
 use crate::resources::tag_changes;
 use crate::resources::{
-    Attributes, Created, Ctx, Handler, Live, Props, ResourceError, Result, compare, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, compare, text,
 };
-use crate::state::BoxFuture;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use serde_json::{Value, json};
 
 pub struct Secret;
-pub static SECRET: Secret = Secret;
 
 /// The key under which `read` reports the version of a value it will not show.
 pub const SENSITIVE_VERSION_KEY: &str = "fuelflow:sensitive-version";
@@ -27,7 +25,25 @@ const RECOVERY_WINDOW_DAYS: i64 = 7;
 /// What `KmsKeyId` goes back to when the template stops setting it.
 const DEFAULT_KMS_KEY: &str = "alias/aws/secretsmanager";
 
-impl Handler for Secret {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Description",
+    "KmsKeyId",
+    "SecretString",
+    "GenerateSecretString",
+    "Tags",
+    "Name",
+];
+
+impl Resource for Secret {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    fn secret_properties(&self) -> &'static [&'static str] {
+        &["SecretString"]
+    }
+
     fn name_property(&self) -> Option<&'static str> {
         Some("Name")
     }
@@ -36,224 +52,200 @@ impl Handler for Secret {
         (512, false)
     }
 
-    fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {
-        Box::pin(async move {
-            let name = props
-                .get("Name")
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+        let name = props
+            .get("Name")
+            .and_then(text)
+            .ok_or_else(|| ResourceError::invalid("Name", "missing"))?;
+        let value = initial_value(ctx, props).await?;
+        let tags = ctx
+            .tags_with_ownership(props)
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build());
+        let created = ctx
+            .clients
+            .secretsmanager()
+            .create_secret()
+            .name(&name)
+            .set_description(props.get("Description").and_then(text))
+            .set_kms_key_id(props.get("KmsKeyId").and_then(text))
+            .set_secret_string(value.clone())
+            .set_tags(Some(tags.collect()))
+            .send()
+            .await;
+        let out = match created {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_exists_exception()) =>
+            {
+                // A secret this resource had, deleted by a destroy and still in its recovery
+                // window, keeps the name: take it back instead of failing.
+                if let Some(arn) = restore_own(ctx, &name).await? {
+                    let attributes = self.update(ctx, &arn, &Props::new(), props).await?;
+                    return Ok(Created {
+                        physical_id: arn,
+                        attributes,
+                    });
+                }
+                return Err(scrub(
+                    AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
+                    value.as_deref(),
+                ));
+            }
+            Err(e) => {
+                return Err(scrub(
+                    AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
+                    value.as_deref(),
+                ));
+            }
+        };
+        let arn = out.arn.unwrap_or_default();
+        let mut attributes = Attributes::new();
+        attributes.insert("Id".into(), json!(arn));
+        if let Some(version) = out.version_id {
+            attributes.insert("VersionId".into(), json!(version));
+        }
+        Ok(Created {
+            physical_id: arn,
+            attributes,
+        })
+    }
+
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(secret) = describe(ctx, physical_id).await? else {
+            return Ok(None);
+        };
+        let mut properties = Props::new();
+        if let Some(name) = &secret.name {
+            properties.insert("Name".into(), json!(name));
+        }
+        if desired.contains_key("Description") {
+            if let Some(d) = &secret.description {
+                properties.insert("Description".into(), json!(d));
+            }
+        }
+        if let (Some(want), Some(live)) = (
+            desired.get("KmsKeyId").and_then(text),
+            secret.kms_key_id.as_deref(),
+        ) {
+            properties.insert("KmsKeyId".into(), json!(same_key_as(&want, live)));
+        }
+        let version = current_version(&secret);
+        if desired.contains_key("SecretString") {
+            if let Some(v) = &version {
+                properties.insert("SecretString".into(), json!({SENSITIVE_VERSION_KEY: v}));
+            }
+        }
+        if desired.contains_key("Tags") {
+            let tags = secret.tags().iter().map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            });
+            properties.insert("Tags".into(), user_tags(tags));
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: attributes(&secret),
+        }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        physical_id: &str,
+        old: &Props,
+        new: &Props,
+    ) -> Result<Attributes> {
+        let client = ctx.clients.secretsmanager();
+        // Each setting is sent only when it changed: a KmsKeyId sent again would make
+        // Secrets Manager re-encrypt the current value for nothing.
+        let description = changed(old, new, "Description")
+            .then(|| new.get("Description").and_then(text).unwrap_or_default());
+        let kms_key_id = changed(old, new, "KmsKeyId").then(|| {
+            new.get("KmsKeyId")
                 .and_then(text)
-                .ok_or_else(|| ResourceError::invalid("Name", "missing"))?;
-            let value = initial_value(ctx, props).await?;
-            let tags = ctx
-                .tags_with_ownership(props)
+                .unwrap_or_else(|| DEFAULT_KMS_KEY.into())
+        });
+        if description.is_some() || kms_key_id.is_some() {
+            client
+                .update_secret()
+                .secret_id(physical_id)
+                .set_description(description)
+                .set_kms_key_id(kms_key_id)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("secretsmanager:UpdateSecret", e))?;
+        }
+        // A generated value is made once, at create: GenerateSecretString is never looked at
+        // here. A template value is compared with the current one (the recorded one is only a
+        // placeholder) and written only when it differs.
+        if let Some(value) = new.get("SecretString").and_then(text) {
+            if changed(old, new, "SecretString") {
+                put_value_if_different(ctx, physical_id, &value).await?;
+            }
+        }
+        let (set, removed) = tag_changes(old, new);
+        if !removed.is_empty() {
+            client
+                .untag_resource()
+                .secret_id(physical_id)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("secretsmanager:UntagResource", e))?;
+        }
+        if !set.is_empty() {
+            let tags = set
                 .into_iter()
                 .map(|(k, v)| Tag::builder().key(k).value(v).build());
-            let created = ctx
-                .clients
-                .secretsmanager()
-                .create_secret()
-                .name(&name)
-                .set_description(props.get("Description").and_then(text))
-                .set_kms_key_id(props.get("KmsKeyId").and_then(text))
-                .set_secret_string(value.clone())
+            client
+                .tag_resource()
+                .secret_id(physical_id)
                 .set_tags(Some(tags.collect()))
                 .send()
-                .await;
-            let out = match created {
-                Ok(out) => out,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_exists_exception()) =>
-                {
-                    // A secret this resource had, deleted by a destroy and still in its recovery
-                    // window, keeps the name: take it back instead of failing.
-                    if let Some(arn) = restore_own(ctx, &name).await? {
-                        let attributes = self.update(ctx, &arn, &Props::new(), props).await?;
-                        return Ok(Created {
-                            physical_id: arn,
-                            attributes,
-                        });
-                    }
-                    return Err(scrub(
-                        AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
-                        value.as_deref(),
-                    ));
-                }
-                Err(e) => {
-                    return Err(scrub(
-                        AwsError::from_sdk("secretsmanager:CreateSecret", e).into(),
-                        value.as_deref(),
-                    ));
-                }
-            };
-            let arn = out.arn.unwrap_or_default();
-            let mut attributes = Attributes::new();
-            attributes.insert("Id".into(), json!(arn));
-            if let Some(version) = out.version_id {
-                attributes.insert("VersionId".into(), json!(version));
-            }
-            Ok(Created {
-                physical_id: arn,
-                attributes,
-            })
-        })
+                .await
+                .map_err(|e| AwsError::from_sdk("secretsmanager:TagResource", e))?;
+        }
+        let secret = describe(ctx, physical_id)
+            .await?
+            .ok_or_else(|| ResourceError::new("ResourceNotFoundException", "the secret is gone"))?;
+        Ok(attributes(&secret))
     }
 
-    fn read<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        desired: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<Live>>> {
-        Box::pin(async move {
-            let Some(secret) = describe(ctx, physical_id).await? else {
-                return Ok(None);
-            };
-            let mut properties = Props::new();
-            if let Some(name) = &secret.name {
-                properties.insert("Name".into(), json!(name));
+    async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
+        // A second DeleteSecret on a secret already scheduled for deletion is refused by
+        // AWS, so "gone or going" is checked first.
+        if describe(ctx, physical_id).await?.is_none() {
+            return Ok(());
+        }
+        let result = ctx
+            .clients
+            .secretsmanager()
+            .delete_secret()
+            .secret_id(physical_id)
+            .recovery_window_in_days(RECOVERY_WINDOW_DAYS)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(())
             }
-            if desired.contains_key("Description") {
-                if let Some(d) = &secret.description {
-                    properties.insert("Description".into(), json!(d));
-                }
-            }
-            if let (Some(want), Some(live)) = (
-                desired.get("KmsKeyId").and_then(text),
-                secret.kms_key_id.as_deref(),
-            ) {
-                properties.insert("KmsKeyId".into(), json!(same_key_as(&want, live)));
-            }
-            let version = current_version(&secret);
-            if desired.contains_key("SecretString") {
-                if let Some(v) = &version {
-                    properties.insert("SecretString".into(), json!({SENSITIVE_VERSION_KEY: v}));
-                }
-            }
-            if desired.contains_key("Tags") {
-                let tags = secret.tags().iter().map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    )
-                });
-                properties.insert("Tags".into(), user_tags(tags));
-            }
-            Ok(Some(Live {
-                properties,
-                attributes: attributes(&secret),
-            }))
-        })
+            Err(e) => Err(AwsError::from_sdk("secretsmanager:DeleteSecret", e).into()),
+        }
     }
 
-    fn update<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        old: &'a Props,
-        new: &'a Props,
-    ) -> BoxFuture<'a, Result<Attributes>> {
-        Box::pin(async move {
-            let client = ctx.clients.secretsmanager();
-            // Each setting is sent only when it changed: a KmsKeyId sent again would make
-            // Secrets Manager re-encrypt the current value for nothing.
-            let description = changed(old, new, "Description")
-                .then(|| new.get("Description").and_then(text).unwrap_or_default());
-            let kms_key_id = changed(old, new, "KmsKeyId").then(|| {
-                new.get("KmsKeyId")
-                    .and_then(text)
-                    .unwrap_or_else(|| DEFAULT_KMS_KEY.into())
-            });
-            if description.is_some() || kms_key_id.is_some() {
-                client
-                    .update_secret()
-                    .secret_id(physical_id)
-                    .set_description(description)
-                    .set_kms_key_id(kms_key_id)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("secretsmanager:UpdateSecret", e))?;
-            }
-            // A generated value is made once, at create: GenerateSecretString is never looked at
-            // here. A template value is compared with the current one (the recorded one is only a
-            // placeholder) and written only when it differs.
-            if let Some(value) = new.get("SecretString").and_then(text) {
-                if changed(old, new, "SecretString") {
-                    put_value_if_different(ctx, physical_id, &value).await?;
-                }
-            }
-            let (set, removed) = tag_changes(old, new);
-            if !removed.is_empty() {
-                client
-                    .untag_resource()
-                    .secret_id(physical_id)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("secretsmanager:UntagResource", e))?;
-            }
-            if !set.is_empty() {
-                let tags = set
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build());
-                client
-                    .tag_resource()
-                    .secret_id(physical_id)
-                    .set_tags(Some(tags.collect()))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("secretsmanager:TagResource", e))?;
-            }
-            let secret = describe(ctx, physical_id).await?.ok_or_else(|| {
-                ResourceError::new("ResourceNotFoundException", "the secret is gone")
-            })?;
-            Ok(attributes(&secret))
-        })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        physical_id: &'a str,
-        _props: &'a Props,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            // A second DeleteSecret on a secret already scheduled for deletion is refused by
-            // AWS, so "gone or going" is checked first.
-            if describe(ctx, physical_id).await?.is_none() {
-                return Ok(());
-            }
-            let result = ctx
-                .clients
-                .secretsmanager()
-                .delete_secret()
-                .secret_id(physical_id)
-                .recovery_window_in_days(RECOVERY_WINDOW_DAYS)
-                .send()
-                .await;
-            match result {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(AwsError::from_sdk("secretsmanager:DeleteSecret", e).into()),
-            }
-        })
-    }
-
-    fn adopt<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        props: &'a Props,
-    ) -> BoxFuture<'a, Result<Option<String>>> {
-        Box::pin(async move {
-            if let Some(name) = props.get("Name").and_then(text) {
-                return Ok(describe(ctx, &name).await?.and_then(|s| s.arn));
-            }
-            find_by_ownership_tags(ctx).await
-        })
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        if let Some(name) = props.get("Name").and_then(text) {
+            return Ok(describe(ctx, &name).await?.and_then(|s| s.arn));
+        }
+        find_by_ownership_tags(ctx).await
     }
 }
 

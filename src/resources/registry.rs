@@ -1,0 +1,158 @@
+//! Which handler manages which type: a table, held by the [`Engine`](crate::engine::Engine) as a
+//! [`Registry`] so tests can put fake handlers in place of the real ones.
+
+use super::secretsmanager;
+use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// Every type fuelflow manages, one line each.
+pub static BUILTIN: &[(&str, &dyn Handler)] = &[
+    ("AWS::ApiGateway::Account", &apigateway::account::Account),
+    (
+        "AWS::ApiGateway::Deployment",
+        &apigateway::deployment::Deployment,
+    ),
+    ("AWS::ApiGateway::Method", &apigateway::method::Method),
+    ("AWS::ApiGateway::Model", &apigateway::model::Model),
+    (
+        "AWS::ApiGateway::Resource",
+        &apigateway::resource::PathResource,
+    ),
+    ("AWS::ApiGateway::RestApi", &apigateway::rest_api::RestApi),
+    ("AWS::ApiGateway::Stage", &apigateway::stage::Stage),
+    ("AWS::CloudWatch::Alarm", &cloudwatch::alarm::Alarm),
+    ("AWS::DynamoDB::Table", &dynamodb::table::Table),
+    (
+        "AWS::EC2::SecurityGroup",
+        &ec2::security_group::SecurityGroup,
+    ),
+    (
+        "AWS::EC2::SecurityGroupEgress",
+        &ec2::security_group_egress::SECURITY_GROUP_EGRESS,
+    ),
+    (
+        "AWS::EC2::SecurityGroupIngress",
+        &ec2::security_group_ingress::SECURITY_GROUP_INGRESS,
+    ),
+    ("AWS::EC2::Subnet", &ec2::subnet::Subnet),
+    ("AWS::EC2::VPC", &ec2::vpc::Vpc),
+    (
+        "AWS::IAM::ManagedPolicy",
+        &iam::managed_policy::ManagedPolicy,
+    ),
+    ("AWS::IAM::Policy", &iam::policy::Policy),
+    ("AWS::IAM::Role", &iam::role::Role),
+    ("AWS::IAM::RolePolicy", &iam::role_policy::RolePolicy),
+    ("AWS::Lambda::Function", &lambda::function::Function),
+    ("AWS::Lambda::Permission", &lambda::permission::Permission),
+    ("AWS::Logs::LogGroup", &logs::log_group::LogGroup),
+    ("AWS::RDS::DBInstance", &rds::db_instance::DbInstance),
+    (
+        "AWS::RDS::DBSubnetGroup",
+        &rds::db_subnet_group::DbSubnetGroup,
+    ),
+    ("AWS::S3::Bucket", &s3::bucket::Bucket),
+    ("AWS::S3::BucketPolicy", &s3::bucket_policy::BucketPolicy),
+    (
+        "AWS::SecretsManager::Secret",
+        &secretsmanager::secret::Secret,
+    ),
+];
+
+/// Types in the schema table that have no handler on purpose: read-only data sources, which
+/// the engine resolves itself and never creates or deletes.
+pub const WITHOUT_HANDLER: &[&str] = &["Fuelflow::Data::DefaultVpc"];
+
+/// The handlers of one run, by type name.
+#[derive(Clone)]
+pub struct Registry {
+    handlers: Arc<HashMap<String, &'static dyn Handler>>,
+}
+
+impl Registry {
+    /// The real handlers ([`BUILTIN`]).
+    pub fn builtin() -> Registry {
+        static BUILT: OnceLock<Registry> = OnceLock::new();
+        BUILT
+            .get_or_init(|| Registry::from_table(BUILTIN.iter().copied()))
+            .clone()
+    }
+
+    /// A registry of exactly these handlers (tests give fakes; a leaked `Box` is `'static`).
+    pub fn from_table<'t>(
+        table: impl IntoIterator<Item = (&'t str, &'static dyn Handler)>,
+    ) -> Registry {
+        Registry {
+            handlers: Arc::new(
+                table
+                    .into_iter()
+                    .map(|(name, h)| (name.to_string(), h))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn get(&self, type_name: &str) -> Option<&'static dyn Handler> {
+        self.handlers.get(type_name).copied()
+    }
+
+    pub fn types(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut types: Vec<&str> = self.types().collect();
+        types.sort();
+        f.debug_struct("Registry").field("types", &types).finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::builtin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_handled_type_has_a_schema_and_only_data_sources_have_no_handler() {
+        let handled: BTreeSet<&str> = BUILTIN.iter().map(|(t, _)| *t).collect();
+        assert_eq!(handled.len(), BUILTIN.len(), "a type is registered twice");
+        for t in &handled {
+            assert!(
+                crate::schema::lookup(t).is_some(),
+                "{t} has a handler but no schema"
+            );
+        }
+        let without: BTreeSet<&str> = crate::schema::supported_types()
+            .filter(|t| !handled.contains(t))
+            .collect();
+        assert_eq!(without, WITHOUT_HANDLER.iter().copied().collect());
+    }
+
+    #[test]
+    fn every_managed_property_is_in_the_schema() {
+        for (type_name, handler) in BUILTIN {
+            let schema = crate::schema::lookup(type_name).unwrap();
+            for p in handler.managed_properties() {
+                assert!(
+                    schema.properties.properties.iter().any(|s| s.name == *p),
+                    "{type_name}: managed property {p} is not in the schema"
+                );
+            }
+            if let Some(name) = handler.name_property() {
+                assert!(
+                    handler.managed_properties().contains(&name),
+                    "{type_name}: {name}"
+                );
+            }
+        }
+    }
+}
