@@ -3,7 +3,7 @@
 
 use crate::state::dynamodb_lock::DynamoDbLocker;
 use crate::state::s3::{Encryption, S3StateStore};
-use crate::state::{LockRequest, StateKey};
+use crate::state::{LockRequest, Locker, StateKey, StateStore};
 use std::sync::Arc;
 
 /// The backend names as written (they may contain `${AWS::AccountId}` and `${AWS::Region}`).
@@ -43,14 +43,29 @@ impl From<&crate::project::Backend> for BackendNames {
     }
 }
 
-/// A connected backend: the state store and the locker.
+/// A connected backend: the state store and the locker (S3 and DynamoDB, or the memory ones in
+/// tests).
 pub struct Backend {
     pub names: BackendNames,
-    pub store: Arc<S3StateStore>,
-    pub locker: Arc<DynamoDbLocker>,
+    pub store: Arc<dyn StateStore>,
+    pub locker: Arc<dyn Locker>,
 }
 
 impl Backend {
+    /// A backend over any store and locker (tests give the memory ones); `names` still say
+    /// where the locks are (their paths are the S3 ones).
+    pub fn new(
+        names: BackendNames,
+        store: Arc<dyn StateStore>,
+        locker: Arc<dyn Locker>,
+    ) -> Backend {
+        Backend {
+            names,
+            store,
+            locker,
+        }
+    }
+
     /// Connects to resolved names (no call is made until the store or locker is used).
     pub fn connect(config: &aws_config::SdkConfig, names: BackendNames) -> Backend {
         let encryption = match &names.kms_key_id {
@@ -83,7 +98,19 @@ impl Backend {
     /// The lock request for one stack's state.
     pub fn lock_request(&self, env: &str, stack: &str, operation: &str) -> LockRequest {
         let key = self.key(env, stack);
-        LockRequest::new(self.store.lock_path(&key), operation, key)
+        LockRequest::new(self.lock_path(&key), operation, key)
+    }
+
+    /// `<bucket>/<object key>`, what [`S3StateStore::lock_path`] says (the DynamoDB `LockID`),
+    /// whatever the store is.
+    fn lock_path(&self, key: &StateKey) -> String {
+        let prefix = self.names.key_prefix.trim_matches('/');
+        let dir = if prefix.is_empty() {
+            key.env.clone()
+        } else {
+            format!("{prefix}/{}", key.env)
+        };
+        format!("{}/{dir}/{}.json", self.names.bucket, key.stack)
     }
 
     /// `s3://bucket/prefix`, for messages.
@@ -92,5 +119,48 @@ impl Backend {
             "s3://{}/{} (lock table {})",
             self.names.bucket, self.names.key_prefix, self.names.lock_table
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::memory::MemoryStateStore;
+    use crate::state::memory_lock::MemoryLocker;
+
+    fn names(key_prefix: &str) -> BackendNames {
+        BackendNames {
+            bucket: "state-bucket".into(),
+            lock_table: "locks".into(),
+            key_prefix: key_prefix.into(),
+            kms_key_id: None,
+        }
+    }
+
+    #[test]
+    fn lock_paths_are_the_s3_stores_whatever_the_store() {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        for prefix in ["fuelflow", "", "/a/b/"] {
+            let s3 = S3StateStore::new(
+                crate::aws::s3_client(&config),
+                "state-bucket",
+                prefix,
+                Encryption::Aes256,
+            );
+            let memory = Backend::new(
+                names(prefix),
+                Arc::new(MemoryStateStore::new()),
+                Arc::new(MemoryLocker::new()),
+            );
+            let key = StateKey::new("dev", "iam");
+            assert_eq!(
+                memory.lock_request("dev", "iam", "apply").path,
+                s3.lock_path(&key),
+                "prefix {prefix:?}"
+            );
+        }
     }
 }

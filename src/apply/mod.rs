@@ -2,8 +2,12 @@
 //! concurrently, with every step checkpointed by a single state writer.
 
 pub mod checkpoint;
+mod delete;
+pub mod error;
 mod execute;
 mod names;
+mod record;
+mod steps;
 pub mod walk;
 
 use crate::engine::{Engine, ResourceFailure};

@@ -141,7 +141,6 @@ impl Session {
         &self,
         stack: &str,
     ) -> Result<Option<fuelflow::state::StateDocument>, Failed> {
-        use fuelflow::state::StateStore;
         let key = self.backend.key(&self.env, stack);
         match self.backend.store.get(&key).await {
             Ok(found) => Ok(found.map(|(doc, _)| doc)),

@@ -1,7 +1,6 @@
 //! `fuelflow force-unlock`: remove a lock left by a run that died, only when the id matches.
 
 use super::{Context, Failed, Outcome, session};
-use fuelflow::state::Locker;
 
 pub async fn run(
     ctx: &Context,

@@ -8,7 +8,7 @@ use super::{Action, Change, Plan, StackPlan, UNKNOWN};
 use crate::engine::{Engine, ResourceFailure};
 use crate::project::Project;
 use crate::resources::Props;
-use crate::state::{Etag, StateDocument, StateStore};
+use crate::state::{Etag, StateDocument};
 use crate::template::Value;
 use crate::template::model::DeletionPolicy;
 use crate::workspace::{self, Facts, Failure, Source, Workspace};

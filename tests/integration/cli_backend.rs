@@ -2,7 +2,7 @@
 //! state and outputs without a lock, and force-unlock refusing the wrong id.
 
 use crate::support::{MotoServer, fuelflow, stderr, stdout, unique};
-use fuelflow::state::{LockRequest, Locker, StateDocument, StateKey, StateStore};
+use fuelflow::state::{LockRequest, StateDocument, StateKey};
 
 fn project(dir: &std::path::Path, name: &str) {
     std::fs::write(

@@ -6,7 +6,6 @@ use crate::support::MotoServer;
 use crate::support::project::{Project, buckets_and_roles};
 use crate::support::proxy::{Proxy, ProxyConfig};
 use crate::support::{stderr, stdout};
-use fuelflow::state::Locker;
 use std::process::Stdio;
 use std::time::Duration;
 

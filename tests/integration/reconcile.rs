@@ -262,7 +262,6 @@ async fn a_held_lock_exits_3_naming_the_holder() {
             kms_key_id: None,
         },
     );
-    use fuelflow::state::Locker;
     let held = backend
         .locker
         .try_lock(&backend.lock_request("dev", "app", "apply"))

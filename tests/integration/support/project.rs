@@ -4,7 +4,7 @@
 
 use super::MotoServer;
 use fuelflow::backend::{Backend, BackendNames};
-use fuelflow::state::{StateDocument, StateStore};
+use fuelflow::state::StateDocument;
 use std::path::Path;
 use std::process::{Command, Output};
 
