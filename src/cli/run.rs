@@ -164,7 +164,9 @@ async fn locked(
     {
         Ok(planned) => planned,
         Err(PlanError::Load(failure)) => return Err(Failed::Load(failure)),
-        Err(PlanError::State(message)) => return Err(Failed::Message(message)),
+        Err(e @ PlanError::State(_)) => {
+            return Err(Failed::Message(fuelflow::plan::error::with_causes(&e)));
+        }
         Err(PlanError::Resources(failures)) => {
             let lines: Vec<String> = failures.iter().map(|f| format!("  {f}")).collect();
             return Err(Failed::Message(format!(

@@ -1,13 +1,29 @@
 //! Plans are data: what would change, resource by resource, and why. Deciding is done on this
 //! data ([`diff`]); printing it is separate ([`render`]).
+//!
+//! A plan is made in [`run::plan`], which orders the steps:
+//! - the recorded states ([`crate::state::recorded`]) and what they say exists ([`lookup`]);
+//! - [`data_sources`] looked up, [`refresh`] of the live resources, [`secret_versions`] asked;
+//! - [`diff_stacks`]: each resource [`diff`]ed against its [`desired`] view, deletes, the
+//!   [`redeploy`]s that follow, [`update_replace`] policies, outputs;
+//! - [`target`]: `--target` cuts the plan down. Failures are a [`PlanError`].
 
+pub mod data_sources;
+pub mod desired;
 pub mod diff;
+pub mod diff_stacks;
+pub mod error;
 pub mod lookup;
+pub mod redeploy;
 pub mod refresh;
 pub mod render;
 pub mod run;
+pub mod secret_versions;
 pub mod secrets;
+pub mod target;
 pub mod update_replace;
+
+pub use error::PlanError;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

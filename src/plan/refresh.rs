@@ -66,3 +66,30 @@ pub async fn refresh(
         Err(failures)
     }
 }
+
+/// What refresh reads: every recorded resource of the stacks of `workspace`, with the properties
+/// the template manages (the recorded ones when it no longer has them, or for `destroy`).
+pub fn targets_of(
+    workspace: &crate::workspace::Workspace,
+    states: &std::collections::BTreeMap<String, crate::state::recorded::Recorded>,
+    destroy: bool,
+) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for stack in &workspace.stacks {
+        let recorded = &states[&stack.id.key].doc;
+        for (logical_id, r) in &recorded.resources {
+            let desired = match stack.resources.get(logical_id) {
+                Some(evaluated) if !destroy => super::desired::known_props(&evaluated.properties),
+                _ => r.properties.as_object().cloned().unwrap_or_default(),
+            };
+            targets.push(Target {
+                stack_name: stack.id.name.clone(),
+                logical_id: logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                physical_id: r.physical_id.clone(),
+                desired,
+            });
+        }
+    }
+    targets
+}

@@ -5,6 +5,7 @@
 //!   implement it.
 //! - [`lock`]: the [`Locker`] trait, lock retry with backoff, `lock_all` and `with_locks`;
 //!   [`dynamodb_lock`] and [`memory_lock`] implement it.
+//! - [`recorded`]: the states a plan starts from, read all at once.
 //! - [`bootstrap`]: creates and repairs the state bucket and the lock table.
 //!
 //! Store and lock are separate on purpose: a store refuses a stale writer on its own (conditional
@@ -16,6 +17,7 @@ pub mod lock;
 pub mod memory;
 pub mod memory_lock;
 pub mod model;
+pub mod recorded;
 pub mod s3;
 pub mod store;
 pub mod timestamp;

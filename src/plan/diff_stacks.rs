@@ -1,0 +1,213 @@
+//! Every stack diffed: each resource of the templates against its recorded and live state
+//! ([`diff::diff`]), what left the templates deleted (or forgotten, when retained), the
+//! redeploys that follow from those changes, and the outputs.
+
+use super::desired::{desired_view, known_props};
+use super::diff::{self, Inputs};
+use super::redeploy::replace_dependents_of_changes;
+use super::refresh::Refreshed;
+use super::run::PlanRequest;
+use super::secrets::{self, Secrets};
+use super::{Action, Change, SENSITIVE, StackPlan, UNKNOWN};
+use crate::engine::ResourceFailure;
+use crate::resources::data::is_data_source;
+use crate::state::StateDocument;
+use crate::state::recorded::Recorded;
+use crate::template::model::DeletionPolicy;
+use crate::template::stack::Stack;
+use crate::workspace::Workspace;
+use std::collections::BTreeMap;
+
+/// Diffs every resource of every stack of `workspace` (and what the states hold beyond it).
+/// Every resource that cannot be diffed is returned, named by stack and logical id.
+pub fn diff_all(
+    workspace: &Workspace,
+    states: &BTreeMap<String, Recorded>,
+    live: &Refreshed,
+    request: &PlanRequest,
+) -> Result<Vec<StackPlan>, Vec<ResourceFailure>> {
+    let mut stacks = Vec::new();
+    let mut failures = Vec::new();
+    for stack in &workspace.stacks {
+        let recorded = &states[&stack.id.key];
+        let mut changes = if request.destroy {
+            Vec::new()
+        } else {
+            desired_changes(workspace, stack, recorded, live, request, &mut failures)
+        };
+        // Recorded but no longer in the template (or everything, for destroy): delete, in
+        // reverse order later.
+        for (logical_id, r) in &recorded.doc.resources {
+            if !request.destroy && stack.resources.contains_key(logical_id) {
+                continue;
+            }
+            let retain = retained(&recorded.doc, logical_id, stack, request.destroy);
+            changes.push(Change {
+                stack: stack.id.key.clone(),
+                logical_id: logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                action: if retain {
+                    Action::Forget
+                } else {
+                    Action::Delete
+                },
+                physical_id: Some(r.physical_id.clone()),
+                properties: Vec::new(),
+                replace_because: Vec::new(),
+                reason: retain
+                    .then(|| "DeletionPolicy: Retain (kept in AWS, no longer managed)".to_string()),
+            });
+        }
+        replace_dependents_of_changes(&workspace.registry, stack, &mut changes, recorded);
+        let outputs = if request.destroy {
+            Vec::new()
+        } else {
+            output_changes(stack, &recorded.doc)
+        };
+        stacks.push(StackPlan {
+            stack: stack.id.key.clone(),
+            stack_name: stack.id.name.clone(),
+            lineage: recorded.etag.as_ref().map(|_| recorded.doc.lineage.clone()),
+            serial: recorded.doc.serial,
+            changes,
+            outputs,
+        });
+    }
+    if failures.is_empty() {
+        Ok(stacks)
+    } else {
+        Err(failures)
+    }
+}
+
+/// The creates, updates and replacements the template of `stack` asks for.
+fn desired_changes(
+    workspace: &Workspace,
+    stack: &Stack,
+    recorded: &Recorded,
+    live: &Refreshed,
+    request: &PlanRequest,
+    failures: &mut Vec<ResourceFailure>,
+) -> Vec<Change> {
+    let secrets = Secrets::of(stack, &workspace.registry);
+    let live_of = |logical_id: &str| {
+        if !request.refresh {
+            return None;
+        }
+        Some(
+            live.get(&(stack.id.name.clone(), logical_id.to_string()))
+                .and_then(|l| l.as_ref())
+                .map(|l| &l.properties),
+        )
+    };
+    let mut changes = Vec::new();
+    for (logical_id, evaluated) in &stack.resources {
+        if is_data_source(&evaluated.resource_type) {
+            continue;
+        }
+        let Some(schema) = crate::schema::lookup(&evaluated.resource_type) else {
+            continue;
+        };
+        let failed = |operation: &str, e: crate::resources::ResourceError| {
+            ResourceFailure::new(
+                &stack.id.name,
+                logical_id,
+                &evaluated.resource_type,
+                operation,
+                e,
+            )
+        };
+        let desired = match desired_view(workspace, stack, evaluated) {
+            Ok(desired) => desired,
+            Err(e) => {
+                failures.push(failed("prepare", e));
+                continue;
+            }
+        };
+        let inputs = Inputs {
+            secrets: &secrets,
+            salt: &recorded.doc.lineage,
+            stack: &stack.id.key,
+            logical_id,
+            resource_type: &evaluated.resource_type,
+            desired: &desired,
+            recorded: recorded.doc.resources.get(logical_id),
+            live: live_of(logical_id),
+            schema,
+        };
+        let Some(mut change) = diff::diff(&inputs) else {
+            continue;
+        };
+        if change.action == Action::Replace {
+            if let Err(e) = super::update_replace::apply_to(
+                &mut change,
+                workspace.registry.get(&evaluated.resource_type),
+                evaluated.update_replace_policy,
+                &known_props(&evaluated.properties),
+            ) {
+                failures.push(failed("plan", e));
+                continue;
+            }
+        }
+        changes.push(change);
+    }
+    changes
+}
+
+/// Whether a resource leaving management is kept in AWS (`DeletionPolicy: Retain`). The policy
+/// comes from the template when the resource is still in it (destroy), else from the state.
+fn retained(doc: &StateDocument, logical_id: &str, stack: &Stack, destroy: bool) -> bool {
+    let from_template = stack
+        .resources
+        .get(logical_id)
+        .and_then(|r| r.deletion_policy);
+    let from_state = doc
+        .resources
+        .get(logical_id)
+        .and_then(|r| r.deletion_policy);
+    let policy = if destroy {
+        from_template.or(from_state)
+    } else {
+        from_state.or(from_template)
+    };
+    matches!(
+        policy,
+        Some(DeletionPolicy::Retain | DeletionPolicy::RetainExceptOnCreate)
+    )
+}
+
+/// The outputs whose value or export differs from the state (new value, `null` for removed
+/// ones); secret values are compared as hashes and shown as `(sensitive)`.
+fn output_changes(stack: &Stack, doc: &StateDocument) -> Vec<(String, serde_json::Value)> {
+    let mut changes = Vec::new();
+    let secret_values = Secrets::no_echo_values(stack);
+    for (name, o) in &stack.outputs {
+        let mut value = if o.value.is_known() {
+            o.value.to_json()
+        } else {
+            serde_json::Value::String(UNKNOWN.into())
+        };
+        let secret = secret_values.contains_value(&value);
+        if secret {
+            value = secrets::hash(&doc.lineage, &value);
+        }
+        let same = doc
+            .outputs
+            .get(name)
+            .is_some_and(|r| r.value == value && r.export_name == o.export_name);
+        if !same {
+            let shown = if secret {
+                serde_json::Value::String(SENSITIVE.into())
+            } else {
+                value
+            };
+            changes.push((name.clone(), shown));
+        }
+    }
+    for name in doc.outputs.keys() {
+        if !stack.outputs.contains_key(name) {
+            changes.push((name.clone(), serde_json::Value::Null));
+        }
+    }
+    changes
+}

@@ -1,0 +1,54 @@
+//! Redeploys: a resource whose own properties did not change but that must be created again
+//! because something it depends on did ([`Handler::replaced_when_changed`]).
+//!
+//! [`Handler::replaced_when_changed`]: crate::resources::Handler::replaced_when_changed
+
+use super::{Action, Change};
+use crate::resources::Registry;
+use crate::state::recorded::Recorded;
+use crate::template::stack::Stack;
+
+/// Adds a replacement of every applied resource of `stack` not changing yet whose handler names
+/// a changed resource (an API Gateway deployment when its API's methods change: CloudFormation
+/// makes users rename the Deployment for that, fuelflow does it). A resource only forgotten
+/// (`DeletionPolicy: Retain`) does not count as a change.
+pub fn replace_dependents_of_changes(
+    registry: &Registry,
+    stack: &Stack,
+    changes: &mut Vec<Change>,
+    recorded: &Recorded,
+) {
+    for d in stack.resources.values() {
+        let Some(handler) = registry.get(&d.resource_type) else {
+            continue;
+        };
+        if changes.iter().any(|c| c.logical_id == d.logical_id) {
+            continue;
+        }
+        let Some(state) = recorded.doc.resources.get(&d.logical_id) else {
+            continue;
+        };
+        let changed: Vec<String> = handler
+            .replaced_when_changed(stack, &d.logical_id)
+            .into_iter()
+            .filter(|m| {
+                changes
+                    .iter()
+                    .any(|c| c.logical_id == *m && c.action != Action::Forget)
+            })
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        changes.push(Change {
+            stack: stack.id.key.clone(),
+            logical_id: d.logical_id.clone(),
+            resource_type: d.resource_type.clone(),
+            action: Action::Replace,
+            physical_id: Some(state.physical_id.clone()),
+            properties: Vec::new(),
+            replace_because: Vec::new(),
+            reason: Some(format!("redeploy: {} changed", changed.join(", "))),
+        });
+    }
+}
