@@ -6,7 +6,7 @@
 //! - [`data_sources`] looked up, [`refresh`] of the live resources, [`secret_versions`] asked;
 //! - [`diff_stacks`]: each resource [`diff`]ed against its [`desired`] view, deletes, the
 //!   [`redeploy`]s that follow, [`update_replace`] policies, outputs;
-//! - [`target`]: `--target` cuts the plan down. Failures are a [`PlanError`].
+//! - `--target` cuts the plan down ([`target`]). Failures are a [`PlanError`].
 
 pub mod data_sources;
 pub mod desired;
