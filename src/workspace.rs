@@ -268,6 +268,40 @@ fn evaluate_file(
     Some(stack)
 }
 
+/// Properties the type's schema knows but its handler does not manage: refused here, at
+/// validate, so they never fail an apply half-way or get dropped silently.
+fn unmanaged_properties(stack: &Stack, registry: &crate::resources::Registry) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for r in stack.template.resources.values() {
+        let (Some(handler), Some(entries)) = (
+            registry.get(&r.type_name.value),
+            r.properties.as_ref().and_then(|p| p.as_map()),
+        ) else {
+            continue;
+        };
+        let managed = handler.managed_properties();
+        let schema = crate::schema::lookup(&r.type_name.value);
+        for (key, _) in entries {
+            let known =
+                schema.is_some_and(|s| s.properties.properties.iter().any(|p| p.name == key.name));
+            // Unknown names are the schema check's to report (with a suggestion).
+            if known && !managed.contains(&key.name.as_str()) {
+                errors.push(
+                    Diagnostic::error(
+                        key.span,
+                        format!(
+                            "property `{}` of `{}` ({}) is not supported by fuelflow yet",
+                            key.name, r.logical_id, r.type_name.value
+                        ),
+                    )
+                    .with_note(format!("supported: {}", managed.join(", "))),
+                );
+            }
+        }
+    }
+    errors
+}
+
 /// Splits warnings from errors and builds the graph when there are no errors.
 fn finish(
     sources: SourceMap,
@@ -278,6 +312,10 @@ fn finish(
     errors: Vec<Diagnostic>,
     registry: &crate::resources::Registry,
 ) -> Result<Workspace, Failure> {
+    let mut errors = errors;
+    for stack in &stacks {
+        errors.extend(unmanaged_properties(stack, registry));
+    }
     let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(Failure {

@@ -24,6 +24,7 @@ pub mod ec2;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+pub mod property;
 pub mod rds;
 pub mod registry;
 pub mod s3;
@@ -31,6 +32,7 @@ pub mod secretsmanager;
 
 pub use clients::Clients;
 pub use contract::{Adopted, Handler, Resource};
+pub use property::{sdk_error, tag_changes, template_tags, text};
 pub use registry::Registry;
 
 use serde_json::{Map, Value};
@@ -76,43 +78,6 @@ pub const OWNER_STACK_TAG: &str = "fuelflow:stack";
 /// The key under which handlers that need it get the template's directory.
 pub const TEMPLATE_DIR: &str = "fuelflow:TemplateDir";
 pub const OWNER_LOGICAL_ID_TAG: &str = "fuelflow:logical-id";
-
-/// The `Tags` property as (key, value) pairs (empty when absent).
-pub fn template_tags(props: &Props) -> Vec<(String, String)> {
-    props
-        .get("Tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| Some((text(t.get("Key")?)?, text(t.get("Value")?)?)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The tag changes that take `old` template tags to `new` ones: (tags to set, keys to remove).
-/// Ownership tags never appear in template tags, so they are never removed.
-pub fn tag_changes(old: &Props, new: &Props) -> (Vec<(String, String)>, Vec<String>) {
-    let old = template_tags(old);
-    let new = template_tags(new);
-    let set = new.iter().filter(|t| !old.contains(t)).cloned().collect();
-    let removed = old
-        .into_iter()
-        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
-        .map(|(k, _)| k)
-        .collect();
-    (set, removed)
-}
-
-/// A scalar as text (numbers and booleans as CloudFormation passes them on).
-pub fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
 
 /// A resource as read back from AWS.
 #[derive(Debug, Clone, Default, PartialEq)]

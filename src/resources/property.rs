@@ -1,7 +1,9 @@
-//! Small readers for template property values, shared by the compute, API and observability
-//! handlers (templates pass numbers and booleans either as JSON values or as text).
+//! The property toolkit every handler uses: one reader per kind of value with CloudFormation's
+//! meaning everywhere (booleans and numbers may be given as text), the one tag diff (which never
+//! touches `fuelflow:` tags), JSON documents, and the mapping of SDK errors to
+//! [`ResourceError`].
 
-use crate::resources::{Props, ResourceError, Result, compare, text};
+use crate::resources::{Props, ResourceError, Result, compare};
 use serde_json::{Map, Value};
 
 /// Keys the engine adds for the handler's use (`fuelflow:TemplateDir`); never sent to AWS.
@@ -16,6 +18,17 @@ pub fn without_reserved(props: &Props) -> Props {
         .collect()
 }
 
+/// A scalar as text (numbers and booleans as CloudFormation passes them on).
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A scalar property as text (`None` when absent or not a scalar).
 pub fn string(props: &Props, key: &str) -> Option<String> {
     props.get(key).and_then(text)
 }
@@ -24,14 +37,9 @@ pub fn required(props: &Props, key: &str) -> Result<String> {
     string(props, key).ok_or_else(|| ResourceError::invalid(key, "is required"))
 }
 
-pub fn int(props: &Props, key: &str) -> Result<Option<i32>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => text(v)
-            .and_then(|t| t.parse::<i32>().ok())
-            .map(Some)
-            .ok_or_else(|| ResourceError::invalid(key, "must be an integer")),
-    }
+/// An integer property: a JSON number or its text (`"20"`), as CloudFormation accepts both.
+pub fn integer<T: TryFrom<i64>>(props: &Props, key: &str) -> Result<Option<T>> {
+    value::integer(props.get(key), key)
 }
 
 pub fn float(props: &Props, key: &str) -> Result<Option<f64>> {
@@ -44,28 +52,77 @@ pub fn float(props: &Props, key: &str) -> Result<Option<f64>> {
     }
 }
 
+/// A boolean property: `true`/`false` or their text in any case (`"True"`), as CloudFormation
+/// accepts them.
 pub fn boolean(props: &Props, key: &str) -> Result<Option<bool>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match text(v).as_deref() {
-            Some("true") => Ok(Some(true)),
-            Some("false") => Ok(Some(false)),
-            _ => Err(ResourceError::invalid(key, "must be true or false")),
-        },
+    value::boolean(props.get(key), key)
+}
+
+/// The same readers for a value nested inside a property (`property` names it in errors).
+pub mod value {
+    use super::text;
+    use crate::resources::{ResourceError, Result};
+    use serde_json::Value;
+
+    pub fn boolean(v: Option<&Value>, property: &str) -> Result<Option<bool>> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(ResourceError::invalid(property, "must be true or false")),
+        }
+    }
+
+    pub fn integer<T: TryFrom<i64>>(v: Option<&Value>, property: &str) -> Result<Option<T>> {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let n = text(v)
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .ok_or_else(|| ResourceError::invalid(property, "must be an integer"))?;
+        T::try_from(n)
+            .map(Some)
+            .map_err(|_| ResourceError::invalid(property, format!("{n} is out of range")))
+    }
+
+    /// A scalar as text; any other value is an error.
+    pub fn string(v: Option<&Value>, property: &str) -> Result<Option<String>> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => text(v)
+                .map(Some)
+                .ok_or_else(|| ResourceError::invalid(property, "must be a string")),
+        }
+    }
+
+    /// A list of scalars as text (absent is empty).
+    pub fn strings(v: Option<&Value>, property: &str) -> Result<Vec<String>> {
+        match v {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| {
+                    text(i).ok_or_else(|| {
+                        ResourceError::invalid(property, "must be a list of strings")
+                    })
+                })
+                .collect(),
+            Some(_) => Err(ResourceError::invalid(property, "must be a list")),
+        }
     }
 }
 
 /// A list of scalars as text (an absent key is an empty list).
 pub fn strings(props: &Props, key: &str) -> Result<Vec<String>> {
+    value::strings(props.get(key), key)
+}
+
+/// A list of scalars as text, `None` when the template leaves it out (so nothing is sent).
+pub fn strings_if_set(props: &Props, key: &str) -> Result<Option<Vec<String>>> {
     match props.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| {
-                text(i).ok_or_else(|| ResourceError::invalid(key, "must be a list of strings"))
-            })
-            .collect(),
-        Some(_) => Err(ResourceError::invalid(key, "must be a list")),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => strings(props, key).map(Some),
     }
 }
 
@@ -150,10 +207,23 @@ pub fn shape_like(live: &Value, desired: &Value) -> Value {
     }
 }
 
+/// The `Tags` property as (key, value) pairs (empty when absent).
+pub fn template_tags(props: &Props) -> Vec<(String, String)> {
+    props
+        .get("Tags")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| Some((text(t.get("Key")?)?, text(t.get("Value")?)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Template `Tags` changes: (keys to set with values, keys to remove); ownership tags untouched.
 pub fn tag_changes(old: &Props, new: &Props) -> (Vec<(String, String)>, Vec<String>) {
-    let old_tags = crate::resources::template_tags(old);
-    let new_tags = crate::resources::template_tags(new);
+    let old_tags = template_tags(old);
+    let new_tags = template_tags(new);
     let set = new_tags
         .iter()
         .filter(|t| !t.0.starts_with(RESERVED_PREFIX) && !old_tags.contains(t))
@@ -199,10 +269,61 @@ pub fn short_hash(value: &Value) -> String {
     digest[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An SDK error as handlers report it: the AWS code and message, retryable when the SDK
+/// classifies it so (throttling, transient, server errors; its generated `ProvideErrorKind`),
+/// or when the request never got an answer (timeout, dropped connection).
+pub fn sdk_error<E, R>(operation: &str, e: aws_sdk_sts::error::SdkError<E, R>) -> ResourceError
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata
+        + aws_smithy_types::retry::ProvideErrorKind
+        + std::error::Error
+        + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_sts::error::SdkError;
+    let classified = match &e {
+        SdkError::ServiceError(s) => s.err().retryable_error_kind().is_some(),
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(d) => !d.is_user(),
+        _ => false,
+    };
+    // The code list (throttling codes) is the fallback for errors the SDK did not classify.
+    let mut error: ResourceError = crate::aws::AwsError::from_sdk(operation, e).into();
+    error.retryable |= classified;
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn booleans_and_integers_have_cloudformations_meaning_everywhere() {
+        let p =
+            json!({"a": true, "b": "True", "c": "false", "d": "yes", "n": "20", "m": 7, "x": 1.5})
+                .as_object()
+                .unwrap()
+                .clone();
+        assert_eq!(boolean(&p, "a").unwrap(), Some(true));
+        assert_eq!(boolean(&p, "b").unwrap(), Some(true));
+        assert_eq!(boolean(&p, "c").unwrap(), Some(false));
+        assert_eq!(boolean(&p, "missing").unwrap(), None);
+        assert!(boolean(&p, "d").unwrap_err().message.contains("`d`"));
+        assert_eq!(integer::<i32>(&p, "n").unwrap(), Some(20));
+        assert_eq!(integer::<i64>(&p, "m").unwrap(), Some(7));
+        assert!(integer::<i32>(&p, "x").is_err());
+        assert!(integer::<u8>(&json!({"big": 300}).as_object().unwrap().clone(), "big").is_err());
+    }
+
+    #[test]
+    fn tag_changes_never_touch_fuelflow_tags() {
+        let old = json!({"Tags": [{"Key": "a", "Value": "1"}, {"Key": "fuelflow:stack", "Value": "s"}, {"Key": "gone", "Value": "x"}]});
+        let new = json!({"Tags": [{"Key": "a", "Value": "2"}, {"Key": "fuelflow:logical-id", "Value": "L"}]});
+        let (set, removed) = tag_changes(old.as_object().unwrap(), new.as_object().unwrap());
+        assert_eq!(set, vec![("a".to_string(), "2".to_string())]);
+        assert_eq!(removed, vec!["gone".to_string()]);
+    }
 
     #[test]
     fn shape_like_drops_defaults_the_template_does_not_set() {

@@ -137,6 +137,44 @@ mod tests {
         assert_eq!(without, WITHOUT_HANDLER.iter().copied().collect());
     }
 
+    /// The README's table of managed properties, made from the handlers.
+    fn managed_properties_table() -> String {
+        let mut rows: Vec<(&str, &dyn Handler)> = BUILTIN.to_vec();
+        rows.sort_by_key(|(t, _)| *t);
+        let mut table = String::from("| type | properties fuelflow manages |\n|---|---|\n");
+        for (type_name, handler) in rows {
+            let mut props = handler.managed_properties().to_vec();
+            props.sort();
+            let props: Vec<String> = props.iter().map(|p| format!("`{p}`")).collect();
+            table.push_str(&format!("| `{type_name}` | {} |\n", props.join(", ")));
+        }
+        table
+    }
+
+    /// Fails when README.md's table is stale; `FUELFLOW_BLESS=1` rewrites it.
+    #[test]
+    fn readme_lists_the_properties_each_type_manages() {
+        const START: &str = "<!-- managed-properties:start (generated: FUELFLOW_BLESS=1 cargo test --lib readme) -->\n";
+        const END: &str = "<!-- managed-properties:end -->";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
+            panic!("README.md has no managed-properties markers");
+        };
+        let current = &readme[a + START.len()..b];
+        let wanted = managed_properties_table();
+        if current != wanted {
+            if std::env::var_os("FUELFLOW_BLESS").is_some() {
+                let updated = format!("{}{wanted}{}", &readme[..a + START.len()], &readme[b..]);
+                std::fs::write(path, updated).unwrap();
+            } else {
+                panic!(
+                    "README.md's managed-properties table is stale: FUELFLOW_BLESS=1 cargo test --lib readme"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_managed_property_is_in_the_schema() {
         for (type_name, handler) in BUILTIN {

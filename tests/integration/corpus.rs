@@ -24,25 +24,25 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
     (
         "aws-cloudformation-templates/S3_LambdaTrigger.yaml",
         &["NotificationBucket=trigger-bucket"],
-        Valid {
-            resources: 4,
-            edges: 4,
+        Rejected {
+            line: 84,
+            message: "property `NotificationConfiguration` of `S3BucketNotification` (AWS::S3::Bucket) is not supported by fuelflow yet",
         },
     ),
     (
         "aws-cloudformation-templates/compliant-bucket.yaml",
         &["AppName=app"],
-        Valid {
-            resources: 8,
-            edges: 4,
+        Rejected {
+            line: 30,
+            message: "property `ObjectLockEnabled` of `ObjectStorageBucket` (AWS::S3::Bucket) is not supported by fuelflow yet",
         },
     ),
     (
         "aws-cloudformation-templates/S3AccessLogs.cfn.yaml",
         &[],
-        Valid {
-            resources: 2,
-            edges: 1,
+        Rejected {
+            line: 43,
+            message: "property `AccessControl` of `S3AccessLogsBucket` (AWS::S3::Bucket) is not supported by fuelflow yet",
         },
     ),
     (
@@ -80,9 +80,9 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
     (
         "aws-cloudformation-templates/RDS_MySQL_With_Read_Replica.yaml",
         &["DBUser=admin"],
-        Valid {
-            resources: 3,
-            edges: 2,
+        Rejected {
+            line: 133,
+            message: "property `SourceDBInstanceIdentifier` of `ReplicaDB` (AWS::RDS::DBInstance) is not supported by fuelflow yet",
         },
     ),
     (
@@ -248,9 +248,9 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
             "ParentClientStack=client",
             "EngineVersion=15.3",
         ],
-        Valid {
-            resources: 3,
-            edges: 2,
+        Rejected {
+            line: 203,
+            message: "property `AllowMajorVersionUpgrade` of `DBInstance` (AWS::RDS::DBInstance) is not supported by fuelflow yet",
         },
     ),
     (
@@ -316,9 +316,9 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
     (
         "cfn-lint/availability-zones.yaml",
         &[],
-        Valid {
-            resources: 1,
-            edges: 0,
+        Rejected {
+            line: 5,
+            message: "property `AvailabilityZoneId` of `Subnet` (AWS::EC2::Subnet) is not supported by fuelflow yet",
         },
     ),
     (

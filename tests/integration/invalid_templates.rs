@@ -33,6 +33,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("duplicate_key.yaml", "4:3", "duplicate key `Bucket`"),
     (
+        "unmanaged_property.yaml",
+        "6:7",
+        "property `WebsiteConfiguration` of `Site` (AWS::S3::Bucket) is not supported by fuelflow yet",
+    ),
+    (
         "excluded_reference.yaml",
         "10:24",
         "`Logs` is not created (its condition `Never` is false) but is referenced here",

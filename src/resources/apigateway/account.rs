@@ -3,8 +3,9 @@
 //! delete leaves the setting alone (other stacks' stages may log through it).
 //! Physical id: `apigateway-account-<region>`.
 
-use super::{api_error, replace};
-use crate::resources::lambda::fields;
+use super::replace;
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use serde_json::json;
 
@@ -24,7 +25,7 @@ fn role_not_ready(e: &ResourceError) -> bool {
 }
 
 async fn set_role(ctx: &Ctx, props: &Props) -> Result<()> {
-    let role = fields::string(props, "CloudWatchRoleArn").unwrap_or_default();
+    let role = property::string(props, "CloudWatchRoleArn").unwrap_or_default();
     ctx.clients
         .apigateway()
         .update_account()
@@ -32,7 +33,7 @@ async fn set_role(ctx: &Ctx, props: &Props) -> Result<()> {
         .send()
         .await
         .map_err(|e| {
-            let e: ResourceError = api_error("apigateway:UpdateAccount", e);
+            let e: ResourceError = sdk_error("apigateway:UpdateAccount", e);
             if role_not_ready(&e) { e.retryable() } else { e }
         })?;
     Ok(())
@@ -45,7 +46,7 @@ async fn current_role(ctx: &Ctx) -> Result<Option<String>> {
         .get_account()
         .send()
         .await
-        .map_err(|e| api_error("apigateway:GetAccount", e))?;
+        .map_err(|e| sdk_error("apigateway:GetAccount", e))?;
     Ok(out
         .cloudwatch_role_arn()
         .filter(|r| !r.is_empty())
@@ -86,7 +87,7 @@ impl Resource for Account {
         old: &Props,
         new: &Props,
     ) -> Result<Attributes> {
-        if fields::changed(old, new, "CloudWatchRoleArn") {
+        if property::changed(old, new, "CloudWatchRoleArn") {
             set_role(ctx, new).await?;
         }
         Ok(attributes(ctx))
@@ -98,7 +99,7 @@ impl Resource for Account {
 
     /// The settings are already what the template wants: nothing to create.
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let wanted = fields::string(props, "CloudWatchRoleArn");
+        let wanted = property::string(props, "CloudWatchRoleArn");
         Ok((current_role(ctx).await? == wanted).then(|| account_id(ctx)))
     }
 }

@@ -5,8 +5,9 @@
 //! A deployment needs the API's methods to exist first (the engine orders it after them);
 //! "no methods" at create time is reported as retryable.
 
-use super::{api_error, not_found, replace};
-use crate::resources::lambda::fields;
+use super::{not_found, replace};
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use crate::template::stack::Stack;
 use serde_json::json;
@@ -71,37 +72,37 @@ async fn point_stage(ctx: &Ctx, api: &str, stage: &str, deployment: &str) -> Res
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| api_error("apigateway:CreateStage", e)),
-        Err(e) => Err(api_error("apigateway:UpdateStage", e)),
+            .map_err(|e| sdk_error("apigateway:CreateStage", e)),
+        Err(e) => Err(sdk_error("apigateway:UpdateStage", e)),
     }
 }
 
 impl Deployment {
     async fn create_deployment(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        let stage = fields::object(props, "StageDescription")?
+        let stage = property::object(props, "StageDescription")?
             .cloned()
             .unwrap_or_default();
         let out = ctx
             .clients
             .apigateway()
             .create_deployment()
-            .rest_api_id(fields::required(props, "RestApiId")?)
-            .set_description(fields::string(props, "Description"))
-            .set_stage_name(fields::string(props, "StageName"))
-            .set_stage_description(fields::string(&stage, "Description"))
+            .rest_api_id(property::required(props, "RestApiId")?)
+            .set_description(property::string(props, "Description"))
+            .set_stage_name(property::string(props, "StageName"))
+            .set_stage_description(property::string(&stage, "Description"))
             .set_variables(
                 stage
                     .contains_key("Variables")
-                    .then(|| fields::string_map(&stage, "Variables"))
+                    .then(|| property::string_map(&stage, "Variables"))
                     .transpose()?
                     .map(|v| v.into_iter().collect()),
             )
-            .set_tracing_enabled(fields::boolean(&stage, "TracingEnabled")?)
-            .set_cache_cluster_enabled(fields::boolean(&stage, "CacheClusterEnabled")?)
+            .set_tracing_enabled(property::boolean(&stage, "TracingEnabled")?)
+            .set_cache_cluster_enabled(property::boolean(&stage, "CacheClusterEnabled")?)
             .send()
             .await
             .map_err(|e| {
-                let e: ResourceError = api_error("apigateway:CreateDeployment", e);
+                let e: ResourceError = sdk_error("apigateway:CreateDeployment", e);
                 if api_without_methods(&e) {
                     e.retryable()
                 } else {
@@ -116,7 +117,7 @@ impl Deployment {
     }
 
     async fn read_deployment(&self, ctx: &Ctx, id: &str, desired: &Props) -> Result<Option<Live>> {
-        let api = fields::required(desired, "RestApiId")?;
+        let api = property::required(desired, "RestApiId")?;
         let out = match ctx
             .clients
             .apigateway()
@@ -128,7 +129,7 @@ impl Deployment {
         {
             Ok(out) => out,
             Err(e) if not_found!(e) => return Ok(None),
-            Err(e) => return Err(api_error("apigateway:GetDeployment", e)),
+            Err(e) => return Err(sdk_error("apigateway:GetDeployment", e)),
         };
         let mut p = Props::new();
         p.insert("RestApiId".into(), json!(api));
@@ -154,8 +155,8 @@ impl Deployment {
         old: &Props,
         new: &Props,
     ) -> Result<Attributes> {
-        let api = fields::required(new, "RestApiId")?;
-        if fields::changed(old, new, "Description") {
+        let api = property::required(new, "RestApiId")?;
+        if property::changed(old, new, "Description") {
             ctx.clients
                 .apigateway()
                 .update_deployment()
@@ -163,14 +164,14 @@ impl Deployment {
                 .deployment_id(id)
                 .patch_operations(replace(
                     "/description",
-                    fields::string(new, "Description").unwrap_or_default(),
+                    property::string(new, "Description").unwrap_or_default(),
                 ))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UpdateDeployment", e))?;
+                .map_err(|e| sdk_error("apigateway:UpdateDeployment", e))?;
         }
-        if fields::changed(old, new, "StageName") {
-            if let Some(stage) = fields::string(new, "StageName") {
+        if property::changed(old, new, "StageName") {
+            if let Some(stage) = property::string(new, "StageName") {
                 point_stage(ctx, &api, &stage, id).await?;
             }
         }
@@ -219,8 +220,8 @@ impl Resource for Deployment {
     /// the deployment: AWS refuses to delete a deployment a stage uses.
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
         let gateway = ctx.clients.apigateway();
-        let api = fields::required(props, "RestApiId")?;
-        if let Some(stage) = fields::string(props, "StageName") {
+        let api = property::required(props, "RestApiId")?;
+        if let Some(stage) = property::string(props, "StageName") {
             match gateway
                 .get_stage()
                 .rest_api_id(&api)
@@ -238,12 +239,12 @@ impl Resource for Deployment {
                     {
                         Ok(_) => {}
                         Err(e) if not_found!(e) => {}
-                        Err(e) => return Err(api_error("apigateway:DeleteStage", e)),
+                        Err(e) => return Err(sdk_error("apigateway:DeleteStage", e)),
                     }
                 }
                 Ok(_) => {}
                 Err(e) if not_found!(e) => {}
-                Err(e) => return Err(api_error("apigateway:GetStage", e)),
+                Err(e) => return Err(sdk_error("apigateway:GetStage", e)),
             }
         }
         match gateway
@@ -255,7 +256,7 @@ impl Resource for Deployment {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteDeployment", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteDeployment", e)),
         }
     }
 

@@ -2,8 +2,9 @@
 //! integration responses. Physical id: `<rest api id>|<resource id>|<HTTP METHOD>` (the method
 //! has no id of its own; these three are its create-only identity).
 
-use super::{api_error, map_patch, not_found, patch, replace};
-use crate::resources::lambda::fields;
+use super::{map_patch, not_found, patch, replace};
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{
     Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
@@ -24,9 +25,9 @@ struct Key {
 impl Key {
     fn from_props(props: &Props) -> Result<Key> {
         Ok(Key {
-            api: fields::required(props, "RestApiId")?,
-            resource: fields::required(props, "ResourceId")?,
-            method: fields::required(props, "HttpMethod")?.to_uppercase(),
+            api: property::required(props, "RestApiId")?,
+            resource: property::required(props, "ResourceId")?,
+            method: property::required(props, "HttpMethod")?.to_uppercase(),
         })
     }
 
@@ -89,7 +90,7 @@ fn entries(props: &Props, key: &str) -> Result<Vec<Map<String, Value>>> {
 }
 
 fn status_code(entry: &Map<String, Value>, key: &str) -> Result<String> {
-    fields::required(entry, "StatusCode")
+    property::required(entry, "StatusCode")
         .map_err(|_| ResourceError::invalid(key, "each entry needs a StatusCode"))
 }
 
@@ -100,25 +101,25 @@ async fn put_method(ctx: &Ctx, key: &Key, props: &Props) -> Result<()> {
         .rest_api_id(&key.api)
         .resource_id(&key.resource)
         .http_method(&key.method)
-        .authorization_type(fields::string(props, "AuthorizationType").unwrap_or("NONE".into()))
-        .set_authorizer_id(fields::string(props, "AuthorizerId"))
-        .set_api_key_required(fields::boolean(props, "ApiKeyRequired")?)
-        .set_operation_name(fields::string(props, "OperationName"))
+        .authorization_type(property::string(props, "AuthorizationType").unwrap_or("NONE".into()))
+        .set_authorizer_id(property::string(props, "AuthorizerId"))
+        .set_api_key_required(property::boolean(props, "ApiKeyRequired")?)
+        .set_operation_name(property::string(props, "OperationName"))
         .set_request_parameters(bool_map(
             props.get("RequestParameters"),
             "RequestParameters",
         )?)
         .set_request_models(string_map(props.get("RequestModels")))
-        .set_request_validator_id(fields::string(props, "RequestValidatorId"))
+        .set_request_validator_id(property::string(props, "RequestValidatorId"))
         .set_authorization_scopes(
             props
                 .contains_key("AuthorizationScopes")
-                .then(|| fields::strings(props, "AuthorizationScopes"))
+                .then(|| property::strings(props, "AuthorizationScopes"))
                 .transpose()?,
         )
         .send()
         .await
-        .map_err(|e| api_error("apigateway:PutMethod", e))?;
+        .map_err(|e| sdk_error("apigateway:PutMethod", e))?;
     Ok(())
 }
 
@@ -137,7 +138,7 @@ async fn put_method_response(ctx: &Ctx, key: &Key, response: &Map<String, Value>
         .set_response_models(string_map(response.get("ResponseModels")))
         .send()
         .await
-        .map_err(|e| api_error("apigateway:PutMethodResponse", e))?;
+        .map_err(|e| sdk_error("apigateway:PutMethodResponse", e))?;
     Ok(())
 }
 
@@ -155,7 +156,7 @@ async fn delete_method_response(ctx: &Ctx, key: &Key, status: &str) -> Result<()
     {
         Ok(_) => Ok(()),
         Err(e) if not_found!(e) => Ok(()),
-        Err(e) => Err(api_error("apigateway:DeleteMethodResponse", e)),
+        Err(e) => Err(sdk_error("apigateway:DeleteMethodResponse", e)),
     }
 }
 
@@ -163,7 +164,7 @@ async fn delete_method_response(ctx: &Ctx, key: &Key, status: &str) -> Result<()
 async fn put_integration(ctx: &Ctx, key: &Key, integration: &Map<String, Value>) -> Result<()> {
     let gateway = ctx.clients.apigateway();
     let content_handling = |m: &Map<String, Value>| {
-        fields::string(m, "ContentHandling").map(|c| ContentHandlingStrategy::from(c.as_str()))
+        property::string(m, "ContentHandling").map(|c| ContentHandlingStrategy::from(c.as_str()))
     };
     gateway
         .put_integration()
@@ -171,32 +172,32 @@ async fn put_integration(ctx: &Ctx, key: &Key, integration: &Map<String, Value>)
         .resource_id(&key.resource)
         .http_method(&key.method)
         .r#type(IntegrationType::from(
-            fields::required(integration, "Type")
+            property::required(integration, "Type")
                 .map_err(|_| ResourceError::invalid("Integration.Type", "is required"))?
                 .as_str(),
         ))
-        .set_integration_http_method(fields::string(integration, "IntegrationHttpMethod"))
-        .set_uri(fields::string(integration, "Uri"))
-        .set_credentials(fields::string(integration, "Credentials"))
+        .set_integration_http_method(property::string(integration, "IntegrationHttpMethod"))
+        .set_uri(property::string(integration, "Uri"))
+        .set_credentials(property::string(integration, "Credentials"))
         .set_request_parameters(string_map(integration.get("RequestParameters")))
         .set_request_templates(string_map(integration.get("RequestTemplates")))
-        .set_passthrough_behavior(fields::string(integration, "PassthroughBehavior"))
+        .set_passthrough_behavior(property::string(integration, "PassthroughBehavior"))
         .set_content_handling(content_handling(integration))
-        .set_timeout_in_millis(fields::int(integration, "TimeoutInMillis")?)
-        .set_cache_namespace(fields::string(integration, "CacheNamespace"))
+        .set_timeout_in_millis(property::integer(integration, "TimeoutInMillis")?)
+        .set_cache_namespace(property::string(integration, "CacheNamespace"))
         .set_cache_key_parameters(
             integration
                 .contains_key("CacheKeyParameters")
-                .then(|| fields::strings(integration, "CacheKeyParameters"))
+                .then(|| property::strings(integration, "CacheKeyParameters"))
                 .transpose()?,
         )
         .set_connection_type(
-            fields::string(integration, "ConnectionType").map(|c| c.as_str().into()),
+            property::string(integration, "ConnectionType").map(|c| c.as_str().into()),
         )
-        .set_connection_id(fields::string(integration, "ConnectionId"))
+        .set_connection_id(property::string(integration, "ConnectionId"))
         .send()
         .await
-        .map_err(|e| api_error("apigateway:PutIntegration", e))?;
+        .map_err(|e| sdk_error("apigateway:PutIntegration", e))?;
     for response in entries(integration, "IntegrationResponses")? {
         gateway
             .put_integration_response()
@@ -204,13 +205,13 @@ async fn put_integration(ctx: &Ctx, key: &Key, integration: &Map<String, Value>)
             .resource_id(&key.resource)
             .http_method(&key.method)
             .status_code(status_code(&response, "Integration.IntegrationResponses")?)
-            .set_selection_pattern(fields::string(&response, "SelectionPattern"))
+            .set_selection_pattern(property::string(&response, "SelectionPattern"))
             .set_response_parameters(string_map(response.get("ResponseParameters")))
             .set_response_templates(string_map(response.get("ResponseTemplates")))
             .set_content_handling(content_handling(&response))
             .send()
             .await
-            .map_err(|e| api_error("apigateway:PutIntegrationResponse", e))?;
+            .map_err(|e| sdk_error("apigateway:PutIntegrationResponse", e))?;
     }
     Ok(())
 }
@@ -228,7 +229,7 @@ async fn delete_integration(ctx: &Ctx, key: &Key) -> Result<()> {
     {
         Ok(_) => Ok(()),
         Err(e) if not_found!(e) => Ok(()),
-        Err(e) => Err(api_error("apigateway:DeleteIntegration", e)),
+        Err(e) => Err(sdk_error("apigateway:DeleteIntegration", e)),
     }
 }
 
@@ -245,7 +246,7 @@ async fn get(ctx: &Ctx, key: &Key) -> Result<Option<GetMethodOutput>> {
     {
         Ok(out) => Ok(Some(out)),
         Err(e) if not_found!(e) => Ok(None),
-        Err(e) => Err(api_error("apigateway:GetMethod", e)),
+        Err(e) => Err(sdk_error("apigateway:GetMethod", e)),
     }
 }
 
@@ -318,7 +319,7 @@ fn integration_value(i: &Integration, desired: Option<&Value>) -> Value {
     }
     let live = Value::Object(out);
     match desired {
-        Some(d) => fields::shape_like(&live, d),
+        Some(d) => property::shape_like(&live, d),
         None => live,
     }
 }
@@ -404,10 +405,10 @@ fn method_patch(
         ("OperationName", "/operationName", ""),
         ("RequestValidatorId", "/requestValidatorId", ""),
     ] {
-        if fields::changed(old, new, prop) {
+        if property::changed(old, new, prop) {
             ops.push(replace(
                 path,
-                fields::string(new, prop).unwrap_or(default.into()),
+                property::string(new, prop).unwrap_or(default.into()),
             ));
         }
     }
@@ -423,10 +424,10 @@ fn method_patch(
         old.get("RequestModels"),
         new.get("RequestModels"),
     ));
-    if fields::changed(old, new, "AuthorizationScopes") {
+    if property::changed(old, new, "AuthorizationScopes") {
         let (before, after) = (
-            fields::strings(old, "AuthorizationScopes")?,
-            fields::strings(new, "AuthorizationScopes")?,
+            property::strings(old, "AuthorizationScopes")?,
+            property::strings(new, "AuthorizationScopes")?,
         );
         for s in before.iter().filter(|s| !after.contains(s)) {
             ops.push(patch(Op::Remove, "/authorizationScopes", Some(s.clone())));
@@ -445,7 +446,7 @@ impl Method {
         for response in entries(props, "MethodResponses")? {
             put_method_response(ctx, &key, &response).await?;
         }
-        if let Some(integration) = fields::object(props, "Integration")? {
+        if let Some(integration) = property::object(props, "Integration")? {
             put_integration(ctx, &key, integration).await?;
         }
         Ok(Created {
@@ -473,11 +474,11 @@ impl Method {
                 .set_patch_operations(Some(ops))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UpdateMethod", e))?;
+                .map_err(|e| sdk_error("apigateway:UpdateMethod", e))?;
         }
         // Integration responses name method responses: when either side changes, the
         // integration is put again after the method responses are in place.
-        if fields::any_changed(old, new, &["MethodResponses", "Integration"]) {
+        if property::any_changed(old, new, &["MethodResponses", "Integration"]) {
             delete_integration(ctx, &key).await?;
             let before = entries(old, "MethodResponses")?;
             let after = entries(new, "MethodResponses")?;
@@ -488,7 +489,7 @@ impl Method {
             for response in after.iter().filter(|r| !before.contains(r)) {
                 put_method_response(ctx, &key, response).await?;
             }
-            if let Some(integration) = fields::object(new, "Integration")? {
+            if let Some(integration) = property::object(new, "Integration")? {
                 put_integration(ctx, &key, integration).await?;
             }
         }
@@ -554,7 +555,7 @@ impl Resource for Method {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteMethod", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteMethod", e)),
         }
     }
 

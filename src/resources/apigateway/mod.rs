@@ -12,18 +12,8 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 
-use crate::aws::AwsError;
-use crate::resources::ResourceError;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use serde_json::{Map, Value};
-
-fn api_error<E, R>(op: &str, e: aws_sdk_apigateway::error::SdkError<E, R>) -> ResourceError
-where
-    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    AwsError::from_sdk(op, e).into()
-}
 
 /// Whether an SDK error is the operation's `NotFoundException` (every API Gateway operation
 /// has one, each with its own generated `is_not_found_exception`).
@@ -95,10 +85,7 @@ fn list_like(live: Vec<Value>, desired: Option<&Value>, key: &[&str]) -> Value {
     let mut out = Vec::new();
     for d in &desired {
         if let Some(pos) = live.iter().position(|l| id(l) == id(d)) {
-            out.push(crate::resources::lambda::fields::shape_like(
-                &live.remove(pos),
-                d,
-            ));
+            out.push(crate::resources::property::shape_like(&live.remove(pos), d));
         }
     }
     out.extend(live);

@@ -2,15 +2,16 @@
 //! model name (generated from the logical id when the template has none: model names must be
 //! alphanumeric, so the engine's hyphenated names do not fit).
 
-use super::{api_error, not_found, replace};
-use crate::resources::lambda::fields;
+use super::{not_found, replace};
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 use serde_json::{Value, json};
 
 pub struct Model;
 
 fn model_name(ctx: &Ctx, props: &Props) -> String {
-    fields::string(props, "Name").unwrap_or_else(|| {
+    property::string(props, "Name").unwrap_or_else(|| {
         let base: String = ctx
             .logical_id
             .chars()
@@ -18,7 +19,7 @@ fn model_name(ctx: &Ctx, props: &Props) -> String {
             .collect();
         format!(
             "{base}{}",
-            fields::short_hash(&Value::Object(fields::without_reserved(props)))
+            property::short_hash(&Value::Object(property::without_reserved(props)))
         )
     })
 }
@@ -39,7 +40,7 @@ async fn get(
     {
         Ok(out) => Ok(Some(out)),
         Err(e) if not_found!(e) => Ok(None),
-        Err(e) => Err(api_error("apigateway:GetModel", e)),
+        Err(e) => Err(sdk_error("apigateway:GetModel", e)),
     }
 }
 
@@ -56,14 +57,16 @@ impl Resource for Model {
         ctx.clients
             .apigateway()
             .create_model()
-            .rest_api_id(fields::required(props, "RestApiId")?)
+            .rest_api_id(property::required(props, "RestApiId")?)
             .name(&name)
-            .content_type(fields::string(props, "ContentType").unwrap_or("application/json".into()))
-            .set_schema(fields::document(props, "Schema"))
-            .set_description(fields::string(props, "Description"))
+            .content_type(
+                property::string(props, "ContentType").unwrap_or("application/json".into()),
+            )
+            .set_schema(property::document(props, "Schema"))
+            .set_description(property::string(props, "Description"))
             .send()
             .await
-            .map_err(|e| api_error("apigateway:CreateModel", e))?;
+            .map_err(|e| sdk_error("apigateway:CreateModel", e))?;
         Ok(Created {
             physical_id: name,
             attributes: Attributes::new(),
@@ -71,7 +74,7 @@ impl Resource for Model {
     }
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        let api = fields::required(desired, "RestApiId")?;
+        let api = property::required(desired, "RestApiId")?;
         let Some(model) = get(ctx, &api, physical_id).await? else {
             return Ok(None);
         };
@@ -84,7 +87,7 @@ impl Resource for Model {
         if let Some(s) = model.schema() {
             p.insert(
                 "Schema".into(),
-                fields::document_like(s, desired.get("Schema")),
+                property::document_like(s, desired.get("Schema")),
             );
         }
         if let Some(d) = model.description().filter(|d| !d.is_empty()) {
@@ -104,34 +107,34 @@ impl Resource for Model {
         new: &Props,
     ) -> Result<Attributes> {
         let mut ops = Vec::new();
-        if fields::changed(old, new, "Schema") {
+        if property::changed(old, new, "Schema") {
             ops.push(replace(
                 "/schema",
-                fields::document(new, "Schema").unwrap_or_default(),
+                property::document(new, "Schema").unwrap_or_default(),
             ));
         }
-        if fields::changed(old, new, "Description") {
+        if property::changed(old, new, "Description") {
             ops.push(replace(
                 "/description",
-                fields::string(new, "Description").unwrap_or_default(),
+                property::string(new, "Description").unwrap_or_default(),
             ));
         }
         if !ops.is_empty() {
             ctx.clients
                 .apigateway()
                 .update_model()
-                .rest_api_id(fields::required(new, "RestApiId")?)
+                .rest_api_id(property::required(new, "RestApiId")?)
                 .model_name(physical_id)
                 .set_patch_operations(Some(ops))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UpdateModel", e))?;
+                .map_err(|e| sdk_error("apigateway:UpdateModel", e))?;
         }
         Ok(Attributes::new())
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
-        let api = fields::required(props, "RestApiId")?;
+        let api = property::required(props, "RestApiId")?;
         match ctx
             .clients
             .apigateway()
@@ -143,13 +146,13 @@ impl Resource for Model {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteModel", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteModel", e)),
         }
     }
 
     /// By name (the template's, or the one `create` derives from the logical id and props).
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let api = fields::required(props, "RestApiId")?;
+        let api = property::required(props, "RestApiId")?;
         let name = model_name(ctx, props);
         Ok(get(ctx, &api, &name).await?.map(|_| name))
     }

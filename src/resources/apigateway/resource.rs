@@ -1,8 +1,9 @@
 //! `AWS::ApiGateway::Resource`: one path segment of an API. Every property is create-only.
 //! Physical id: the resource id.
 
-use super::{api_error, not_found};
-use crate::resources::lambda::fields;
+use super::not_found;
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 use serde_json::json;
 
@@ -25,12 +26,12 @@ impl Resource for PathResource {
             .clients
             .apigateway()
             .create_resource()
-            .rest_api_id(fields::required(props, "RestApiId")?)
-            .parent_id(fields::required(props, "ParentId")?)
-            .path_part(fields::required(props, "PathPart")?)
+            .rest_api_id(property::required(props, "RestApiId")?)
+            .parent_id(property::required(props, "ParentId")?)
+            .path_part(property::required(props, "PathPart")?)
             .send()
             .await
-            .map_err(|e| api_error("apigateway:CreateResource", e))?;
+            .map_err(|e| sdk_error("apigateway:CreateResource", e))?;
         let id = out.id().unwrap_or_default().to_string();
         Ok(Created {
             attributes: attributes(&id),
@@ -39,7 +40,7 @@ impl Resource for PathResource {
     }
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        let api = fields::required(desired, "RestApiId")?;
+        let api = property::required(desired, "RestApiId")?;
         let out = match ctx
             .clients
             .apigateway()
@@ -51,7 +52,7 @@ impl Resource for PathResource {
         {
             Ok(out) => out,
             Err(e) if not_found!(e) => return Ok(None),
-            Err(e) => return Err(api_error("apigateway:GetResource", e)),
+            Err(e) => return Err(sdk_error("apigateway:GetResource", e)),
         };
         let mut p = Props::new();
         p.insert("RestApiId".into(), json!(api));
@@ -79,7 +80,7 @@ impl Resource for PathResource {
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
-        let api = fields::required(props, "RestApiId")?;
+        let api = property::required(props, "RestApiId")?;
         match ctx
             .clients
             .apigateway()
@@ -91,15 +92,15 @@ impl Resource for PathResource {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteResource", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteResource", e)),
         }
     }
 
     /// The resource with this parent and path part (a path is unique within an API).
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let api = fields::required(props, "RestApiId")?;
-        let parent = fields::required(props, "ParentId")?;
-        let part = fields::required(props, "PathPart")?;
+        let api = property::required(props, "RestApiId")?;
+        let parent = property::required(props, "ParentId")?;
+        let part = property::required(props, "PathPart")?;
         let mut pages = ctx
             .clients
             .apigateway()
@@ -111,7 +112,7 @@ impl Resource for PathResource {
             let page = match page {
                 Ok(page) => page,
                 Err(e) if not_found!(e) => return Ok(None),
-                Err(e) => return Err(api_error("apigateway:GetResources", e)),
+                Err(e) => return Err(sdk_error("apigateway:GetResources", e)),
             };
             if let Some(r) = page.items().iter().find(|r| {
                 r.parent_id() == Some(parent.as_str()) && r.path_part() == Some(part.as_str())

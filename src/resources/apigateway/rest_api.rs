@@ -1,8 +1,9 @@
 //! `AWS::ApiGateway::RestApi`: the API itself (no OpenAPI import: `Body` is not supported).
 //! Physical id: the API id.
 
-use super::{api_error, escape, not_found, patch, replace};
-use crate::resources::lambda::fields;
+use super::{escape, not_found, patch, replace};
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiKeySourceType, EndpointConfiguration, EndpointType, Op};
@@ -23,11 +24,11 @@ fn attributes(id: &str, root: Option<&str>) -> Attributes {
 }
 
 fn endpoint_configuration(props: &Props) -> Result<Option<EndpointConfiguration>> {
-    let Some(config) = fields::object(props, "EndpointConfiguration")? else {
+    let Some(config) = property::object(props, "EndpointConfiguration")? else {
         return Ok(None);
     };
     let config = config.clone();
-    let types = fields::strings(&config, "Types")?
+    let types = property::strings(&config, "Types")?
         .iter()
         .map(|t| EndpointType::from(t.as_str()))
         .collect();
@@ -37,7 +38,7 @@ fn endpoint_configuration(props: &Props) -> Result<Option<EndpointConfiguration>
             .set_vpc_endpoint_ids(
                 config
                     .contains_key("VpcEndpointIds")
-                    .then(|| fields::strings(&config, "VpcEndpointIds"))
+                    .then(|| property::strings(&config, "VpcEndpointIds"))
                     .transpose()?,
             )
             .build(),
@@ -51,7 +52,7 @@ fn policy_value(live: &str, desired: Option<&Value>) -> Value {
     } else {
         live.replace("\\\"", "\"").replace("\\\\", "\\")
     };
-    fields::document_like(&unescaped, desired)
+    property::document_like(&unescaped, desired)
 }
 
 async fn root_resource_id(ctx: &Ctx, id: &str) -> Result<Option<String>> {
@@ -63,7 +64,7 @@ async fn root_resource_id(ctx: &Ctx, id: &str) -> Result<Option<String>> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| api_error("apigateway:GetResources", e))?;
+        let page = page.map_err(|e| sdk_error("apigateway:GetResources", e))?;
         if let Some(root) = page.items().iter().find(|r| r.path() == Some("/")) {
             return Ok(root.id().map(str::to_owned));
         }
@@ -82,7 +83,7 @@ async fn get(ctx: &Ctx, id: &str) -> Result<Option<GetRestApiOutput>> {
     {
         Ok(out) => Ok(Some(out)),
         Err(e) if not_found!(e) => Ok(None),
-        Err(e) => Err(api_error("apigateway:GetRestApi", e)),
+        Err(e) => Err(sdk_error("apigateway:GetRestApi", e)),
     }
 }
 
@@ -128,7 +129,7 @@ fn api_props(api: &GetRestApiOutput, desired: &Props) -> Props {
             live["VpcEndpointIds"] = json!(config.vpc_endpoint_ids());
         }
         let shaped = match desired.get("EndpointConfiguration") {
-            Some(d) => fields::shape_like(&live, d),
+            Some(d) => property::shape_like(&live, d),
             None => live,
         };
         put("EndpointConfiguration", Some(shaped));
@@ -136,7 +137,7 @@ fn api_props(api: &GetRestApiOutput, desired: &Props) -> Props {
     if desired.contains_key("Tags") {
         put(
             "Tags",
-            Some(fields::tags_value(api.tags().into_iter().flatten())),
+            Some(property::tags_value(api.tags().into_iter().flatten())),
         );
     }
     p
@@ -149,40 +150,40 @@ fn settings_patch(
     new: &Props,
 ) -> Result<Vec<aws_sdk_apigateway::types::PatchOperation>> {
     let mut ops = Vec::new();
-    if fields::changed(old, new, "Name") {
-        ops.push(replace("/name", fields::required(new, "Name")?));
+    if property::changed(old, new, "Name") {
+        ops.push(replace("/name", property::required(new, "Name")?));
     }
-    if fields::changed(old, new, "Description") {
+    if property::changed(old, new, "Description") {
         ops.push(replace(
             "/description",
-            fields::string(new, "Description").unwrap_or_default(),
+            property::string(new, "Description").unwrap_or_default(),
         ));
     }
-    if fields::changed(old, new, "ApiKeySourceType") {
+    if property::changed(old, new, "ApiKeySourceType") {
         ops.push(replace(
             "/apiKeySource",
-            fields::string(new, "ApiKeySourceType").unwrap_or("HEADER".into()),
+            property::string(new, "ApiKeySourceType").unwrap_or("HEADER".into()),
         ));
     }
-    if fields::changed(old, new, "MinimumCompressionSize") {
+    if property::changed(old, new, "MinimumCompressionSize") {
         // An empty value turns compression off.
         ops.push(replace(
             "/minimumCompressionSize",
-            fields::string(new, "MinimumCompressionSize").unwrap_or_default(),
+            property::string(new, "MinimumCompressionSize").unwrap_or_default(),
         ));
     }
-    if fields::changed(old, new, "DisableExecuteApiEndpoint") {
-        let disabled = fields::boolean(new, "DisableExecuteApiEndpoint")?.unwrap_or(false);
+    if property::changed(old, new, "DisableExecuteApiEndpoint") {
+        let disabled = property::boolean(new, "DisableExecuteApiEndpoint")?.unwrap_or(false);
         ops.push(replace("/disableExecuteApiEndpoint", disabled.to_string()));
     }
-    if fields::changed(old, new, "Policy") {
+    if property::changed(old, new, "Policy") {
         ops.push(replace(
             "/policy",
-            fields::document(new, "Policy").unwrap_or_default(),
+            property::document(new, "Policy").unwrap_or_default(),
         ));
     }
-    if fields::changed(old, new, "BinaryMediaTypes") {
-        let wanted = fields::strings(new, "BinaryMediaTypes")?;
+    if property::changed(old, new, "BinaryMediaTypes") {
+        let wanted = property::strings(new, "BinaryMediaTypes")?;
         let current = live.binary_media_types();
         for t in current.iter().filter(|t| !wanted.contains(t)) {
             ops.push(patch(
@@ -199,7 +200,7 @@ fn settings_patch(
             ));
         }
     }
-    if fields::changed(old, new, "EndpointConfiguration") {
+    if property::changed(old, new, "EndpointConfiguration") {
         // The path names the type being replaced.
         let wanted = endpoint_configuration(new)?
             .and_then(|c| c.types().first().cloned())
@@ -230,26 +231,29 @@ impl RestApi {
             .clients
             .apigateway()
             .create_rest_api()
-            .name(fields::required(props, "Name")?)
-            .set_description(fields::string(props, "Description"))
+            .name(property::required(props, "Name")?)
+            .set_description(property::string(props, "Description"))
             .set_endpoint_configuration(endpoint_configuration(props)?)
             .set_binary_media_types(
                 props
                     .contains_key("BinaryMediaTypes")
-                    .then(|| fields::strings(props, "BinaryMediaTypes"))
+                    .then(|| property::strings(props, "BinaryMediaTypes"))
                     .transpose()?,
             )
             .set_api_key_source(
-                fields::string(props, "ApiKeySourceType")
+                property::string(props, "ApiKeySourceType")
                     .map(|s| ApiKeySourceType::from(s.as_str())),
             )
-            .set_minimum_compression_size(fields::int(props, "MinimumCompressionSize")?)
-            .set_policy(fields::document(props, "Policy"))
-            .set_disable_execute_api_endpoint(fields::boolean(props, "DisableExecuteApiEndpoint")?)
+            .set_minimum_compression_size(property::integer(props, "MinimumCompressionSize")?)
+            .set_policy(property::document(props, "Policy"))
+            .set_disable_execute_api_endpoint(property::boolean(
+                props,
+                "DisableExecuteApiEndpoint",
+            )?)
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
             .send()
             .await
-            .map_err(|e| api_error("apigateway:CreateRestApi", e))?;
+            .map_err(|e| sdk_error("apigateway:CreateRestApi", e))?;
         let id = out.id().unwrap_or_default().to_string();
         let root = match out.root_resource_id() {
             Some(root) => Some(root.to_string()),
@@ -294,9 +298,9 @@ impl RestApi {
                 .set_patch_operations(Some(ops))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UpdateRestApi", e))?;
+                .map_err(|e| sdk_error("apigateway:UpdateRestApi", e))?;
         }
-        let (set, removed) = fields::tag_changes(old, new);
+        let (set, removed) = property::tag_changes(old, new);
         if !set.is_empty() {
             gateway
                 .tag_resource()
@@ -304,7 +308,7 @@ impl RestApi {
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:TagResource", e))?;
+                .map_err(|e| sdk_error("apigateway:TagResource", e))?;
         }
         if !removed.is_empty() {
             gateway
@@ -313,7 +317,7 @@ impl RestApi {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UntagResource", e))?;
+                .map_err(|e| sdk_error("apigateway:UntagResource", e))?;
         }
         let root = match live.root_resource_id() {
             Some(root) => Some(root.to_string()),
@@ -370,7 +374,7 @@ impl Resource for RestApi {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteRestApi", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteRestApi", e)),
         }
     }
 
@@ -383,11 +387,11 @@ impl Resource for RestApi {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| api_error("apigateway:GetRestApis", e))?;
+            let page = page.map_err(|e| sdk_error("apigateway:GetRestApis", e))?;
             if let Some(api) = page
                 .items()
                 .iter()
-                .find(|api| fields::owned_by(ctx, api.tags().into_iter().flatten()))
+                .find(|api| property::owned_by(ctx, api.tags().into_iter().flatten()))
             {
                 return Ok(api.id().map(str::to_owned));
             }

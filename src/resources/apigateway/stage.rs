@@ -1,8 +1,9 @@
 //! `AWS::ApiGateway::Stage`: a named stage serving one deployment, with its variables, method
 //! settings, access logging and tracing. Physical id: the stage name.
 
-use super::{api_error, escape, map_patch, not_found, patch, replace};
-use crate::resources::lambda::fields;
+use super::{escape, map_patch, not_found, patch, replace};
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{
     Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
@@ -33,8 +34,8 @@ fn arn(ctx: &Ctx, api: &str, stage: &str) -> String {
 
 /// The patch path of a method setting: `/*/*` for every method, `/~1pets/GET` for one.
 fn setting_path(setting: &Map<String, Value>) -> String {
-    let resource = fields::string(setting, "ResourcePath").unwrap_or("/*".into());
-    let method = fields::string(setting, "HttpMethod").unwrap_or("*".into());
+    let resource = property::string(setting, "ResourcePath").unwrap_or("/*".into());
+    let method = property::string(setting, "HttpMethod").unwrap_or("*".into());
     let resource = if resource == "/*" {
         "*".to_string()
     } else {
@@ -98,17 +99,17 @@ fn method_settings_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>
 }
 
 fn access_log_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
-    if !fields::changed(old, new, "AccessLogSetting") {
+    if !property::changed(old, new, "AccessLogSetting") {
         return Ok(Vec::new());
     }
-    Ok(match fields::object(new, "AccessLogSetting")? {
+    Ok(match property::object(new, "AccessLogSetting")? {
         None => vec![patch(Op::Remove, "/accessLogSettings", None)],
         Some(setting) => {
             let mut ops = Vec::new();
-            if let Some(arn) = fields::string(setting, "DestinationArn") {
+            if let Some(arn) = property::string(setting, "DestinationArn") {
                 ops.push(replace("/accessLogSettings/destinationArn", arn));
             }
-            if let Some(format) = fields::string(setting, "Format") {
+            if let Some(format) = property::string(setting, "Format") {
                 ops.push(replace("/accessLogSettings/format", format));
             }
             ops
@@ -119,30 +120,30 @@ fn access_log_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
 /// Everything but tags, as patch operations from `old` to `new`.
 fn stage_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
     let mut ops = Vec::new();
-    if fields::changed(old, new, "DeploymentId") {
+    if property::changed(old, new, "DeploymentId") {
         ops.push(replace(
             "/deploymentId",
-            fields::required(new, "DeploymentId")?,
+            property::required(new, "DeploymentId")?,
         ));
     }
-    if fields::changed(old, new, "Description") {
+    if property::changed(old, new, "Description") {
         ops.push(replace(
             "/description",
-            fields::string(new, "Description").unwrap_or_default(),
+            property::string(new, "Description").unwrap_or_default(),
         ));
     }
-    if fields::changed(old, new, "TracingEnabled") {
+    if property::changed(old, new, "TracingEnabled") {
         ops.push(replace(
             "/tracingEnabled",
-            fields::boolean(new, "TracingEnabled")?
+            property::boolean(new, "TracingEnabled")?
                 .unwrap_or(false)
                 .to_string(),
         ));
     }
-    if fields::changed(old, new, "CacheClusterEnabled") {
+    if property::changed(old, new, "CacheClusterEnabled") {
         ops.push(replace(
             "/cacheClusterEnabled",
-            fields::boolean(new, "CacheClusterEnabled")?
+            property::boolean(new, "CacheClusterEnabled")?
                 .unwrap_or(false)
                 .to_string(),
         ));
@@ -171,7 +172,7 @@ async fn update_stage(ctx: &Ctx, api: &str, stage: &str, ops: Vec<PatchOperation
         .set_patch_operations(Some(ops))
         .send()
         .await
-        .map_err(|e| api_error("apigateway:UpdateStage", e))?;
+        .map_err(|e| sdk_error("apigateway:UpdateStage", e))?;
     Ok(())
 }
 
@@ -187,7 +188,7 @@ async fn get(ctx: &Ctx, api: &str, stage: &str) -> Result<Option<GetStageOutput>
     {
         Ok(out) => Ok(Some(out)),
         Err(e) if not_found!(e) => Ok(None),
-        Err(e) => Err(api_error("apigateway:GetStage", e)),
+        Err(e) => Err(sdk_error("apigateway:GetStage", e)),
     }
 }
 
@@ -197,7 +198,7 @@ fn setting_value(key: &str, s: &MethodSetting) -> Value {
         "ResourcePath": resource, "HttpMethod": method,
         "MetricsEnabled": s.metrics_enabled(), "DataTraceEnabled": s.data_trace_enabled(),
         "ThrottlingBurstLimit": s.throttling_burst_limit(),
-        "ThrottlingRateLimit": fields::number(s.throttling_rate_limit()),
+        "ThrottlingRateLimit": property::number(s.throttling_rate_limit()),
         "CachingEnabled": s.caching_enabled(), "CacheTtlInSeconds": s.cache_ttl_in_seconds(),
         "CacheDataEncrypted": s.cache_data_encrypted(),
     });
@@ -237,7 +238,7 @@ fn stage_props(api: &str, s: &GetStageOutput, desired: &Props) -> Props {
         s.access_log_settings().map(|a| {
             let live = json!({"DestinationArn": a.destination_arn(), "Format": a.format()});
             match desired.get("AccessLogSetting") {
-                Some(d) => fields::shape_like(&live, d),
+                Some(d) => property::shape_like(&live, d),
                 None => live,
             }
         }),
@@ -261,7 +262,7 @@ fn stage_props(api: &str, s: &GetStageOutput, desired: &Props) -> Props {
     if desired.contains_key("Tags") {
         put(
             "Tags",
-            Some(fields::tags_value(s.tags().into_iter().flatten())),
+            Some(property::tags_value(s.tags().into_iter().flatten())),
         );
     }
     p
@@ -269,28 +270,28 @@ fn stage_props(api: &str, s: &GetStageOutput, desired: &Props) -> Props {
 
 impl Stage {
     async fn create_stage(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        let api = fields::required(props, "RestApiId")?;
-        let name = fields::required(props, "StageName")?;
+        let api = property::required(props, "RestApiId")?;
+        let name = property::required(props, "StageName")?;
         ctx.clients
             .apigateway()
             .create_stage()
             .rest_api_id(&api)
             .stage_name(&name)
-            .deployment_id(fields::required(props, "DeploymentId")?)
-            .set_description(fields::string(props, "Description"))
-            .set_tracing_enabled(fields::boolean(props, "TracingEnabled")?)
-            .set_cache_cluster_enabled(fields::boolean(props, "CacheClusterEnabled")?)
+            .deployment_id(property::required(props, "DeploymentId")?)
+            .set_description(property::string(props, "Description"))
+            .set_tracing_enabled(property::boolean(props, "TracingEnabled")?)
+            .set_cache_cluster_enabled(property::boolean(props, "CacheClusterEnabled")?)
             .set_variables(
                 props
                     .contains_key("Variables")
-                    .then(|| fields::string_map(props, "Variables"))
+                    .then(|| property::string_map(props, "Variables"))
                     .transpose()?
                     .map(|v| v.into_iter().collect()),
             )
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
             .send()
             .await
-            .map_err(|e| api_error("apigateway:CreateStage", e))?;
+            .map_err(|e| sdk_error("apigateway:CreateStage", e))?;
         // Method settings and access logging are only settable by patch.
         let mut ops = method_settings_patch(&Props::new(), props)?;
         ops.extend(access_log_patch(&Props::new(), props)?);
@@ -302,10 +303,10 @@ impl Stage {
     }
 
     async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
-        let api = fields::required(new, "RestApiId")?;
+        let api = property::required(new, "RestApiId")?;
         update_stage(ctx, &api, name, stage_patch(old, new)?).await?;
         let gateway = ctx.clients.apigateway();
-        let (set, removed) = fields::tag_changes(old, new);
+        let (set, removed) = property::tag_changes(old, new);
         if !set.is_empty() {
             gateway
                 .tag_resource()
@@ -313,7 +314,7 @@ impl Stage {
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:TagResource", e))?;
+                .map_err(|e| sdk_error("apigateway:TagResource", e))?;
         }
         if !removed.is_empty() {
             gateway
@@ -322,7 +323,7 @@ impl Stage {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| api_error("apigateway:UntagResource", e))?;
+                .map_err(|e| sdk_error("apigateway:UntagResource", e))?;
         }
         Ok(Attributes::new())
     }
@@ -360,7 +361,7 @@ impl Resource for Stage {
     }
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        let api = fields::required(desired, "RestApiId")?;
+        let api = property::required(desired, "RestApiId")?;
         Ok(get(ctx, &api, physical_id).await?.map(|s| Live {
             properties: stage_props(&api, &s, desired),
             attributes: Attributes::new(),
@@ -378,7 +379,7 @@ impl Resource for Stage {
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
-        let api = fields::required(props, "RestApiId")?;
+        let api = property::required(props, "RestApiId")?;
         match ctx
             .clients
             .apigateway()
@@ -390,13 +391,13 @@ impl Resource for Stage {
         {
             Ok(_) => Ok(()),
             Err(e) if not_found!(e) => Ok(()),
-            Err(e) => Err(api_error("apigateway:DeleteStage", e)),
+            Err(e) => Err(sdk_error("apigateway:DeleteStage", e)),
         }
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let api = fields::required(props, "RestApiId")?;
-        let Some(name) = fields::string(props, "StageName") else {
+        let api = property::required(props, "RestApiId")?;
+        let Some(name) = property::string(props, "StageName") else {
             return Ok(None);
         };
         Ok(get(ctx, &api, &name).await?.map(|_| name))

@@ -1,8 +1,8 @@
 //! `AWS::CloudWatch::Alarm`: a metric alarm (a single metric or metric math). `PutMetricAlarm`
 //! both creates and updates it, always with the full definition. Physical id: the alarm name.
 
-use crate::aws::AwsError;
-use crate::resources::lambda::fields;
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{
     Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
@@ -13,14 +13,6 @@ use aws_sdk_cloudwatch::types::{
 use serde_json::{Map, Value, json};
 
 pub struct Alarm;
-
-fn cw_error<E, R>(op: &str, e: aws_sdk_cloudwatch::error::SdkError<E, R>) -> ResourceError
-where
-    E: aws_sdk_cloudwatch::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    AwsError::from_sdk(op, e).into()
-}
 
 fn arn_attributes(arn: &str) -> Attributes {
     Attributes::from([("Arn".to_string(), json!(arn))])
@@ -57,39 +49,41 @@ fn dimensions(value: Option<&Value>, key: &str) -> Result<Option<Vec<Dimension>>
 
 /// One `Metrics` entry (metric math or a metric with its statistic).
 fn metric_query(q: &Map<String, Value>) -> Result<MetricDataQuery> {
-    let metric_stat = match fields::object(q, "MetricStat")? {
+    let metric_stat = match property::object(q, "MetricStat")? {
         None => None,
         Some(stat) => {
-            let metric = fields::object(stat, "Metric")?.ok_or_else(|| {
+            let metric = property::object(stat, "Metric")?.ok_or_else(|| {
                 ResourceError::invalid("Metrics.MetricStat.Metric", "is required")
             })?;
             Some(
                 MetricStat::builder()
                     .metric(
                         Metric::builder()
-                            .set_namespace(fields::string(metric, "Namespace"))
-                            .set_metric_name(fields::string(metric, "MetricName"))
+                            .set_namespace(property::string(metric, "Namespace"))
+                            .set_metric_name(property::string(metric, "MetricName"))
                             .set_dimensions(dimensions(
                                 metric.get("Dimensions"),
                                 "Metrics.MetricStat.Metric.Dimensions",
                             )?)
                             .build(),
                     )
-                    .set_period(fields::int(stat, "Period")?)
-                    .set_stat(fields::string(stat, "Stat"))
-                    .set_unit(fields::string(stat, "Unit").map(|u| StandardUnit::from(u.as_str())))
+                    .set_period(property::integer(stat, "Period")?)
+                    .set_stat(property::string(stat, "Stat"))
+                    .set_unit(
+                        property::string(stat, "Unit").map(|u| StandardUnit::from(u.as_str())),
+                    )
                     .build(),
             )
         }
     };
     Ok(MetricDataQuery::builder()
-        .set_id(fields::string(q, "Id"))
+        .set_id(property::string(q, "Id"))
         .set_metric_stat(metric_stat)
-        .set_expression(fields::string(q, "Expression"))
-        .set_label(fields::string(q, "Label"))
-        .set_return_data(fields::boolean(q, "ReturnData")?)
-        .set_period(fields::int(q, "Period")?)
-        .set_account_id(fields::string(q, "AccountId"))
+        .set_expression(property::string(q, "Expression"))
+        .set_label(property::string(q, "Label"))
+        .set_return_data(property::boolean(q, "ReturnData")?)
+        .set_period(property::integer(q, "Period")?)
+        .set_account_id(property::string(q, "AccountId"))
         .build())
 }
 
@@ -115,37 +109,37 @@ async fn put_alarm(ctx: &Ctx, props: &Props, tags: Option<Vec<Tag>>) -> Result<(
     let list = |k: &str| -> Result<Option<Vec<String>>> {
         props
             .contains_key(k)
-            .then(|| fields::strings(props, k))
+            .then(|| property::strings(props, k))
             .transpose()
     };
     ctx.clients
         .cloudwatch()
         .put_metric_alarm()
-        .alarm_name(fields::required(props, "AlarmName")?)
-        .set_alarm_description(fields::string(props, "AlarmDescription"))
-        .set_actions_enabled(fields::boolean(props, "ActionsEnabled")?)
+        .alarm_name(property::required(props, "AlarmName")?)
+        .set_alarm_description(property::string(props, "AlarmDescription"))
+        .set_actions_enabled(property::boolean(props, "ActionsEnabled")?)
         .set_alarm_actions(list("AlarmActions")?)
         .set_ok_actions(list("OKActions")?)
         .set_insufficient_data_actions(list("InsufficientDataActions")?)
-        .set_metric_name(fields::string(props, "MetricName"))
-        .set_namespace(fields::string(props, "Namespace"))
-        .set_statistic(fields::string(props, "Statistic").map(|s| Statistic::from(s.as_str())))
-        .set_extended_statistic(fields::string(props, "ExtendedStatistic"))
+        .set_metric_name(property::string(props, "MetricName"))
+        .set_namespace(property::string(props, "Namespace"))
+        .set_statistic(property::string(props, "Statistic").map(|s| Statistic::from(s.as_str())))
+        .set_extended_statistic(property::string(props, "ExtendedStatistic"))
         .set_dimensions(dimensions(props.get("Dimensions"), "Dimensions")?)
-        .set_period(fields::int(props, "Period")?)
-        .set_unit(fields::string(props, "Unit").map(|u| StandardUnit::from(u.as_str())))
+        .set_period(property::integer(props, "Period")?)
+        .set_unit(property::string(props, "Unit").map(|u| StandardUnit::from(u.as_str())))
         .set_evaluation_periods(Some(
-            fields::int(props, "EvaluationPeriods")?
+            property::integer(props, "EvaluationPeriods")?
                 .ok_or_else(|| ResourceError::invalid("EvaluationPeriods", "is required"))?,
         ))
-        .set_datapoints_to_alarm(fields::int(props, "DatapointsToAlarm")?)
-        .set_threshold(fields::float(props, "Threshold")?)
-        .set_threshold_metric_id(fields::string(props, "ThresholdMetricId"))
+        .set_datapoints_to_alarm(property::integer(props, "DatapointsToAlarm")?)
+        .set_threshold(property::float(props, "Threshold")?)
+        .set_threshold_metric_id(property::string(props, "ThresholdMetricId"))
         .set_comparison_operator(Some(ComparisonOperator::from(
-            fields::required(props, "ComparisonOperator")?.as_str(),
+            property::required(props, "ComparisonOperator")?.as_str(),
         )))
-        .set_treat_missing_data(fields::string(props, "TreatMissingData"))
-        .set_evaluate_low_sample_count_percentile(fields::string(
+        .set_treat_missing_data(property::string(props, "TreatMissingData"))
+        .set_evaluate_low_sample_count_percentile(property::string(
             props,
             "EvaluateLowSampleCountPercentile",
         ))
@@ -153,7 +147,7 @@ async fn put_alarm(ctx: &Ctx, props: &Props, tags: Option<Vec<Tag>>) -> Result<(
         .set_tags(tags)
         .send()
         .await
-        .map_err(|e| cw_error("cloudwatch:PutMetricAlarm", e))?;
+        .map_err(|e| sdk_error("cloudwatch:PutMetricAlarm", e))?;
     Ok(())
 }
 
@@ -165,7 +159,7 @@ async fn describe(ctx: &Ctx, name: &str) -> Result<Option<MetricAlarm>> {
         .alarm_names(name)
         .send()
         .await
-        .map_err(|e| cw_error("cloudwatch:DescribeAlarms", e))?;
+        .map_err(|e| sdk_error("cloudwatch:DescribeAlarms", e))?;
     Ok(out
         .metric_alarms()
         .iter()
@@ -260,7 +254,7 @@ fn alarm_props(alarm: &MetricAlarm, desired: &Props) -> Props {
         "DatapointsToAlarm",
         alarm.datapoints_to_alarm().map(|v| json!(v)),
     );
-    put("Threshold", alarm.threshold().map(fields::number));
+    put("Threshold", alarm.threshold().map(property::number));
     put(
         "ThresholdMetricId",
         alarm.threshold_metric_id().map(|v| json!(v)),
@@ -282,7 +276,7 @@ fn alarm_props(alarm: &MetricAlarm, desired: &Props) -> Props {
     if !alarm.metrics().is_empty() {
         let live = Value::Array(alarm.metrics().iter().map(query_value).collect());
         let shaped = match desired.get("Metrics") {
-            Some(d) => fields::shape_like(&live, d),
+            Some(d) => property::shape_like(&live, d),
             None => live,
         };
         put("Metrics", Some(shaped));
@@ -314,7 +308,7 @@ impl Alarm {
                 .resource_arn(&arn)
                 .send()
                 .await
-                .map_err(|e| cw_error("cloudwatch:ListTagsForResource", e))?;
+                .map_err(|e| sdk_error("cloudwatch:ListTagsForResource", e))?;
             let pairs: Vec<(String, String)> = tags
                 .tags()
                 .iter()
@@ -322,7 +316,7 @@ impl Alarm {
                 .collect();
             properties.insert(
                 "Tags".into(),
-                fields::tags_value(pairs.iter().map(|(k, v)| (k, v))),
+                property::tags_value(pairs.iter().map(|(k, v)| (k, v))),
             );
         }
         Ok(Some(Live {
@@ -339,7 +333,9 @@ impl Alarm {
         new: &Props,
     ) -> Result<Attributes> {
         let definition_changed = new.keys().chain(old.keys()).any(|k| {
-            k != "Tags" && !k.starts_with(fields::RESERVED_PREFIX) && fields::changed(old, new, k)
+            k != "Tags"
+                && !k.starts_with(property::RESERVED_PREFIX)
+                && property::changed(old, new, k)
         });
         if definition_changed {
             put_alarm(ctx, new, None).await?;
@@ -347,14 +343,14 @@ impl Alarm {
         // PutMetricAlarm ignores tags on an existing alarm: they go through the tagging API.
         let arn = alarm_arn(ctx, name);
         let cw = ctx.clients.cloudwatch();
-        let (set, removed) = fields::tag_changes(old, new);
+        let (set, removed) = property::tag_changes(old, new);
         if !set.is_empty() {
             cw.tag_resource()
                 .resource_arn(&arn)
                 .set_tags(Some(sdk_tags(set)))
                 .send()
                 .await
-                .map_err(|e| cw_error("cloudwatch:TagResource", e))?;
+                .map_err(|e| sdk_error("cloudwatch:TagResource", e))?;
         }
         if !removed.is_empty() {
             cw.untag_resource()
@@ -362,7 +358,7 @@ impl Alarm {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| cw_error("cloudwatch:UntagResource", e))?;
+                .map_err(|e| sdk_error("cloudwatch:UntagResource", e))?;
         }
         Ok(arn_attributes(&arn))
     }
@@ -408,7 +404,7 @@ impl Resource for Alarm {
     }
 
     async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        let name = fields::required(props, "AlarmName")?;
+        let name = property::required(props, "AlarmName")?;
         put_alarm(ctx, props, Some(sdk_tags(ctx.tags_with_ownership(props)))).await?;
         Ok(Created {
             attributes: arn_attributes(&alarm_arn(ctx, &name)),
@@ -446,12 +442,12 @@ impl Resource for Alarm {
             {
                 Ok(())
             }
-            Err(e) => Err(cw_error("cloudwatch:DeleteAlarms", e)),
+            Err(e) => Err(sdk_error("cloudwatch:DeleteAlarms", e)),
         }
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let Some(name) = fields::string(props, "AlarmName") else {
+        let Some(name) = property::string(props, "AlarmName") else {
             return Ok(None);
         };
         Ok(describe(ctx, &name).await?.map(|_| name))

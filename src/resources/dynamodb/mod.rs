@@ -1,4 +1,5 @@
 //! Amazon DynamoDB: `AWS::DynamoDB::Table`.
 
+mod settings;
 mod shape;
 pub mod table;

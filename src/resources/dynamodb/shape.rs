@@ -2,6 +2,7 @@
 //! described values back to template JSON for `read` (in the template's order and spelling
 //! wherever AWS returns the same thing differently ordered).
 
+pub use crate::resources::property::value::boolean;
 use crate::resources::{ResourceError, Result, compare, text};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, GlobalSecondaryIndexDescription, KeySchemaElement,
@@ -25,16 +26,6 @@ fn list<'a>(v: Option<&'a Value>, property: &str) -> Result<&'a [Value]> {
 
 fn built<T>(property: &str, r: std::result::Result<T, impl std::fmt::Display>) -> Result<T> {
     r.map_err(|e| ResourceError::invalid(property, e))
-}
-
-pub fn boolean(v: Option<&Value>, property: &str) -> Result<Option<bool>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(_) => Err(ResourceError::invalid(property, "expected true or false")),
-    }
 }
 
 fn long(v: &Value, key: &str, property: &str) -> Result<i64> {

@@ -13,35 +13,12 @@ mod standalone_rule;
 pub mod subnet;
 pub mod vpc;
 
+use super::text;
 use super::{Ctx, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
-use super::{compare, text};
-use crate::aws::AwsError;
+use crate::resources::property::{boolean, changed, string};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
 use serde_json::{Value, json};
-
-fn string(props: &Props, key: &str) -> Option<String> {
-    props.get(key).and_then(text)
-}
-
-/// A boolean property, written either as a YAML boolean or as the text CloudFormation allows.
-fn boolean(props: &Props, key: &str) -> Result<Option<bool>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(_) => Err(ResourceError::invalid(key, "expected true or false")),
-    }
-}
-
-fn changed(old: &Props, new: &Props, key: &str) -> bool {
-    match (old.get(key), new.get(key)) {
-        (None, None) => false,
-        (Some(a), Some(b)) => !compare::equivalent(b, a),
-        _ => true,
-    }
-}
 
 fn flag(on: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(on).build()
@@ -103,7 +80,7 @@ async fn update_tags(ctx: &Ctx, resource_id: &str, old: &Props, new: &Props) -> 
             .set_tags(Some(removed))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ec2:DeleteTags", e))?;
+            .map_err(|e| ec2_error("ec2:DeleteTags", e))?;
     }
     if !set.is_empty() {
         client
@@ -112,7 +89,7 @@ async fn update_tags(ctx: &Ctx, resource_id: &str, old: &Props, new: &Props) -> 
             .set_tags(Some(ec2_tags(set)))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ec2:CreateTags", e))?;
+            .map_err(|e| ec2_error("ec2:CreateTags", e))?;
     }
     Ok(())
 }
@@ -125,11 +102,14 @@ fn has_code<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>, code: &str) -> bool 
 /// An EC2 error; `DependencyViolation` (something still being deleted uses it) is retryable.
 fn ec2_error<E, R>(operation: &str, e: SdkError<E, R>) -> ResourceError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata
+        + aws_smithy_types::retry::ProvideErrorKind
+        + std::error::Error
+        + 'static,
     R: std::fmt::Debug,
 {
     let retry = has_code(&e, "DependencyViolation");
-    let e = ResourceError::from(AwsError::from_sdk(operation, e));
+    let e = crate::resources::sdk_error(operation, e);
     if retry { e.retryable() } else { e }
 }
 

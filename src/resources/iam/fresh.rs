@@ -32,6 +32,14 @@ pub(super) fn is_fresh(ctx: &Ctx, role: &str) -> bool {
         .is_some_and(|at| at.elapsed() < WINDOW)
 }
 
+/// A role this process deleted: from now on a missing role is gone, not "not visible yet".
+pub(super) fn forget(ctx: &Ctx, role: &str) {
+    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(created) = created.as_mut() {
+        created.remove(&key(ctx, role));
+    }
+}
+
 /// The retryable error for a role created moments ago that IAM does not show yet.
 pub(super) fn not_visible_yet(role: &str) -> ResourceError {
     ResourceError::new(

@@ -187,8 +187,8 @@ impl Resource for ManagedPolicy {
             .create_policy()
             .policy_name(&name)
             .policy_document(document)
-            .set_path(string(props, "Path")?)
-            .set_description(string(props, "Description")?)
+            .set_path(string(props, "Path"))
+            .set_description(string(props, "Description"))
             .set_tags(Some(tags))
             .send()
             .await
@@ -332,10 +332,10 @@ impl Resource for ManagedPolicy {
 
     /// By name: the ARN follows from account, path and name.
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let Some(name) = string(props, "ManagedPolicyName")? else {
+        let Some(name) = string(props, "ManagedPolicyName") else {
             return Ok(None);
         };
-        let path = string(props, "Path")?.unwrap_or_else(|| "/".to_owned());
+        let path = string(props, "Path").unwrap_or_else(|| "/".to_owned());
         let arn = format!(
             "arn:{}:iam::{}:policy{path}{name}",
             partition(&ctx.region),

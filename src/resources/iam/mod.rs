@@ -10,8 +10,9 @@ pub(crate) mod role_policy;
 
 use serde_json::{Value, json};
 
-use super::{Props, ResourceError, Result, text};
+use super::{Props, ResourceError, Result};
 use crate::aws::AwsError;
+use crate::resources::property::{required, string, strings};
 
 /// Maps an SDK error of operation `op` (`"iam:GetRole"`).
 fn aws<E, R>(op: &'static str) -> impl Fn(aws_sdk_iam::error::SdkError<E, R>) -> ResourceError
@@ -36,30 +37,6 @@ fn check_supported(props: &Props, supported: &[&str]) -> Result<()> {
     match props.keys().find(|k| !supported.contains(&k.as_str())) {
         Some(key) => Err(ResourceError::invalid(key, "not supported by fuelflow yet")),
         None => Ok(()),
-    }
-}
-
-fn string(props: &Props, prop: &str) -> Result<Option<String>> {
-    props
-        .get(prop)
-        .map(|v| text(v).ok_or_else(|| ResourceError::invalid(prop, "must be a string")))
-        .transpose()
-}
-
-fn required(props: &Props, prop: &str) -> Result<String> {
-    string(props, prop)?.ok_or_else(|| ResourceError::invalid(prop, "is required"))
-}
-
-fn strings(props: &Props, prop: &str) -> Result<Vec<String>> {
-    match props.get(prop) {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                text(v).ok_or_else(|| ResourceError::invalid(prop, "must be a list of strings"))
-            })
-            .collect(),
-        Some(_) => Err(ResourceError::invalid(prop, "must be a list of strings")),
     }
 }
 

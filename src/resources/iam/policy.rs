@@ -89,7 +89,7 @@ impl Resource for Policy {
         new: &Props,
     ) -> Result<Attributes> {
         check_supported(new, &SUPPORTED)?;
-        if string(new, "PolicyName")?.is_some_and(|n| n != physical_id) {
+        if string(new, "PolicyName").is_some_and(|n| n != physical_id) {
             return Err(ResourceError::invalid(
                 "PolicyName",
                 "renaming in place is not supported: give the resource a new logical id to replace it",

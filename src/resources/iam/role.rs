@@ -75,7 +75,7 @@ fn inline_documents(props: &Props) -> BTreeMap<String, Value> {
 }
 
 fn max_session(props: &Props) -> Result<Option<i32>> {
-    string(props, "MaxSessionDuration")?
+    string(props, "MaxSessionDuration")
         .map(|s| {
             s.parse::<i32>().map_err(|_| {
                 ResourceError::invalid("MaxSessionDuration", "must be a number of seconds")
@@ -156,10 +156,10 @@ async fn create_role(ctx: &Ctx, name: &str, props: &Props) -> Result<IamRole> {
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust)
-        .set_path(string(props, "Path")?)
-        .set_description(string(props, "Description")?)
+        .set_path(string(props, "Path"))
+        .set_description(string(props, "Description"))
         .set_max_session_duration(max_session(props)?)
-        .set_permissions_boundary(string(props, "PermissionsBoundary")?)
+        .set_permissions_boundary(string(props, "PermissionsBoundary"))
         .set_tags(Some(iam_tags(ctx.tags_with_ownership(props))?))
         .send()
         .await;
@@ -336,14 +336,14 @@ impl Resource for Role {
         if changed("Description") || changed("MaxSessionDuration") {
             iam.update_role()
                 .role_name(role)
-                .description(string(new, "Description")?.unwrap_or_default())
+                .description(string(new, "Description").unwrap_or_default())
                 .max_session_duration(max_session(new)?.unwrap_or(DEFAULT_MAX_SESSION))
                 .send()
                 .await
                 .map_err(aws("iam:UpdateRole"))?;
         }
         if changed("PermissionsBoundary") {
-            match string(new, "PermissionsBoundary")? {
+            match string(new, "PermissionsBoundary") {
                 Some(arn) => {
                     iam.put_role_permissions_boundary()
                         .role_name(role)
@@ -376,14 +376,18 @@ impl Resource for Role {
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
         match delete_role(ctx, physical_id).await {
+            Ok(()) => {
+                fresh::forget(ctx, physical_id);
+                Ok(())
+            }
             Err(e) if e.code == "NoSuchEntity" => Ok(()),
-            other => other,
+            Err(e) => Err(e),
         }
     }
 
     /// By name: the engine always passes the role name (generated when the template has none).
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let Some(name) = string(props, "RoleName")? else {
+        let Some(name) = string(props, "RoleName") else {
             return Ok(None);
         };
         Ok(get_role(ctx, &name).await?.map(|_| name))

@@ -2,8 +2,8 @@
 //! CloudFormation does), an S3 object, or a local folder or file (packaged deterministically,
 //! so its `CodeSha256` is known before anything is sent).
 
-use super::fields;
 use super::package;
+use crate::resources::property;
 use crate::resources::{Props, ResourceError, Result};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::FunctionCode;
@@ -102,7 +102,7 @@ fn local_path(props: &Props, path: &str) -> PathBuf {
 
 /// CloudFormation stores inline code as `index.js` for Node.js and `index.py` for Python.
 fn inline_file_name(props: &Props) -> Result<String> {
-    let runtime = fields::string(props, "Runtime").unwrap_or_default();
+    let runtime = property::string(props, "Runtime").unwrap_or_default();
     if runtime.starts_with("nodejs") {
         Ok("index.js".into())
     } else if runtime.starts_with("python") {

@@ -2,8 +2,8 @@
 //! folder or file that fuelflow packages itself). Physical id: the function name.
 
 use super::code::{CODE_SHA_KEY, Code, resolve_code};
-use super::fields::{self, changed};
-use crate::aws::AwsError;
+use crate::resources::property::{self, changed};
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters;
@@ -22,7 +22,7 @@ const ROLE_PROPAGATION: Duration = Duration::from_secs(60);
 const WAIT: Duration = Duration::from_secs(300);
 
 fn environment(props: &Props) -> Result<Option<Environment>> {
-    let Some(env) = fields::object(props, "Environment")? else {
+    let Some(env) = property::object(props, "Environment")? else {
         return Ok(None);
     };
     let variables: HashMap<String, String> = env
@@ -42,37 +42,37 @@ fn environment(props: &Props) -> Result<Option<Environment>> {
 }
 
 fn vpc_config(props: &Props) -> Result<Option<VpcConfig>> {
-    let Some(vpc) = fields::object(props, "VpcConfig")? else {
+    let Some(vpc) = property::object(props, "VpcConfig")? else {
         return Ok(None);
     };
     let vpc = vpc.clone();
     Ok(Some(
         VpcConfig::builder()
-            .set_subnet_ids(Some(fields::strings(&vpc, "SubnetIds")?))
-            .set_security_group_ids(Some(fields::strings(&vpc, "SecurityGroupIds")?))
+            .set_subnet_ids(Some(property::strings(&vpc, "SubnetIds")?))
+            .set_security_group_ids(Some(property::strings(&vpc, "SecurityGroupIds")?))
             .build(),
     ))
 }
 
 fn logging_config(props: &Props) -> Result<Option<LoggingConfig>> {
-    let Some(logging) = fields::object(props, "LoggingConfig")? else {
+    let Some(logging) = property::object(props, "LoggingConfig")? else {
         return Ok(None);
     };
     let logging = logging.clone();
     Ok(Some(
         LoggingConfig::builder()
             .set_log_format(
-                fields::string(&logging, "LogFormat").map(|s| LogFormat::from(s.as_str())),
+                property::string(&logging, "LogFormat").map(|s| LogFormat::from(s.as_str())),
             )
             .set_application_log_level(
-                fields::string(&logging, "ApplicationLogLevel")
+                property::string(&logging, "ApplicationLogLevel")
                     .map(|s| ApplicationLogLevel::from(s.as_str())),
             )
             .set_system_log_level(
-                fields::string(&logging, "SystemLogLevel")
+                property::string(&logging, "SystemLogLevel")
                     .map(|s| SystemLogLevel::from(s.as_str())),
             )
-            .set_log_group(fields::string(&logging, "LogGroup"))
+            .set_log_group(property::string(&logging, "LogGroup"))
             .build(),
     ))
 }
@@ -82,7 +82,7 @@ fn architectures(props: &Props) -> Result<Option<Vec<Architecture>>> {
         return Ok(None);
     }
     Ok(Some(
-        fields::strings(props, "Architectures")?
+        property::strings(props, "Architectures")?
             .iter()
             .map(|a| Architecture::from(a.as_str()))
             .collect(),
@@ -90,15 +90,7 @@ fn architectures(props: &Props) -> Result<Option<Vec<Architecture>>> {
 }
 
 fn runtime(props: &Props) -> Option<Runtime> {
-    fields::string(props, "Runtime").map(|r| Runtime::from(r.as_str()))
-}
-
-fn lambda_error<E, R>(op: &str, e: aws_sdk_lambda::error::SdkError<E, R>) -> ResourceError
-where
-    E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    AwsError::from_sdk(op, e).into()
+    property::string(props, "Runtime").map(|r| Runtime::from(r.as_str()))
 }
 
 /// IAM has not yet propagated a role created moments ago.
@@ -135,14 +127,14 @@ async fn set_concurrency(client: &Client, name: &str, reserved: Option<i32>) -> 
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| lambda_error("lambda:PutFunctionConcurrency", e)),
+            .map_err(|e| sdk_error("lambda:PutFunctionConcurrency", e)),
         None => client
             .delete_function_concurrency()
             .function_name(name)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| lambda_error("lambda:DeleteFunctionConcurrency", e)),
+            .map_err(|e| sdk_error("lambda:DeleteFunctionConcurrency", e)),
     }
 }
 
@@ -168,18 +160,18 @@ fn arn_attributes(arn: Option<&str>) -> Attributes {
 impl Function {
     async fn create_function(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         let client = ctx.clients.lambda();
-        let name = fields::required(props, "FunctionName")?;
+        let name = property::required(props, "FunctionName")?;
         let code = resolve_code(props)?;
         let request = client
             .create_function()
             .function_name(&name)
             .set_runtime(runtime(props))
-            .role(fields::required(props, "Role")?)
-            .set_handler(fields::string(props, "Handler"))
+            .role(property::required(props, "Role")?)
+            .set_handler(property::string(props, "Handler"))
             .code(code.function_code())
-            .set_memory_size(fields::int(props, "MemorySize")?)
-            .set_timeout(fields::int(props, "Timeout")?)
-            .set_description(fields::string(props, "Description"))
+            .set_memory_size(property::integer(props, "MemorySize")?)
+            .set_timeout(property::integer(props, "Timeout")?)
+            .set_description(property::string(props, "Description"))
             .set_environment(environment(props)?)
             .set_vpc_config(vpc_config(props)?)
             .set_architectures(architectures(props)?)
@@ -187,7 +179,7 @@ impl Function {
             .set_layers(
                 props
                     .contains_key("Layers")
-                    .then(|| fields::strings(props, "Layers"))
+                    .then(|| property::strings(props, "Layers"))
                     .transpose()?,
             )
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()));
@@ -198,7 +190,7 @@ impl Function {
             match request.clone().send().await {
                 Ok(out) => break out,
                 Err(e) => {
-                    let e = lambda_error("lambda:CreateFunction", e);
+                    let e = sdk_error("lambda:CreateFunction", e);
                     if !role_not_yet_assumable(&e) {
                         return Err(e);
                     }
@@ -211,7 +203,7 @@ impl Function {
             }
         };
         wait_active(client, &name).await?;
-        if let Some(reserved) = fields::int(props, "ReservedConcurrentExecutions")? {
+        if let Some(reserved) = property::integer(props, "ReservedConcurrentExecutions")? {
             set_concurrency(client, &name, Some(reserved)).await?;
         }
         Ok(Created {
@@ -236,7 +228,7 @@ impl Function {
             {
                 return Ok(None);
             }
-            Err(e) => return Err(lambda_error("lambda:GetFunction", e)),
+            Err(e) => return Err(sdk_error("lambda:GetFunction", e)),
         };
         let Some(config) = out.configuration() else {
             return Ok(None);
@@ -314,7 +306,7 @@ impl Function {
                 }
             }
             let live = Value::Object(live);
-            let shaped = fields::shape_like(&live, &desired["LoggingConfig"]);
+            let shaped = property::shape_like(&live, &desired["LoggingConfig"]);
             p.insert("LoggingConfig".into(), shaped);
         }
         if let Some(n) = out
@@ -326,7 +318,7 @@ impl Function {
         if desired.contains_key("Tags") {
             p.insert(
                 "Tags".into(),
-                fields::tags_value(out.tags().into_iter().flatten()),
+                property::tags_value(out.tags().into_iter().flatten()),
             );
         }
         Ok(Some(Live {
@@ -356,7 +348,7 @@ impl Function {
             "Layers",
             "Description",
         ];
-        if fields::any_changed(old, new, CONFIGURATION) {
+        if property::any_changed(old, new, CONFIGURATION) {
             self.update_configuration(client, name, new).await?;
             wait_updated(client, name).await?;
         }
@@ -378,14 +370,14 @@ impl Function {
                 .set_architectures(architectures(new)?)
                 .send()
                 .await
-                .map_err(|e| lambda_error("lambda:UpdateFunctionCode", e))?;
+                .map_err(|e| sdk_error("lambda:UpdateFunctionCode", e))?;
             wait_updated(client, name).await?;
         }
         if changed(old, new, "ReservedConcurrentExecutions") {
             set_concurrency(
                 client,
                 name,
-                fields::int(new, "ReservedConcurrentExecutions")?,
+                property::integer(new, "ReservedConcurrentExecutions")?,
             )
             .await?;
         }
@@ -394,10 +386,10 @@ impl Function {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| lambda_error("lambda:GetFunctionConfiguration", e))?
+            .map_err(|e| sdk_error("lambda:GetFunctionConfiguration", e))?
             .function_arn
             .unwrap_or_default();
-        let (set, removed) = fields::tag_changes(old, new);
+        let (set, removed) = property::tag_changes(old, new);
         if !set.is_empty() {
             client
                 .tag_resource()
@@ -405,7 +397,7 @@ impl Function {
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(|e| lambda_error("lambda:TagResource", e))?;
+                .map_err(|e| sdk_error("lambda:TagResource", e))?;
         }
         if !removed.is_empty() {
             client
@@ -414,7 +406,7 @@ impl Function {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| lambda_error("lambda:UntagResource", e))?;
+                .map_err(|e| sdk_error("lambda:UntagResource", e))?;
         }
         Ok(arn_attributes(Some(&arn)))
     }
@@ -433,18 +425,18 @@ impl Function {
             .update_function_configuration()
             .function_name(name)
             .set_runtime(runtime(new))
-            .set_handler(fields::string(new, "Handler"))
-            .set_role(fields::string(new, "Role"))
-            .memory_size(fields::int(new, "MemorySize")?.unwrap_or(128))
-            .timeout(fields::int(new, "Timeout")?.unwrap_or(3))
-            .description(fields::string(new, "Description").unwrap_or_default())
+            .set_handler(property::string(new, "Handler"))
+            .set_role(property::string(new, "Role"))
+            .memory_size(property::integer(new, "MemorySize")?.unwrap_or(128))
+            .timeout(property::integer(new, "Timeout")?.unwrap_or(3))
+            .description(property::string(new, "Description").unwrap_or_default())
             .environment(environment(new)?.unwrap_or(no_variables))
             .vpc_config(vpc_config(new)?.unwrap_or(empty_vpc))
             .set_logging_config(logging_config(new)?)
-            .set_layers(Some(fields::strings(new, "Layers")?))
+            .set_layers(Some(property::strings(new, "Layers")?))
             .send()
             .await
-            .map_err(|e| lambda_error("lambda:UpdateFunctionConfiguration", e))?;
+            .map_err(|e| sdk_error("lambda:UpdateFunctionConfiguration", e))?;
         Ok(())
     }
 
@@ -454,7 +446,7 @@ impl Function {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| lambda_error("lambda:GetFunctionConfiguration", e))?
+            .map_err(|e| sdk_error("lambda:GetFunctionConfiguration", e))?
             .code_sha256
             .unwrap_or_default())
     }
@@ -540,12 +532,12 @@ impl Resource for Function {
             {
                 Ok(())
             }
-            Err(e) => Err(lambda_error("lambda:DeleteFunction", e)),
+            Err(e) => Err(sdk_error("lambda:DeleteFunction", e)),
         }
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let Some(name) = fields::string(props, "FunctionName") else {
+        let Some(name) = property::string(props, "FunctionName") else {
             return Ok(None);
         };
         match ctx
@@ -563,7 +555,7 @@ impl Resource for Function {
             {
                 Ok(None)
             }
-            Err(e) => Err(lambda_error("lambda:GetFunction", e)),
+            Err(e) => Err(sdk_error("lambda:GetFunction", e)),
         }
     }
 }

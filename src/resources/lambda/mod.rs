@@ -1,7 +1,6 @@
 //! AWS Lambda: functions (with local code packaging) and their resource-policy permissions.
 
 pub mod code;
-pub mod fields;
 pub mod function;
 pub mod package;
 pub mod permission;

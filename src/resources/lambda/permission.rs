@@ -3,8 +3,8 @@
 //! is therefore new for each version, which lets the replacement be made before the old one
 //! goes. Physical id: the statement id.
 
-use super::fields;
-use crate::aws::AwsError;
+use crate::resources::property;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_lambda::types::FunctionUrlAuthType;
 use serde_json::{Map, Value, json};
@@ -13,7 +13,7 @@ pub struct Permission;
 
 /// The statement id for these props: stable, so `adopt` can find it again.
 pub fn statement_id(logical_id: &str, props: &Props) -> String {
-    let hash = fields::short_hash(&Value::Object(fields::without_reserved(props)));
+    let hash = property::short_hash(&Value::Object(property::without_reserved(props)));
     // Statement ids allow [A-Za-z0-9-_] up to 100 characters.
     let prefix: String = logical_id
         .chars()
@@ -25,14 +25,6 @@ pub fn statement_id(logical_id: &str, props: &Props) -> String {
 
 fn id_attributes(sid: &str) -> Attributes {
     Attributes::from([("Id".to_string(), json!(sid))])
-}
-
-fn permission_error<E, R>(op: &str, e: aws_sdk_lambda::error::SdkError<E, R>) -> ResourceError
-where
-    E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    AwsError::from_sdk(op, e).into()
 }
 
 /// The statement with this id in the function's policy, or `None` (no policy, no function,
@@ -57,7 +49,7 @@ async fn find_statement(
         {
             return Ok(None);
         }
-        Err(e) => return Err(permission_error("lambda:GetPolicy", e)),
+        Err(e) => return Err(sdk_error("lambda:GetPolicy", e)),
     };
     let policy: Value = serde_json::from_str(&policy).map_err(|e| {
         ResourceError::new("InvalidPolicy", format!("GetPolicy returned bad JSON: {e}"))
@@ -97,7 +89,7 @@ fn statement_props(statement: &Map<String, Value>, desired: &Props) -> Props {
         _ => None,
     };
     if let Some(principal) = principal {
-        let wanted = fields::string(desired, "Principal").unwrap_or_default();
+        let wanted = property::string(desired, "Principal").unwrap_or_default();
         let principal = if principal == format!("arn:aws:iam::{wanted}:root") {
             wanted
         } else {
@@ -148,21 +140,21 @@ impl Resource for Permission {
         ctx.clients
             .lambda()
             .add_permission()
-            .function_name(fields::required(props, "FunctionName")?)
+            .function_name(property::required(props, "FunctionName")?)
             .statement_id(&sid)
-            .action(fields::required(props, "Action")?)
-            .principal(fields::required(props, "Principal")?)
-            .set_source_arn(fields::string(props, "SourceArn"))
-            .set_source_account(fields::string(props, "SourceAccount"))
-            .set_event_source_token(fields::string(props, "EventSourceToken"))
-            .set_principal_org_id(fields::string(props, "PrincipalOrgID"))
+            .action(property::required(props, "Action")?)
+            .principal(property::required(props, "Principal")?)
+            .set_source_arn(property::string(props, "SourceArn"))
+            .set_source_account(property::string(props, "SourceAccount"))
+            .set_event_source_token(property::string(props, "EventSourceToken"))
+            .set_principal_org_id(property::string(props, "PrincipalOrgID"))
             .set_function_url_auth_type(
-                fields::string(props, "FunctionUrlAuthType")
+                property::string(props, "FunctionUrlAuthType")
                     .map(|t| FunctionUrlAuthType::from(t.as_str())),
             )
             .send()
             .await
-            .map_err(|e| permission_error("lambda:AddPermission", e))?;
+            .map_err(|e| sdk_error("lambda:AddPermission", e))?;
         Ok(Created {
             attributes: id_attributes(&sid),
             physical_id: sid,
@@ -170,7 +162,7 @@ impl Resource for Permission {
     }
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        let function = fields::required(desired, "FunctionName")?;
+        let function = property::required(desired, "FunctionName")?;
         Ok(find_statement(ctx, &function, physical_id)
             .await?
             .map(|s| Live {
@@ -191,7 +183,7 @@ impl Resource for Permission {
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
-        let function = fields::required(props, "FunctionName")?;
+        let function = property::required(props, "FunctionName")?;
         match ctx
             .clients
             .lambda()
@@ -208,13 +200,13 @@ impl Resource for Permission {
             {
                 Ok(())
             }
-            Err(e) => Err(permission_error("lambda:RemovePermission", e)),
+            Err(e) => Err(sdk_error("lambda:RemovePermission", e)),
         }
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let sid = statement_id(&ctx.logical_id, props);
-        let function = fields::required(props, "FunctionName")?;
+        let function = property::required(props, "FunctionName")?;
         Ok(find_statement(ctx, &function, &sid).await?.map(|_| sid))
     }
 }

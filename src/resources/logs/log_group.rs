@@ -1,21 +1,13 @@
 //! `AWS::Logs::LogGroup`: a CloudWatch Logs group with its retention, KMS key and tags.
 //! Physical id: the group name.
 
-use crate::aws::AwsError;
-use crate::resources::lambda::fields;
-use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::property;
+use crate::resources::sdk_error;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
 use aws_sdk_cloudwatchlogs::types::LogGroup as LiveGroup;
 use serde_json::json;
 
 pub struct LogGroup;
-
-fn logs_error<E, R>(op: &str, e: aws_sdk_cloudwatchlogs::error::SdkError<E, R>) -> ResourceError
-where
-    E: aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    AwsError::from_sdk(op, e).into()
-}
 
 /// The group's ARN as `Fn::GetAtt Arn` gives it (with the `:*` suffix).
 fn arn(ctx: &Ctx, name: &str) -> String {
@@ -46,7 +38,7 @@ async fn describe(ctx: &Ctx, name: &str) -> Result<Option<LiveGroup>> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| logs_error("logs:DescribeLogGroups", e))?;
+        let page = page.map_err(|e| sdk_error("logs:DescribeLogGroups", e))?;
         if let Some(group) = page
             .log_groups()
             .iter()
@@ -68,30 +60,30 @@ async fn set_retention(ctx: &Ctx, name: &str, days: Option<i32>) -> Result<()> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| logs_error("logs:PutRetentionPolicy", e)),
+            .map_err(|e| sdk_error("logs:PutRetentionPolicy", e)),
         None => logs
             .delete_retention_policy()
             .log_group_name(name)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| logs_error("logs:DeleteRetentionPolicy", e)),
+            .map_err(|e| sdk_error("logs:DeleteRetentionPolicy", e)),
     }
 }
 
 impl LogGroup {
     async fn create_group(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        let name = fields::required(props, "LogGroupName")?;
+        let name = property::required(props, "LogGroupName")?;
         ctx.clients
             .logs()
             .create_log_group()
             .log_group_name(&name)
-            .set_kms_key_id(fields::string(props, "KmsKeyId"))
+            .set_kms_key_id(property::string(props, "KmsKeyId"))
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
             .send()
             .await
-            .map_err(|e| logs_error("logs:CreateLogGroup", e))?;
-        if let Some(days) = fields::int(props, "RetentionInDays")? {
+            .map_err(|e| sdk_error("logs:CreateLogGroup", e))?;
+        if let Some(days) = property::integer(props, "RetentionInDays")? {
             set_retention(ctx, &name, Some(days)).await?;
         }
         Ok(Created {
@@ -120,10 +112,10 @@ impl LogGroup {
                 .resource_arn(tagging_arn(ctx, name))
                 .send()
                 .await
-                .map_err(|e| logs_error("logs:ListTagsForResource", e))?;
+                .map_err(|e| sdk_error("logs:ListTagsForResource", e))?;
             p.insert(
                 "Tags".into(),
-                fields::tags_value(tags.tags().into_iter().flatten()),
+                property::tags_value(tags.tags().into_iter().flatten()),
             );
         }
         Ok(Some(Live {
@@ -140,11 +132,11 @@ impl LogGroup {
         new: &Props,
     ) -> Result<Attributes> {
         let logs = ctx.clients.logs();
-        if fields::changed(old, new, "RetentionInDays") {
-            set_retention(ctx, name, fields::int(new, "RetentionInDays")?).await?;
+        if property::changed(old, new, "RetentionInDays") {
+            set_retention(ctx, name, property::integer(new, "RetentionInDays")?).await?;
         }
-        if fields::changed(old, new, "KmsKeyId") {
-            match fields::string(new, "KmsKeyId") {
+        if property::changed(old, new, "KmsKeyId") {
+            match property::string(new, "KmsKeyId") {
                 Some(key) => logs
                     .associate_kms_key()
                     .log_group_name(name)
@@ -152,24 +144,24 @@ impl LogGroup {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| logs_error("logs:AssociateKmsKey", e))?,
+                    .map_err(|e| sdk_error("logs:AssociateKmsKey", e))?,
                 None => logs
                     .disassociate_kms_key()
                     .log_group_name(name)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| logs_error("logs:DisassociateKmsKey", e))?,
+                    .map_err(|e| sdk_error("logs:DisassociateKmsKey", e))?,
             }
         }
-        let (set, removed) = fields::tag_changes(old, new);
+        let (set, removed) = property::tag_changes(old, new);
         if !set.is_empty() {
             logs.tag_resource()
                 .resource_arn(tagging_arn(ctx, name))
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(|e| logs_error("logs:TagResource", e))?;
+                .map_err(|e| sdk_error("logs:TagResource", e))?;
         }
         if !removed.is_empty() {
             logs.untag_resource()
@@ -177,7 +169,7 @@ impl LogGroup {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| logs_error("logs:UntagResource", e))?;
+                .map_err(|e| sdk_error("logs:UntagResource", e))?;
         }
         Ok(attributes(ctx, name))
     }
@@ -233,12 +225,12 @@ impl Resource for LogGroup {
             {
                 Ok(())
             }
-            Err(e) => Err(logs_error("logs:DeleteLogGroup", e)),
+            Err(e) => Err(sdk_error("logs:DeleteLogGroup", e)),
         }
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        let Some(name) = fields::string(props, "LogGroupName") else {
+        let Some(name) = property::string(props, "LogGroupName") else {
             return Ok(None);
         };
         Ok(describe(ctx, &name).await?.map(|_| name))

@@ -2,6 +2,7 @@
 
 use super::{changed, owned, rds_tags, same_set, string, strings, update_tags, user_tags};
 use crate::aws::AwsError;
+use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_rds::types::DbSubnetGroup as Group;
 use serde_json::json;
@@ -45,7 +46,7 @@ impl Resource for DbSubnetGroup {
             .set_tags(Some(rds_tags(ctx.tags_with_ownership(props))))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("rds:CreateDBSubnetGroup", e))?;
+            .map_err(|e| sdk_error("rds:CreateDBSubnetGroup", e))?;
         Ok(Created {
             physical_id: name,
             attributes: out
@@ -107,7 +108,7 @@ impl Resource for DbSubnetGroup {
                     .set_subnet_ids(strings(new, "SubnetIds")?)
                     .send()
                     .await
-                    .map_err(|e| AwsError::from_sdk("rds:ModifyDBSubnetGroup", e))?
+                    .map_err(|e| sdk_error("rds:ModifyDBSubnetGroup", e))?
                     .db_subnet_group
             } else {
                 None
@@ -171,7 +172,7 @@ impl Resource for DbSubnetGroup {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| AwsError::from_sdk("rds:DescribeDBSubnetGroups", e))?;
+            let page = page.map_err(|e| sdk_error("rds:DescribeDBSubnetGroups", e))?;
             for group in page.db_subnet_groups() {
                 let tags = list_tags(ctx, group.db_subnet_group_arn().unwrap_or_default()).await?;
                 if owned(ctx, &tags) {
@@ -211,7 +212,7 @@ async fn list_tags(ctx: &Ctx, arn: &str) -> Result<Vec<aws_sdk_rds::types::Tag>>
         .resource_name(arn)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("rds:ListTagsForResource", e))?;
+        .map_err(|e| sdk_error("rds:ListTagsForResource", e))?;
     Ok(out.tag_list.unwrap_or_default())
 }
 

@@ -3,59 +3,13 @@
 
 pub mod db_instance;
 pub mod db_subnet_group;
+mod instance_shape;
 
-use super::{Ctx, Props, ResourceError, Result, compare, text};
-use crate::aws::AwsError;
+use super::{Ctx, Props, ResourceError, Result, text};
+use crate::resources::property::{boolean, changed, integer, string, strings_if_set as strings};
+use crate::resources::sdk_error;
 use aws_sdk_rds::types::Tag;
 use serde_json::{Value, json};
-
-fn string(props: &Props, key: &str) -> Option<String> {
-    props.get(key).and_then(text)
-}
-
-/// A boolean property, written either as a YAML boolean or as the text CloudFormation allows.
-fn boolean(props: &Props, key: &str) -> Result<Option<bool>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(_) => Err(ResourceError::invalid(key, "expected true or false")),
-    }
-}
-
-/// An integer property, written either as a number or as text (`AllocatedStorage: "20"`).
-fn integer(props: &Props, key: &str) -> Result<Option<i32>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => text(v)
-            .and_then(|s| s.parse().ok())
-            .map(Some)
-            .ok_or_else(|| ResourceError::invalid(key, "expected an integer")),
-    }
-}
-
-/// A list of strings (`SubnetIds`, `VPCSecurityGroups`).
-fn strings(props: &Props, key: &str) -> Result<Option<Vec<String>>> {
-    match props.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| text(i).ok_or_else(|| ResourceError::invalid(key, "expected strings")))
-            .collect::<Result<Vec<_>>>()
-            .map(Some),
-        Some(_) => Err(ResourceError::invalid(key, "expected a list")),
-    }
-}
-
-/// Whether the property differs between two sets of props (absent on one side counts).
-fn changed(old: &Props, new: &Props, key: &str) -> bool {
-    match (old.get(key), new.get(key)) {
-        (None, None) => false,
-        (Some(a), Some(b)) => !compare::equivalent(b, a),
-        _ => true,
-    }
-}
 
 /// A live list reported in the desired order when it holds the same items (AWS keeps no order
 /// for security groups, subnets or log types).
@@ -109,7 +63,7 @@ async fn update_tags(ctx: &Ctx, arn: &str, old: &Props, new: &Props) -> Result<(
             .set_tag_keys(Some(removed))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("rds:RemoveTagsFromResource", e))?;
+            .map_err(|e| sdk_error("rds:RemoveTagsFromResource", e))?;
     }
     if !set.is_empty() {
         client
@@ -118,7 +72,7 @@ async fn update_tags(ctx: &Ctx, arn: &str, old: &Props, new: &Props) -> Result<(
             .set_tags(Some(rds_tags(set)))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("rds:AddTagsToResource", e))?;
+            .map_err(|e| sdk_error("rds:AddTagsToResource", e))?;
     }
     Ok(())
 }

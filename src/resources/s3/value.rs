@@ -1,10 +1,11 @@
 //! Reading template values (JSON) into the typed pieces S3 requests need, and shaping S3's answers
 //! back into the template's shape.
 
+use crate::resources::property::value;
 use serde_json::{Map, Value};
 
 use crate::aws::AwsError;
-use crate::resources::{ResourceError, Result, text};
+use crate::resources::{ResourceError, Result};
 
 /// Maps an SDK error of operation `op` (`"s3:PutBucketCors"`).
 pub(super) fn aws<E, R>(
@@ -33,9 +34,10 @@ pub(super) fn only_keys(prop: &str, map: &Map<String, Value>, supported: &[&str]
     }
 }
 
+// The toolkit's readers ([`crate::resources::property::value`]) with the property name first,
+// as this module's callers write them.
 pub(super) fn string(prop: &str, v: Option<&Value>) -> Result<Option<String>> {
-    v.map(|v| text(v).ok_or_else(|| ResourceError::invalid(prop, "must be a string")))
-        .transpose()
+    value::string(v, prop)
 }
 
 pub(super) fn required_string(prop: &str, v: Option<&Value>) -> Result<String> {
@@ -43,18 +45,11 @@ pub(super) fn required_string(prop: &str, v: Option<&Value>) -> Result<String> {
 }
 
 pub(super) fn long(prop: &str, v: Option<&Value>) -> Result<Option<i64>> {
-    v.map(|v| {
-        text(v)
-            .and_then(|t| t.parse::<i64>().ok())
-            .ok_or_else(|| ResourceError::invalid(prop, "must be an integer"))
-    })
-    .transpose()
+    value::integer(v, prop)
 }
 
 pub(super) fn int(prop: &str, v: Option<&Value>) -> Result<Option<i32>> {
-    long(prop, v)?
-        .map(|n| i32::try_from(n).map_err(|_| ResourceError::invalid(prop, "is out of range")))
-        .transpose()
+    value::integer(v, prop)
 }
 
 pub(super) fn required_int(prop: &str, v: Option<&Value>) -> Result<i32> {
@@ -62,12 +57,7 @@ pub(super) fn required_int(prop: &str, v: Option<&Value>) -> Result<i32> {
 }
 
 pub(super) fn boolean(prop: &str, v: Option<&Value>) -> Result<Option<bool>> {
-    v.map(|v| match text(v).as_deref() {
-        Some("true") => Ok(true),
-        Some("false") => Ok(false),
-        _ => Err(ResourceError::invalid(prop, "must be true or false")),
-    })
-    .transpose()
+    value::boolean(v, prop)
 }
 
 pub(super) fn list<'a>(prop: &str, v: Option<&'a Value>) -> Result<&'a [Value]> {
@@ -79,12 +69,7 @@ pub(super) fn list<'a>(prop: &str, v: Option<&'a Value>) -> Result<&'a [Value]> 
 }
 
 pub(super) fn strings(prop: &str, v: Option<&Value>) -> Result<Vec<String>> {
-    list(prop, v)?
-        .iter()
-        .map(|item| {
-            text(item).ok_or_else(|| ResourceError::invalid(prop, "must be a list of strings"))
-        })
-        .collect()
+    value::strings(v, prop)
 }
 
 /// S3 answers with explicit `false` flags where the template leaves them out (and a missing flag

@@ -5,7 +5,7 @@
 //!
 //! Errors name the reference (which is not secret) and never the value.
 
-use crate::aws::AwsError;
+use crate::resources::sdk_error;
 use crate::resources::{Clients, ResourceError, text};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -152,7 +152,7 @@ pub async fn current_version(
         .secret_id(&r.secret_id)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("secretsmanager:DescribeSecret", e))?;
+        .map_err(|e| sdk_error("secretsmanager:DescribeSecret", e))?;
     let arn = out.arn.clone().unwrap_or_else(|| r.secret_id.clone());
     if let Some(id) = &r.version_id {
         return Ok((arn, id.clone()));
@@ -188,7 +188,7 @@ async fn fetch(clients: &Clients, r: &DynamicRef) -> Result<Fetched, ResourceErr
         .set_version_id(r.version_id.clone())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("secretsmanager:GetSecretValue", e))?;
+        .map_err(|e| sdk_error("secretsmanager:GetSecretValue", e))?;
     let value = out.secret_string.ok_or_else(|| {
         ResourceError::new(
             "InvalidDynamicReference",

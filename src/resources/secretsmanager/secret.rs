@@ -8,9 +8,11 @@
 
 use super::{boolean, integer, user_tags};
 use crate::aws::AwsError;
+use crate::resources::property::changed;
+use crate::resources::sdk_error;
 use crate::resources::tag_changes;
 use crate::resources::{
-    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, compare, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
 };
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
@@ -177,7 +179,7 @@ impl Resource for Secret {
                 .set_kms_key_id(kms_key_id)
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("secretsmanager:UpdateSecret", e))?;
+                .map_err(|e| sdk_error("secretsmanager:UpdateSecret", e))?;
         }
         // A generated value is made once, at create: GenerateSecretString is never looked at
         // here. A template value is compared with the current one (the recorded one is only a
@@ -195,7 +197,7 @@ impl Resource for Secret {
                 .set_tag_keys(Some(removed))
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("secretsmanager:UntagResource", e))?;
+                .map_err(|e| sdk_error("secretsmanager:UntagResource", e))?;
         }
         if !set.is_empty() {
             let tags = set
@@ -207,7 +209,7 @@ impl Resource for Secret {
                 .set_tags(Some(tags.collect()))
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("secretsmanager:TagResource", e))?;
+                .map_err(|e| sdk_error("secretsmanager:TagResource", e))?;
         }
         let secret = describe(ctx, physical_id)
             .await?
@@ -313,7 +315,7 @@ async fn generate(ctx: &Ctx, spec: &Value) -> Result<String> {
         .set_require_each_included_type(flag("RequireEachIncludedType")?)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("secretsmanager:GetRandomPassword", e))?;
+        .map_err(|e| sdk_error("secretsmanager:GetRandomPassword", e))?;
     let password = out.random_password.unwrap_or_default();
     Ok(match template {
         Some((mut object, key)) => {
@@ -386,7 +388,7 @@ async fn find_by_ownership_tags(ctx: &Ctx) -> Result<Option<String>> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("secretsmanager:ListSecrets", e))?;
+        let page = page.map_err(|e| sdk_error("secretsmanager:ListSecrets", e))?;
         for secret in page.secret_list() {
             let owned = ctx.ownership_tags().iter().all(|(k, v)| {
                 secret
@@ -422,14 +424,6 @@ fn current_version(secret: &DescribeSecretOutput) -> Option<String> {
         .map(|(id, _)| id.clone())
 }
 
-fn changed(old: &Props, new: &Props, key: &str) -> bool {
-    match (old.get(key), new.get(key)) {
-        (None, None) => false,
-        (Some(a), Some(b)) => !compare::equivalent(b, a),
-        _ => true,
-    }
-}
-
 /// AWS may answer with the key's ARN where the template gave its id or alias: report the
 /// template's spelling when both name the same key.
 fn same_key_as(desired: &str, live: &str) -> String {
@@ -456,7 +450,7 @@ async fn restore_own(ctx: &Ctx, name: &str) -> Result<Option<String>> {
         .secret_id(name)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("secretsmanager:DescribeSecret", e))?;
+        .map_err(|e| sdk_error("secretsmanager:DescribeSecret", e))?;
     let ours = ctx.ownership_tags().iter().all(|(k, v)| {
         described
             .tags()
@@ -471,6 +465,6 @@ async fn restore_own(ctx: &Ctx, name: &str) -> Result<Option<String>> {
         .secret_id(name)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("secretsmanager:RestoreSecret", e))?;
+        .map_err(|e| sdk_error("secretsmanager:RestoreSecret", e))?;
     Ok(described.arn().map(str::to_string))
 }
