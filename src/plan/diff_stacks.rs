@@ -211,3 +211,138 @@ fn output_changes(stack: &Stack, doc: &StateDocument) -> Vec<(String, serde_json
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::model::{OutputState, ResourceState};
+    use crate::workspace::{Facts, load_text};
+    use DeletionPolicy::{Delete, Retain, RetainExceptOnCreate, Snapshot};
+    use serde_json::json;
+
+    fn workspace(template: &str, parameters: &[(&str, &str)]) -> Workspace {
+        let parameters: Vec<(String, String)> = parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        load_text("t.yaml", template.into(), &parameters, &Facts::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
+    }
+
+    fn applied(physical_id: &str, policy: Option<DeletionPolicy>) -> ResourceState {
+        ResourceState {
+            resource_type: "AWS::S3::Bucket".into(),
+            physical_id: physical_id.into(),
+            properties: json!({}),
+            attributes: BTreeMap::new(),
+            dependencies: Vec::new(),
+            sensitive: Vec::new(),
+            deletion_policy: policy,
+        }
+    }
+
+    #[test]
+    fn retained_takes_the_templates_policy_on_destroy_and_the_states_otherwise() {
+        // (policy in the template, policy in the state, destroy, retained)
+        let cases = [
+            (None, None, false, false),
+            (None, Some(Retain), false, true),
+            (Some(Retain), Some(Delete), false, false),
+            (Some(Retain), None, false, true),
+            (Some(Retain), None, true, true),
+            (Some(Delete), Some(Retain), true, false),
+            (None, Some(RetainExceptOnCreate), true, true),
+            (Some(Snapshot), None, true, false),
+        ];
+        for (in_template, in_state, destroy, expected) in cases {
+            let policy = in_template
+                .map(|p| format!(", DeletionPolicy: {p:?}"))
+                .unwrap_or_default();
+            let ws = workspace(
+                &format!("Resources:\n  B: {{Type: AWS::S3::Bucket{policy}}}\n"),
+                &[],
+            );
+            let mut doc = StateDocument::new("stack");
+            doc.resources.insert("B".into(), applied("b-1", in_state));
+            assert_eq!(
+                retained(&doc, "B", &ws.stacks[0], destroy),
+                expected,
+                "template {in_template:?}, state {in_state:?}, destroy {destroy}"
+            );
+        }
+    }
+
+    #[test]
+    fn destroy_deletes_every_recorded_resource_or_forgets_the_retained_ones() {
+        let ws = workspace("Resources:\n  Kept: {Type: AWS::S3::Bucket}\n", &[]);
+        let mut doc = StateDocument::new("stack");
+        doc.resources
+            .insert("Kept".into(), applied("kept-1", Some(Retain)));
+        doc.resources.insert("Gone".into(), applied("gone-1", None));
+        let states = BTreeMap::from([("stack".to_string(), Recorded { doc, etag: None })]);
+        let request = PlanRequest {
+            destroy: true,
+            ..PlanRequest::default()
+        };
+        let stacks = diff_all(&ws, &states, &Refreshed::new(), &request).unwrap();
+        let changes: Vec<(&str, Action, Option<&str>)> = stacks[0]
+            .changes
+            .iter()
+            .map(|c| (c.logical_id.as_str(), c.action, c.physical_id.as_deref()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("Gone", Action::Delete, Some("gone-1")),
+                ("Kept", Action::Forget, Some("kept-1")),
+            ]
+        );
+        assert!(stacks[0].outputs.is_empty());
+        assert_eq!(stacks[0].lineage, None, "no state stored yet");
+    }
+
+    #[test]
+    fn output_changes_list_what_differs_from_the_state() {
+        let ws = workspace(
+            "Parameters:
+  Token: {Type: String, NoEcho: true}
+Resources:
+  B: {Type: AWS::S3::Bucket}
+Outputs:
+  Same: {Value: a}
+  Changed: {Value: b}
+  Exported: {Value: a, Export: {Name: shared-a}}
+  Pending: {Value: !GetAtt B.Arn}
+  Secret: {Value: !Ref Token}
+",
+            &[("Token", "s3cr3t-value")],
+        );
+        let mut doc = StateDocument::new("stack");
+        for (name, value) in [
+            ("Same", "a"),
+            ("Changed", "old"),
+            ("Exported", "a"),
+            ("Removed", "x"),
+        ] {
+            doc.outputs.insert(
+                name.into(),
+                OutputState {
+                    value: json!(value),
+                    export_name: None,
+                    sensitive: false,
+                },
+            );
+        }
+        let changes = output_changes(&ws.stacks[0], &doc);
+        assert_eq!(
+            changes,
+            vec![
+                ("Changed".to_string(), json!("b")),
+                ("Exported".to_string(), json!("a")),
+                ("Pending".to_string(), json!(UNKNOWN)),
+                ("Secret".to_string(), json!(SENSITIVE)),
+                ("Removed".to_string(), serde_json::Value::Null),
+            ]
+        );
+    }
+}

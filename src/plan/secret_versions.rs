@@ -92,3 +92,95 @@ pub fn secret_rotations(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateDocument;
+    use crate::state::model::ResourceState;
+    use crate::workspace::{Facts, load_text};
+    use serde_json::json;
+
+    const TEMPLATE: &str = "Resources:
+  Db:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: db
+      SecretString: '{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:pw}}'
+";
+
+    #[test]
+    fn a_resource_whose_secret_has_a_new_version_is_updated_with_hidden_values() {
+        let ws = load_text("t.yaml", TEMPLATE.into(), &[], &Facts::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        type Versions = Option<&'static [&'static str]>;
+        // (versions applied, versions now, already changing, updated)
+        let cases: [(Versions, Versions, bool, bool); 5] = [
+            (Some(&["pw:v1"]), Some(&["pw:v2"]), false, true),
+            (Some(&["pw:v1"]), Some(&["pw:v1"]), false, false),
+            (Some(&["pw:v1"]), None, false, false),
+            (None, Some(&["pw:v2"]), false, false),
+            (Some(&["pw:v1"]), Some(&["pw:v2"]), true, false),
+        ];
+        for (applied, now, changing, updated) in cases {
+            let mut doc = StateDocument::new("stack");
+            let mut attributes = BTreeMap::new();
+            if let Some(applied) = applied {
+                attributes.insert(SECRET_VERSIONS.to_string(), json!(applied));
+            }
+            doc.resources.insert(
+                "Db".into(),
+                ResourceState {
+                    resource_type: "AWS::SecretsManager::Secret".into(),
+                    physical_id: "arn:db".into(),
+                    properties: json!({}),
+                    attributes,
+                    dependencies: Vec::new(),
+                    sensitive: Vec::new(),
+                    deletion_policy: None,
+                },
+            );
+            let states = BTreeMap::from([("stack".to_string(), Recorded { doc, etag: None })]);
+            let mut versions_now = SecretVersionsNow::new();
+            if let Some(now) = now {
+                let now = now.iter().map(|v| v.to_string()).collect();
+                versions_now.insert(("stack".into(), "Db".into()), now);
+            }
+            let mut plans = vec![StackPlan {
+                stack: "stack".into(),
+                stack_name: "stack".into(),
+                lineage: None,
+                serial: 0,
+                changes: Vec::new(),
+                outputs: Vec::new(),
+            }];
+            if changing {
+                plans[0].changes.push(Change {
+                    stack: "stack".into(),
+                    logical_id: "Db".into(),
+                    resource_type: "AWS::SecretsManager::Secret".into(),
+                    action: Action::Replace,
+                    physical_id: Some("arn:db".into()),
+                    properties: Vec::new(),
+                    replace_because: Vec::new(),
+                    reason: None,
+                });
+            }
+            secret_rotations(&ws, &states, &versions_now, &mut plans);
+            let rotation = plans[0].changes.iter().find(|c| c.action == Action::Update);
+            assert_eq!(
+                rotation.is_some(),
+                updated,
+                "applied {applied:?}, now {now:?}, changing {changing}"
+            );
+            if let Some(change) = rotation {
+                assert_eq!(change.physical_id.as_deref(), Some("arn:db"));
+                let paths: Vec<&str> = change.properties.iter().map(|p| p.path.as_str()).collect();
+                assert_eq!(paths, ["SecretString"]);
+                assert!(change.properties.iter().all(|p| p.sensitive
+                    && p.before == json!(SENSITIVE)
+                    && p.after == json!(SENSITIVE)));
+            }
+        }
+    }
+}
