@@ -72,6 +72,7 @@ fn once(resources: usize) {
         region: Some("us-east-1".into()),
         account_id: Some("123456789012".into()),
         availability_zones: Some(vec!["us-east-1a".into(), "us-east-1b".into()]),
+        registry: fuelflow::resources::Registry::builtin(),
     };
     let start = Instant::now();
     let ws = match load_text("bench.yaml", text, &[("Env".into(), "prod".into())], &facts) {

@@ -33,4 +33,6 @@ pub mod source;
 pub mod state;
 pub mod suggest;
 pub mod template;
+#[cfg(test)]
+mod testing;
 pub mod workspace;

@@ -8,6 +8,8 @@ mod execute;
 mod names;
 mod record;
 mod steps;
+#[cfg(test)]
+mod tests;
 pub mod walk;
 
 use crate::engine::{Engine, ResourceFailure};
