@@ -16,6 +16,7 @@ mod crash_safety;
 mod data_source;
 mod data_tier;
 mod examples;
+mod handler_conformance;
 mod invalid_templates;
 mod lock;
 mod multi_stack;

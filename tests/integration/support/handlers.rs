@@ -24,16 +24,22 @@ pub fn props(v: Value) -> Props {
 /// Every property the template sets reads back live as the same value (compared as the plan
 /// compares), but those in `skip` and fuelflow's own `fuelflow:` keys.
 pub fn assert_no_drift_except(desired: &Props, live: &Props, skip: &[&str]) {
-    for (key, want) in desired {
-        if skip.contains(&key.as_str()) || key.starts_with("fuelflow:") {
-            continue;
-        }
-        let got = live.get(key).unwrap_or(&Value::Null);
-        assert!(
-            compare::equivalent(want, got),
-            "{key}: desired {want} but live {got}"
-        );
-    }
+    let differences = drift_except(desired, live, skip);
+    assert!(differences.is_empty(), "{}", differences.join("; "));
+}
+
+/// What [`assert_no_drift_except`] would complain about, one line per property (empty when
+/// every desired property reads back equivalent), for callers that name more context.
+pub fn drift_except(desired: &Props, live: &Props, skip: &[&str]) -> Vec<String> {
+    desired
+        .iter()
+        .filter(|(key, _)| !skip.contains(&key.as_str()) && !key.starts_with("fuelflow:"))
+        .filter_map(|(key, want)| {
+            let got = live.get(key).unwrap_or(&Value::Null);
+            (!compare::equivalent(want, got))
+                .then(|| format!("{key}: desired {want} but live {got}"))
+        })
+        .collect()
 }
 
 pub fn assert_no_drift(desired: &Props, live: &Props) {
