@@ -34,10 +34,12 @@ impl Engine {
 }
 
 /// A resource operation that failed, named by stack, logical id, type and AWS error code.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as in the `apply --json` report.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResourceFailure {
     pub stack: String,
     pub logical_id: String,
+    #[serde(rename = "type")]
     pub resource_type: String,
     pub operation: String,
     pub code: String,

@@ -13,6 +13,9 @@
 //!   bootstrap; [`engine`]: what one run shares (clients, backend, account, environment).
 //! - [`aws`]: SDK configuration from `--endpoint-url/--region/--profile` and the standard chain.
 //! - [`cost`]: monthly estimates from list prices and the environment's usage assumptions.
+//! - [`ops`]: `plan`, `apply` and `destroy` as library calls: locks held for the whole run (and
+//!   released on every exit path), the saved-plan stale check, the export-in-use guard, the cost
+//!   delta, the `--json` reports; progress and confirmation through an [`ops::Reporter`].
 //!
 //! The `fuelflow` binary (`src/main.rs`, `src/cli/`) parses arguments, calls these, and is the
 //! only place that prints.
@@ -24,6 +27,7 @@ pub mod cost;
 pub mod diagnostic;
 pub mod engine;
 pub mod graph;
+pub mod ops;
 pub mod plan;
 pub mod project;
 pub mod resources;

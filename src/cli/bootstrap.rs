@@ -1,8 +1,8 @@
 //! `fuelflow bootstrap`: create or repair the state bucket and the lock table.
 
+use super::console::confirm;
 use super::{Context, Failed, Outcome, session};
 use fuelflow::state::bootstrap::{self, BackendSpec, ItemChange};
-use std::io::IsTerminal;
 
 pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outcome {
     let session = session::open(ctx, env).await?;
@@ -37,7 +37,10 @@ pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outc
             ItemChange::Unchanged => println!("    {} {} is as configured", item.item, item.name),
         }
     }
-    if !auto_approve && !confirm("Make these changes to the backend?")? {
+    if !auto_approve
+        && !confirm("Make these changes to the backend?")
+            .map_err(|e| Failed::Message(e.to_string()))?
+    {
         return Err(Failed::Message(
             "bootstrap cancelled; nothing was changed".into(),
         ));
@@ -59,19 +62,4 @@ pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outc
     }
     println!("Backend ready: {}", session.backend.describe());
     Ok(())
-}
-
-/// Asks on the terminal; refuses (never hangs) when there is no terminal to ask on.
-pub fn confirm(question: &str) -> Result<bool, Failed> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failed::Message(
-            "no terminal to ask for confirmation on: pass --auto-approve to proceed non-interactively".into(),
-        ));
-    }
-    eprint!("{question} Only 'yes' is accepted: ");
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| Failed::Message(format!("reading the answer: {e}")))?;
-    Ok(answer.trim() == "yes")
 }

@@ -17,10 +17,7 @@ pub fn run(ctx: &Context, env: Option<String>, json: bool) -> Outcome {
     let ws = workspace::load_offline(&ctx.source, env.as_deref(), &[], ctx.region.clone())?;
     let estimate = fuelflow::cost::estimate(&ws.stacks, &usage);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&estimate).unwrap_or_default()
-        );
+        super::print_json(&estimate);
         return Ok(());
     }
     println!(

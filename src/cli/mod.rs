@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bootstrap;
+mod console;
 mod cost;
 mod graph;
 mod output;
@@ -14,6 +15,7 @@ mod unlock;
 mod validate;
 
 use args::{Cli, Command};
+use fuelflow::ops::{OpError, TemplateErrors};
 use fuelflow::workspace::{Failure, Source};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,16 @@ pub enum Failed {
 impl From<Failure> for Failed {
     fn from(f: Failure) -> Failed {
         Failed::Load(f)
+    }
+}
+
+impl From<OpError> for Failed {
+    fn from(e: OpError) -> Failed {
+        match e {
+            OpError::Template(TemplateErrors(failure)) => Failed::Load(failure),
+            e if e.is_locked() => Failed::Locked(e.to_string()),
+            e => Failed::Message(e.to_string()),
+        }
     }
 }
 
@@ -104,13 +116,6 @@ impl Context {
         ExitCode::from(EXIT_ERROR)
     }
 
-    /// A line of `-v` detail on stderr.
-    pub fn detail(&self, message: impl FnOnce() -> String) {
-        if self.verbose > 0 {
-            eprintln!("[fuelflow] {}", message());
-        }
-    }
-
     pub fn warn(
         &self,
         sources: &fuelflow::source::SourceMap,
@@ -132,45 +137,20 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             detailed_exitcode,
             refresh,
-        } => {
-            let request = run::Request {
-                mode: run::Mode::Plan,
-                run,
-                refresh,
-                out,
-                detailed_exitcode,
-                auto_approve: false,
-                plan_file: None,
-            };
-            finish(&ctx, asynchronously(run::run(&ctx, request)))
-        }
+        } => finish(
+            &ctx,
+            asynchronously(run::plan(&ctx, run, out, detailed_exitcode, refresh)),
+        ),
         Command::Apply {
             run,
             auto_approve,
             plan_file,
-        } => {
-            let request = run::Request {
-                mode: run::Mode::Apply,
-                run,
-                refresh: true,
-                out: None,
-                detailed_exitcode: false,
-                auto_approve,
-                plan_file,
-            };
-            finish(&ctx, asynchronously(run::run(&ctx, request)))
-        }
+        } => finish(
+            &ctx,
+            asynchronously(run::apply(&ctx, run, auto_approve, plan_file)),
+        ),
         Command::Destroy { run, auto_approve } => {
-            let request = run::Request {
-                mode: run::Mode::Destroy,
-                run,
-                refresh: true,
-                out: None,
-                detailed_exitcode: false,
-                auto_approve,
-                plan_file: None,
-            };
-            finish(&ctx, asynchronously(run::run(&ctx, request)))
+            finish(&ctx, asynchronously(run::destroy(&ctx, run, auto_approve)))
         }
         Command::Cost { env, json } => finish(&ctx, cost::run(&ctx, env.name, json)),
         Command::Bootstrap { env, auto_approve } => finish(
@@ -191,6 +171,14 @@ pub fn run(cli: Cli) -> ExitCode {
             asynchronously(unlock::run(&ctx, env.name, stack, lock_id)),
         ),
     }
+}
+
+/// A value as pretty JSON on stdout (`--json`).
+fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// Runs a command that talks to AWS on a tokio runtime.

@@ -22,10 +22,7 @@ pub async fn run(ctx: &Context, env: Option<String>, stack: Option<String>, json
         all.insert(stack, Value::Object(outputs));
     }
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(all)).unwrap_or_default()
-        );
+        super::print_json(&Value::Object(all));
         return Ok(());
     }
     if all

@@ -44,10 +44,7 @@ pub async fn run(ctx: &Context, action: StateAction) -> Outcome {
         }
     }
     if show {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(shown)).unwrap_or_default()
-        );
+        super::print_json(&Value::Object(shown));
     }
     Ok(())
 }

@@ -199,7 +199,7 @@ pub async fn lock_all(
 
 /// Records each lock in `held` as soon as it is taken, so a caller that abandons this future
 /// (Ctrl-C) still knows what to release.
-async fn take_all(
+pub async fn take_all(
     locker: &dyn Locker,
     requests: &[LockRequest],
     timeout: Duration,
