@@ -49,10 +49,7 @@ impl Operation {
 
     /// Names a handler error as this operation's failure (for `map_err`).
     pub fn failed(self) -> impl FnOnce(ResourceError) -> StepError {
-        move |source| StepError {
-            operation: self,
-            source,
-        }
+        move |source| StepError::new(self, source)
     }
 }
 
@@ -71,6 +68,12 @@ pub struct StepError {
     pub source: ResourceError,
 }
 
+impl StepError {
+    pub fn new(operation: Operation, source: ResourceError) -> StepError {
+        StepError { operation, source }
+    }
+}
+
 pub type StepResult<T> = Result<T, StepError>;
 
 #[cfg(test)]
@@ -79,10 +82,10 @@ mod tests {
 
     #[test]
     fn names_the_operation_and_the_error() {
-        let e = Operation::RecordPendingCreate.failed()(ResourceError::new(
-            "StateWriteFailed",
-            "the bucket is gone",
-        ));
+        let e = StepError::new(
+            Operation::RecordPendingCreate,
+            ResourceError::new("StateWriteFailed", "the bucket is gone"),
+        );
         assert_eq!(
             e.to_string(),
             "record pending create failed: StateWriteFailed: the bucket is gone"

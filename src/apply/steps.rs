@@ -3,7 +3,7 @@
 //! and adopt what a killed run created but never recorded.
 
 use super::checkpoint::Event;
-use super::error::{Operation, StepResult};
+use super::error::{Operation, StepError, StepResult};
 use super::execute::{Shared, Superseded};
 use super::names;
 use crate::plan::Change;
@@ -30,10 +30,13 @@ impl Shared {
     async fn desired(&self, stack: &Stack, logical_id: &str) -> StepResult<Desired> {
         let value = stack.evaluate_resource(logical_id, &*self.known.read().expect("not poisoned"));
         if !value.is_known() {
-            return Err(Operation::Evaluate.failed()(ResourceError::new(
-                "UnresolvedValue",
-                "a property depends on a value that is still unknown",
-            )));
+            return Err(StepError::new(
+                Operation::Evaluate,
+                ResourceError::new(
+                    "UnresolvedValue",
+                    "a property depends on a value that is still unknown",
+                ),
+            ));
         }
         let mut recorded = match value.to_json() {
             Json::Object(map) => map,
@@ -135,7 +138,10 @@ impl Shared {
             .pending(&stack.id.key, op)
             .await
             .map_err(|e| {
-                Operation::RecordPendingCreate.failed()(ResourceError::new("StateWriteFailed", e))
+                StepError::new(
+                    Operation::RecordPendingCreate,
+                    ResourceError::new("StateWriteFailed", e),
+                )
             })?;
         let created = retry(|| handler.create(&ctx, &sent))
             .await
