@@ -33,11 +33,6 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("duplicate_key.yaml", "4:3", "duplicate key `Bucket`"),
     (
-        "unmanaged_property.yaml",
-        "6:7",
-        "property `WebsiteConfiguration` of `Site` (AWS::S3::Bucket) is not supported by fuelflow yet",
-    ),
-    (
         "excluded_reference.yaml",
         "10:24",
         "`Logs` is not created (its condition `Never` is false) but is referenced here",
@@ -167,6 +162,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "unknown_type.yaml",
         "3:11",
         "resource `Queue` has unsupported type `AWS::SQS::Queue`: fuelflow does not manage this type",
+    ),
+    (
+        "unmanaged_property.yaml",
+        "6:7",
+        "property `WebsiteConfiguration` of `Site` (AWS::S3::Bucket) is not supported by fuelflow yet",
     ),
     (
         "unsupported_intrinsic.yaml",
