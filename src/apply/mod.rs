@@ -1,5 +1,11 @@
 //! Carrying out a plan: creates and updates in dependency order, then deletes in reverse order,
 //! concurrently, with every step checkpointed by a single state writer.
+//!
+//! - [`walk`]: the dependency walk itself (knows nothing of AWS); `execute`: the two walks of
+//!   an apply and its [`Report`].
+//! - `steps`: create, update, replace and adoption of one resource; `delete`: its deletes.
+//! - `record`: what is recorded (resources, exports, outputs); [`checkpoint`]: the state writer.
+//! - [`error`]: the failed [`error::Operation`] of a step, as a [`ResourceFailure`] names it.
 
 pub mod checkpoint;
 mod delete;
