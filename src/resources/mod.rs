@@ -1,16 +1,27 @@
-//! The AWS resource types fuelflow manages: one small [`Handler`] per `AWS::Service::Resource`,
-//! in `resources/<service>/<resource>.rs`. Handlers make the SDK calls; deciding *what* to do
-//! (diff, replacement, order) is the engine's job and never happens here.
+//! The AWS resource types fuelflow manages: one [`Resource`] per `AWS::Service::Resource`, in
+//! `resources/<service>/<resource>.rs`, registered by one line in [`registry::BUILTIN`].
+//! Handlers make the SDK calls; deciding *what* to do (diff, replacement, order) is the engine's
+//! job and never happens here. The engine sees each type as a `&dyn` [`Handler`] (the blanket
+//! impl in [`contract`]) and never matches on type names: what differs between types is a method
+//! of the trait ([`Resource::secret_properties`], [`Resource::implicit_dependencies`], ...).
 //!
-//! Contract every handler keeps:
+//! The contract every handler keeps (proved for every registered type by the shared conformance
+//! test, `tests/integration/handler_conformance.rs`):
+//! - `create` then `read` returns what was asked: every managed property the desired set has
+//!   reads back equivalent (as [`compare::equivalent`] compares), `write_only` ones aside;
+//! - `update` changes in place what is not create-only and returns the attributes after it;
 //! - `read` returns `Ok(None)` when the resource is gone, and only reads what the desired
 //!   properties manage (no call for a property the template does not set);
 //! - `delete` of something already gone is `Ok(())`;
-//! - `create` tags the resource with [`Ctx::ownership_tags`] where the service supports tags, so a
-//!   resource created just before a crash can be found again by `adopt`;
-//! - properties come and go in the template's shape (CloudFormation property names, JSON values);
-//! - errors carry the AWS error code and message ([`ResourceError`]); no secret value is ever put
-//!   in an error message.
+//! - `create` tags the resource with [`Ctx::ownership_tags`] at create where the service supports
+//!   tags, and `find` locates a resource this stack created but never recorded (by its name, else
+//!   by those tags), so [`Handler::adopt`] returns it with its full live properties after a crash;
+//! - [`Resource::managed_properties`] lists every property it sends and reads; `validate` refuses
+//!   the schema's others, so no property is silently dropped;
+//! - properties come and go in the template's shape (CloudFormation property names, JSON values),
+//!   read with [`property`] (one meaning of booleans, numbers and tags everywhere);
+//! - errors carry the AWS error code and message ([`ResourceError`], via [`sdk_error`]); no secret
+//!   value is ever put in an error message.
 
 pub mod apigateway;
 pub mod clients;
