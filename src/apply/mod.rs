@@ -13,6 +13,7 @@ pub mod error;
 mod execute;
 mod names;
 mod record;
+pub mod schedule;
 mod steps;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,8 @@
 //! A concurrent walk over a dependency graph that knows nothing of AWS: it runs each node once
 //! all its dependencies succeeded, at most `parallelism` at a time; a failure stops the nodes
 //! that depend on it (transitively) and lets everything else, including in-flight work, finish.
+//! Among ready nodes the one with the highest priority starts first (see [`super::schedule`]:
+//! the longest remaining path), ties in the order given.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -18,11 +20,28 @@ pub enum Outcome<K> {
     Interrupted,
 }
 
-/// Walks `nodes`; `deps[n]` lists the nodes `n` waits for (others are ignored). `stop` turning
-/// true stops scheduling; running nodes finish.
+/// Walks `nodes` in ready order; `deps[n]` lists the nodes `n` waits for (others are ignored).
+/// `stop` turning true stops scheduling; running nodes finish.
 pub async fn walk<K, F, Fut>(
     nodes: Vec<K>,
     deps: &HashMap<K, Vec<K>>,
+    parallelism: usize,
+    stop: watch::Receiver<bool>,
+    run: F,
+) -> HashMap<K, Outcome<K>>
+where
+    K: Clone + Eq + Hash + Send + 'static,
+    F: Fn(K) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    walk_by_priority(nodes, deps, &HashMap::new(), parallelism, stop, run).await
+}
+
+/// [`walk`], starting the ready node of highest `priority` first (absent counts as 0).
+pub async fn walk_by_priority<K, F, Fut>(
+    nodes: Vec<K>,
+    deps: &HashMap<K, Vec<K>>,
+    priority: &HashMap<K, u64>,
     parallelism: usize,
     mut stop: watch::Receiver<bool>,
     run: F,
@@ -44,7 +63,9 @@ where
             .unwrap_or_default()
     };
     let mut outcomes: HashMap<K, Outcome<K>> = HashMap::new();
+    // Highest priority first; the sort is stable, so ties keep the given order.
     let mut pending: Vec<K> = nodes;
+    pending.sort_by_key(|n| std::cmp::Reverse(priority.get(n).copied().unwrap_or(0)));
     let mut running: JoinSet<(K, bool)> = JoinSet::new();
     let mut in_flight = 0usize;
     loop {
@@ -78,7 +99,8 @@ where
                     .iter()
                     .all(|d| outcomes.get(d) == Some(&Outcome::Done));
                 if ready {
-                    let n = pending.swap_remove(i);
+                    // `remove`, not `swap_remove`: the rest stays in priority order.
+                    let n = pending.remove(i);
                     let fut = run(n.clone());
                     running.spawn(async move { (n, fut.await) });
                     in_flight += 1;

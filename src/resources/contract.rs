@@ -14,6 +14,24 @@ pub struct Adopted {
     pub live: Live,
 }
 
+/// How long a type's operations typically take on AWS, in seconds: what the apply walk uses to
+/// start the longest chains first, and what the plan's estimate adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypicalSeconds {
+    pub create: u64,
+    pub update: u64,
+    pub delete: u64,
+}
+
+impl TypicalSeconds {
+    /// Most API calls: a second or two.
+    pub const QUICK: TypicalSeconds = TypicalSeconds {
+        create: 2,
+        update: 2,
+        delete: 2,
+    };
+}
+
 /// One resource type's read / create / update / delete, written with plain `async fn`.
 pub trait Resource: Send + Sync {
     /// The property holding the physical name when the user may set it (`BucketName`,
@@ -67,6 +85,11 @@ pub trait Resource: Send + Sync {
     /// Snapshot`), through [`Resource::delete_with_snapshot`].
     fn takes_final_snapshot(&self) -> bool {
         false
+    }
+
+    /// How long create, update and delete typically take (a fact of the type, for scheduling).
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds::QUICK
     }
 
     fn create(&self, ctx: &Ctx, props: &Props) -> impl Future<Output = Result<Created>> + Send;
@@ -128,6 +151,7 @@ pub trait Handler: Send + Sync {
     fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String>;
     fn replaced_when_changed(&self, stack: &Stack, logical_id: &str) -> Vec<String>;
     fn takes_final_snapshot(&self) -> bool;
+    fn typical_seconds(&self) -> TypicalSeconds;
 
     fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>>;
 
@@ -204,6 +228,10 @@ impl<T: Resource> Handler for T {
 
     fn takes_final_snapshot(&self) -> bool {
         Resource::takes_final_snapshot(self)
+    }
+
+    fn typical_seconds(&self) -> TypicalSeconds {
+        Resource::typical_seconds(self)
     }
 
     fn create<'a>(&'a self, ctx: &'a Ctx, props: &'a Props) -> BoxFuture<'a, Result<Created>> {

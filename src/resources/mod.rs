@@ -42,7 +42,7 @@ pub mod s3;
 pub mod secretsmanager;
 
 pub use clients::Clients;
-pub use contract::{Adopted, Handler, Resource};
+pub use contract::{Adopted, Handler, Resource, TypicalSeconds};
 pub use property::{sdk_error, tag_changes, template_tags, text};
 pub use registry::Registry;
 

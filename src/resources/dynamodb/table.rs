@@ -8,7 +8,8 @@ use crate::aws::AwsError;
 use crate::resources::property::changed;
 use crate::resources::sdk_error;
 use crate::resources::{
-    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, compare, text,
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, TypicalSeconds,
+    compare, text,
 };
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
@@ -50,6 +51,15 @@ const MANAGED: &[&str] = &[
 impl Resource for Table {
     fn managed_properties(&self) -> &'static [&'static str] {
         MANAGED
+    }
+
+    /// A table waits until ACTIVE (tens of seconds), each index change again.
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds {
+            create: 20,
+            update: 20,
+            delete: 20,
+        }
     }
 
     fn name_property(&self) -> Option<&'static str> {

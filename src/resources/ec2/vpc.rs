@@ -4,7 +4,9 @@ use super::{
     boolean, changed, ec2_error, flag, has_code, ownership_filters, string, tag_specification,
     update_tags, user_tags, wait_error,
 };
-use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::{
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, TypicalSeconds,
+};
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tenancy, Vpc as LiveVpc, VpcAttributeName};
 use serde_json::json;
@@ -29,6 +31,15 @@ const MANAGED: &[&str] = &[
 impl Resource for Vpc {
     fn managed_properties(&self) -> &'static [&'static str] {
         MANAGED
+    }
+
+    /// A VPC waits until available; its delete waits for its dependencies to go.
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds {
+            create: 5,
+            update: 2,
+            delete: 5,
+        }
     }
 
     async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {

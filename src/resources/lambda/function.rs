@@ -4,7 +4,9 @@
 use super::code::{CODE_SHA_KEY, Code, resolve_code};
 use crate::resources::property::{self, changed};
 use crate::resources::sdk_error;
-use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::{
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, TypicalSeconds,
+};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::types::{
@@ -474,6 +476,15 @@ const MANAGED: &[&str] = &[
 impl Resource for Function {
     fn managed_properties(&self) -> &'static [&'static str] {
         MANAGED
+    }
+
+    /// A function waits until Active; in a VPC its network interfaces take seconds more.
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds {
+            create: 10,
+            update: 5,
+            delete: 5,
+        }
     }
 
     fn name_property(&self) -> Option<&'static str> {

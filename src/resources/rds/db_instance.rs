@@ -7,7 +7,9 @@
 use super::{boolean, changed, integer, owned, rds_tags, string, strings, update_tags, wait_error};
 use crate::aws::AwsError;
 use crate::resources::sdk_error;
-use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::{
+    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, TypicalSeconds,
+};
 use aws_sdk_rds::client::Waiters;
 use aws_sdk_rds::types::DbInstance as Instance;
 use std::time::Duration;
@@ -67,6 +69,15 @@ impl Resource for DbInstance {
 
     fn takes_final_snapshot(&self) -> bool {
         true
+    }
+
+    /// An instance takes 5-15 minutes to become available; a modification or a delete several.
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds {
+            create: 600,
+            update: 300,
+            delete: 300,
+        }
     }
 
     async fn delete_with_snapshot(
