@@ -1,13 +1,20 @@
 'use strict';
 // Fuel Flow API: the Lambda handler behind the REST API (API Gateway proxy integration).
 //
-//   GET /health            200 {"status":"ok"}; with ?deep=1 also whether the database settings
-//                          can be read from Secrets Manager (never the password)
-//   GET /items/{id}        the JSON stored at s3://$DATA_BUCKET/items/<id>.json, 404 when missing
-//   PUT /items/{id}        stores the JSON body there (400 on an invalid id or invalid JSON)
+//   GET  /health             200 {"status":"ok"}; with ?deep=1 also reads the database settings
+//                            from Secrets Manager and runs SELECT 1 (never shows the password)
+//   POST /deliveries         stores a fuel delivery in PostgreSQL: 201 with the record and its id
+//   GET  /deliveries         newest first, keyset pages: ?limit=1..100&cursor=<next_cursor>
+//   GET  /deliveries/{id}    one delivery, 404 when missing
+//   GET  /items/{id}         documents: the JSON at s3://$DATA_BUCKET/items/<id>.json, 404 if missing
+//   PUT  /items/{id}         stores the JSON body there (400 on an invalid id or invalid JSON)
 //
-// No package dependencies: the AWS SDK v3 clients the nodejs22.x runtime ships are loaded lazily,
-// on first use, and every AWS access goes through `deps`, so tests pass fakes and need no install.
+// The AWS SDK v3 clients come with the nodejs22.x runtime and are loaded lazily, on first use;
+// `pg` is vendored in node_modules (see package-lock.json). Every dependency goes through `deps`,
+// so the unit tests need no install and the end-to-end test runs the real ones.
+
+const { createDatabase } = require('./db.js');
+const deliveries = require('./deliveries.js');
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const MAX_BODY_BYTES = 256 * 1024;
@@ -84,18 +91,16 @@ function route(event) {
     return { resource: event.resource, id: event.pathParameters && event.pathParameters.id };
   }
   const path = (event.path || '/').replace(/\/+$/, '') || '/';
-  if (path === '/health') return { resource: '/health' };
-  const match = /^\/items\/([^/]+)$/.exec(path);
+  const match = /^\/(items|deliveries)\/([^/]+)$/.exec(path);
   if (match) {
     let id;
     try {
-      id = decodeURIComponent(match[1]);
+      id = decodeURIComponent(match[2]);
     } catch {
-      id = match[1];
+      id = match[2];
     }
-    return { resource: '/items/{id}', id };
+    return { resource: `/${match[1]}/{id}`, id };
   }
-  if (path === '/items') return { resource: '/items' };
   return { resource: path };
 }
 
@@ -113,14 +118,18 @@ function isTruthy(value) {
  *   env:        variables (default process.env): DATA_BUCKET, DB_SECRET_ARN, DB_HOST, DB_PORT, DB_NAME
  *   store:      { get(key) -> string | null, put(key, body) }
  *   readSecret: async (secretId) -> the secret's string
+ *   loadPg:     () => the `pg` module
+ *   now:        () => milliseconds since the epoch
  *   log:        (record) => void, one structured line per request
  */
 function createHandler(deps = {}) {
   const env = deps.env || process.env;
   const log = deps.log || ((record) => console.log(JSON.stringify(record)));
+  const now = deps.now || Date.now;
   let store = deps.store;
   let readSecret = deps.readSecret;
   let dbSettings; // the promise of the settings, read once per container
+  let database; // the pool over those settings, once per container
 
   const getStore = () => {
     if (!store) {
@@ -130,7 +139,10 @@ function createHandler(deps = {}) {
     return store;
   };
 
-  /** The database settings: host and port from the environment, credentials from the secret. */
+  /**
+   * The database settings: host, port and name from the environment the stack sets, the user and
+   * password from the secret Secrets Manager generated ({"username":…,"password":…}).
+   */
   const databaseSettings = () => {
     if (!dbSettings) {
       dbSettings = (async () => {
@@ -146,8 +158,10 @@ function createHandler(deps = {}) {
         if (!secret || typeof secret.username !== 'string' || typeof secret.password !== 'string') {
           throw new ConfigError('the database secret lacks username or password');
         }
+        const host = env.DB_HOST || secret.host;
+        if (!host) throw new ConfigError('DB_HOST is not set');
         return {
-          host: env.DB_HOST || secret.host,
+          host,
           port: Number(env.DB_PORT || secret.port || 5432),
           database: env.DB_NAME || secret.dbname || 'fuelflow',
           user: secret.username,
@@ -162,16 +176,26 @@ function createHandler(deps = {}) {
     return dbSettings;
   };
 
+  const getDatabase = async () => {
+    if (!database) {
+      const settings = await databaseSettings();
+      database =
+        database ||
+        createDatabase(settings, { migrations: deliveries.MIGRATIONS, loadPg: deps.loadPg, log });
+    }
+    return database;
+  };
+
+  const deliveryStore = deliveries.deliveryStore(async (text, values) =>
+    (await getDatabase()).query(text, values),
+  );
+
   async function health(event) {
     const query = event.queryStringParameters || {};
     if (!isTruthy(query.deep)) return response(200, { status: 'ok' });
+    let db;
     try {
-      const db = await databaseSettings();
-      // Only what is safe to show: never the user's password (nor the user name).
-      return response(200, {
-        status: 'ok',
-        database: { configured: true, host: db.host || null, port: db.port, name: db.database },
-      });
+      db = await databaseSettings();
     } catch (err) {
       log({ level: 'error', message: 'database settings unavailable', error: errorName(err) });
       return response(503, {
@@ -179,6 +203,51 @@ function createHandler(deps = {}) {
         database: { configured: false, error: 'database settings unavailable' },
       });
     }
+    // Only what is safe to show: never the user's password (nor the user name).
+    const shown = { configured: true, host: db.host, port: db.port, name: db.database };
+    try {
+      await (await getDatabase()).ping();
+      return response(200, { status: 'ok', database: { ...shown, reachable: true } });
+    } catch (err) {
+      log({ level: 'error', message: 'database unreachable', error: errorName(err) });
+      return response(503, {
+        status: 'degraded',
+        database: { ...shown, reachable: false, error: 'database unreachable' },
+      });
+    }
+  }
+
+  async function createDelivery(event) {
+    const text = bodyText(event);
+    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+      return response(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+    }
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return response(400, { error: 'body must be valid JSON' });
+    }
+    const { delivery, errors } = deliveries.parseDelivery(body, now());
+    if (errors) return response(400, { error: 'invalid delivery', details: errors });
+    const stored = await deliveryStore.insert(delivery);
+    const res = response(201, stored);
+    res.headers.location = `/deliveries/${stored.id}`;
+    return res;
+  }
+
+  async function getDelivery(id) {
+    if (!deliveries.isDeliveryId(id)) {
+      return response(400, { error: 'invalid id: a delivery id is a UUID' });
+    }
+    const found = await deliveryStore.get(id.toLowerCase());
+    return found ? response(200, found) : response(404, { error: 'not found', id });
+  }
+
+  async function listDeliveries(event) {
+    const page = deliveries.parsePage(event.queryStringParameters || {});
+    if (page.error) return response(400, { error: page.error });
+    return response(200, await deliveryStore.list(page));
   }
 
   async function getItem(id) {
@@ -212,6 +281,13 @@ function createHandler(deps = {}) {
     if (resource === '/health') {
       return method === 'GET' ? health(event) : methodNotAllowed(['GET']);
     }
+    if (resource === '/deliveries') {
+      if (method === 'GET') return listDeliveries(event);
+      return method === 'POST' ? createDelivery(event) : methodNotAllowed(['GET', 'POST']);
+    }
+    if (resource === '/deliveries/{id}') {
+      return method === 'GET' ? getDelivery(id) : methodNotAllowed(['GET']);
+    }
     if (resource === '/items/{id}') {
       if (method !== 'GET' && method !== 'PUT') return methodNotAllowed(['GET', 'PUT']);
       if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
@@ -224,7 +300,7 @@ function createHandler(deps = {}) {
     return response(404, { error: 'no such route' });
   }
 
-  return async function handler(event = {}) {
+  async function handler(event = {}) {
     const started = Date.now();
     let result;
     try {
@@ -242,7 +318,14 @@ function createHandler(deps = {}) {
       requestId: event.requestContext && event.requestContext.requestId,
     });
     return result;
+  }
+
+  /** Ends the pool (tests; Lambda simply freezes the container). */
+  handler.close = async () => {
+    if (database) await database.close();
+    database = undefined;
   };
+  return handler;
 }
 
 function methodNotAllowed(allowed) {
@@ -261,7 +344,10 @@ class ConfigError extends Error {
 /** Error names only in logs: messages of SDK errors may quote request data. */
 function errorName(err) {
   if (err instanceof ConfigError) return `${err.name}: ${err.message}`;
-  return (err && (err.name || err.code)) || 'Error';
+  if (!err) return 'Error';
+  // Codes (ECONNREFUSED, PostgreSQL's SQLSTATE) say what failed and never carry data.
+  const name = err.name || 'Error';
+  return typeof err.code === 'string' ? `${name} ${err.code}` : name;
 }
 
 module.exports = { createHandler, handler: createHandler(), s3Store, secretsReader, ID_PATTERN };

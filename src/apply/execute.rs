@@ -11,7 +11,7 @@ use crate::graph::ResourceGraph;
 use crate::plan::lookup::Known;
 use crate::plan::run::{Planned, Recorded};
 use crate::plan::{Action, Change};
-use crate::resources::Props;
+use crate::state::model::DeposedObject;
 use crate::template::stack::Stack;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -21,8 +21,8 @@ use tokio::sync::watch;
 /// A resource of the walk: (stack key, logical id).
 pub(super) type Key = (String, String);
 
-/// The suffix of a walk key that stands for the old copy of a replaced resource.
-const SUPERSEDED: &str = "~superseded";
+/// The infix of a walk key that stands for a deposed object (`LogicalId~deposed~<id>`).
+pub(super) const DEPOSED: &str = "~deposed~";
 
 /// What every task of the walk shares.
 pub(super) struct Shared {
@@ -40,20 +40,9 @@ pub(super) struct Shared {
     pub(super) checkpoints: Checkpointer,
     reporter: Arc<dyn Reporter>,
     failures: Mutex<Vec<ResourceFailure>>,
-    /// Old resources of create-before-delete replacements, deleted after the creates.
-    pub(super) superseded: Mutex<Vec<Superseded>>,
-}
-
-/// The old copy of a resource replaced create-before-delete, deleted in the backward walk.
-#[derive(Clone)]
-pub(super) struct Superseded {
-    pub(super) stack: String,
-    pub(super) logical_id: String,
-    pub(super) resource_type: String,
-    pub(super) physical_id: String,
-    pub(super) properties: Props,
-    /// `UpdateReplacePolicy: Snapshot` on a type that takes final snapshots.
-    pub(super) final_snapshot: bool,
+    /// The deposed objects the states hold once the forward walk is over (old copies of
+    /// replacements, of this run or an interrupted one), by walk key: deleted in the backward walk.
+    pub(super) deposed: Mutex<HashMap<Key, DeposedObject>>,
 }
 
 pub async fn run(
@@ -101,6 +90,8 @@ pub async fn run(
         .stacks
         .iter()
         .flat_map(|s| s.changes.iter())
+        // Deposed objects are deleted from what the states hold, not from the plan's list.
+        .filter(|c| !crate::plan::is_deposed(c))
         .map(|c| ((c.stack.clone(), c.logical_id.clone()), c.clone()))
         .collect();
     let shared = Arc::new(Shared {
@@ -115,7 +106,7 @@ pub async fn run(
         checkpoints,
         reporter,
         failures: Mutex::new(Vec::new()),
-        superseded: Mutex::new(Vec::new()),
+        deposed: Mutex::new(HashMap::new()),
     });
     let parallelism = engine.parallelism;
     let mut report = Report::default();
@@ -130,7 +121,8 @@ pub async fn run(
     .await;
     tally(&mut report, &outcomes);
 
-    // Phase 2: deletes (removed resources, then what replacements superseded), dependents first.
+    // Phase 2: deletes (removed resources and deposed objects), dependents first.
+    shared.load_deposed().await;
     let (backward, reverse) = shared.backward_order();
     let s = shared.clone();
     let outcomes = walk::walk(backward, &reverse, parallelism, stop.clone(), move |key| {
@@ -213,8 +205,8 @@ impl Shared {
         (forward, deps)
     }
 
-    /// The deletes and the superseded resources, each waiting for what recorded a dependency on
-    /// it (the graph no longer has removed resources; the state does).
+    /// The deletes and the deposed objects, each waiting for what recorded a dependency on it
+    /// (the graph no longer has removed resources; the state does).
     fn backward_order(&self) -> (Vec<Key>, HashMap<Key, Vec<Key>>) {
         let mut backward: Vec<Key> = self
             .changes
@@ -233,12 +225,22 @@ impl Shared {
                 }
             }
         }
-        let superseded = self.superseded.lock().expect("not poisoned");
-        backward.extend(
-            superseded
-                .iter()
-                .map(|o| (o.stack.clone(), format!("{}{SUPERSEDED}", o.logical_id))),
-        );
+        let deposed = self.deposed.lock().expect("not poisoned");
+        for (key, object) in deposed.iter() {
+            for d in &object.dependencies {
+                reverse
+                    .entry((key.0.clone(), d.clone()))
+                    .or_default()
+                    .push(key.clone());
+            }
+            // A removed resource that depended on the old copy goes first.
+            let waits: Vec<Key> = reverse
+                .get(&(key.0.clone(), object.logical_id.clone()))
+                .cloned()
+                .unwrap_or_default();
+            reverse.entry(key.clone()).or_default().extend(waits);
+        }
+        backward.extend(deposed.keys().cloned());
         (backward, reverse)
     }
 
@@ -304,22 +306,12 @@ impl Shared {
 
     async fn backward(&self, key: &Key) -> bool {
         let stack = self.stack(&key.0);
-        if let Some(logical_id) = key.1.strip_suffix(SUPERSEDED) {
-            let old = self
-                .superseded
-                .lock()
-                .expect("not poisoned")
-                .iter()
-                .find(|o| o.stack == key.0 && o.logical_id == logical_id)
-                .cloned();
+        if key.1.contains(DEPOSED) {
+            let old = self.deposed.lock().expect("not poisoned").get(key).cloned();
             let Some(old) = old else { return true };
-            let step = async {
-                self.delete_superseded(stack, &old)
-                    .await
-                    .map_err(super::error::Operation::DeleteSuperseded.failed())
-            };
+            let step = self.remove_deposed(stack, &old);
             return self
-                .reported(stack, logical_id, &old.resource_type, Action::Delete, step)
+                .reported(stack, &old.logical_id, &old.resource_type, Action::Delete, step)
                 .await;
         }
         let change = &self.changes[key];

@@ -9,8 +9,10 @@
 
 pub mod checkpoint;
 mod delete;
+mod deposed;
 pub mod error;
 mod execute;
+pub mod idempotent;
 mod names;
 mod record;
 pub mod schedule;

@@ -89,6 +89,21 @@ pub const OWNER_STACK_TAG: &str = "fuelflow:stack";
 /// The key under which handlers that need it get the template's directory.
 pub const TEMPLATE_DIR: &str = "fuelflow:TemplateDir";
 pub const OWNER_LOGICAL_ID_TAG: &str = "fuelflow:logical-id";
+/// The key under which `create` gets the pending create's client token (the same across the
+/// retries of one create and after a crash): for APIs that take one (`ClientRequestToken`).
+pub const CLIENT_TOKEN: &str = "fuelflow:ClientToken";
+/// The key under which `find` gets the physical ids the resource had before (its current and
+/// deposed copies, as a list): a lookup by ownership tags skips them, they are not the new copy.
+pub const EARLIER_COPIES: &str = "fuelflow:EarlierCopies";
+
+/// Whether `physical_id` is one of the earlier copies `find` was told to skip.
+pub fn is_earlier_copy(props: &Props, physical_id: &str) -> bool {
+    props
+        .get(EARLIER_COPIES)
+        .and_then(Value::as_array)
+        .is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(physical_id)))
+}
+
 
 /// A resource as read back from AWS.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 /// The types the fakes stand in for (real schemas, fake calls).
 const FAKED: &[&str] = &[
+    "AWS::EC2::SecurityGroup",
     "AWS::IAM::Role",
     "AWS::Logs::LogGroup",
     "AWS::S3::BucketPolicy",

@@ -5,6 +5,12 @@ const { createHandler, handler: defaultHandler } = require('../index.js');
 
 const SECRET = { username: 'fuelflow', password: 'p4ss-w0rd-NEVER-SHOWN' };
 
+// Nothing listens on the discard port of the loopback address: the deep health check's
+// SELECT 1 is refused at once. Its answered path runs against a real PostgreSQL in
+// e2e/postgres.e2e.js (tests/integration/api_postgres.rs).
+const CLOSED_HOST = '127.0.0.1';
+const CLOSED_PORT = '9';
+
 /** A handler over an in-memory bucket and a fake secret reader; returns the fakes too. */
 function setup(overrides = {}) {
   const objects = new Map();
@@ -28,8 +34,8 @@ function setup(overrides = {}) {
     env: {
       DATA_BUCKET: 'fuel-flow-dev-app-data-123456789012',
       DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:fuel-flow-dev-db-AbCdEf',
-      DB_HOST: 'fuel-flow-dev-db.abc.us-east-1.rds.amazonaws.com',
-      DB_PORT: '5432',
+      DB_HOST: CLOSED_HOST,
+      DB_PORT: CLOSED_PORT,
       DB_NAME: 'fuelflow',
     },
     store,
@@ -66,24 +72,32 @@ test('GET /health answers ok without touching AWS', async () => {
   assert.deepEqual(calls, { get: [], put: [], secret: [] });
 });
 
-test('GET /health?deep=1 reports the database settings without credentials', async () => {
-  const { handler, calls } = setup();
+test('GET /health?deep=1 reports the database settings without credentials, and SELECT 1 failing', async () => {
+  const { handler, calls, logs } = setup();
   const res = await handler(event('GET', '/health', { queryStringParameters: { deep: '1' } }));
-  assert.equal(res.statusCode, 200);
+  assert.equal(res.statusCode, 503);
   assert.deepEqual(json(res), {
-    status: 'ok',
+    status: 'degraded',
     database: {
       configured: true,
-      host: 'fuel-flow-dev-db.abc.us-east-1.rds.amazonaws.com',
-      port: 5432,
+      host: CLOSED_HOST,
+      port: 9,
       name: 'fuelflow',
+      reachable: false,
+      error: 'database unreachable',
     },
   });
   assert.ok(!res.body.includes(SECRET.password), 'the password is never returned');
   assert.ok(!res.body.includes('password'));
+  assert.ok(!JSON.stringify(logs).includes(SECRET.password));
+  assert.deepEqual(
+    logs.filter((r) => r.level === 'error').map((r) => [r.message, r.error]),
+    [['database unreachable', 'Error ECONNREFUSED']],
+  );
   assert.deepEqual(calls.secret, [
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:fuel-flow-dev-db-AbCdEf',
   ]);
+  await handler.close();
 });
 
 test('the secret is read lazily and once per container', async () => {
@@ -117,7 +131,8 @@ test('deep health is 503 when the secret cannot be read, and retries later', asy
   assert.ok(!JSON.stringify(logs).includes(SECRET.password), 'error messages are not logged');
   fail = false;
   const up = await handler(event('GET', '/health', { queryStringParameters: { deep: '1' } }));
-  assert.equal(up.statusCode, 200);
+  assert.equal(json(up).database.configured, true, 'the secret is read again after a failure');
+  await handler.close();
 });
 
 test('deep health is 503 for a malformed secret or a missing DB_SECRET_ARN', async () => {
