@@ -3,7 +3,7 @@
 //! commit), so checkpoints never serialise the walk and two writers never share a document.
 
 use crate::plan::run::Recorded;
-use crate::state::model::{OutputState, PendingOperation, ResourceState};
+use crate::state::model::{DeposedObject, OutputState, PendingOperation, ResourceState};
 use crate::state::{StateKey, StateStore};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -33,6 +33,23 @@ pub enum Event {
     Outputs {
         stack: String,
         outputs: BTreeMap<String, OutputState>,
+    },
+    /// The old copy of a replacement, as a pending delete: written before the new copy is
+    /// created (an object with the same physical id is recorded once).
+    Depose {
+        stack: String,
+        object: DeposedObject,
+        ack: Ack,
+    },
+    /// A deposed object deleted, or no longer to delete (the replacement failed: the old copy
+    /// stays current).
+    DeposedGone {
+        stack: String,
+        id: String,
+    },
+    /// The deposed objects every state holds now, by stack key.
+    ListDeposed {
+        reply: oneshot::Sender<BTreeMap<String, Vec<DeposedObject>>>,
     },
     Flush {
         ack: Ack,
@@ -68,6 +85,25 @@ impl Checkpointer {
         });
         done.await
             .unwrap_or_else(|_| Err("the state writer stopped".into()))
+    }
+
+    /// Records the old copy of a replacement as deposed and waits until it is durably written.
+    pub async fn depose(&self, stack: &str, object: DeposedObject) -> Result<(), String> {
+        let (ack, done) = oneshot::channel();
+        self.send(Event::Depose {
+            stack: stack.to_string(),
+            object,
+            ack,
+        });
+        done.await
+            .unwrap_or_else(|_| Err("the state writer stopped".into()))
+    }
+
+    /// The deposed objects still to delete, by stack key, as the states hold them now.
+    pub async fn deposed(&self) -> BTreeMap<String, Vec<DeposedObject>> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Event::ListDeposed { reply });
+        answer.await.unwrap_or_default()
     }
 
     /// Records an event; it is written with the next batch.
@@ -157,6 +193,43 @@ async fn run(
                     }
                     dirty.insert(stack);
                     touched = true;
+                }
+                Event::Depose { stack, object, ack } => {
+                    if let Some(e) = &broken {
+                        let _ = ack.send(Err(e.clone()));
+                        continue;
+                    }
+                    if let Some(r) = states.get_mut(&stack) {
+                        if !r.doc.deposed.iter().any(|d| {
+                            d.logical_id == object.logical_id && d.physical_id == object.physical_id
+                        }) {
+                            r.doc.deposed.push(object);
+                        }
+                    }
+                    dirty.insert(stack);
+                    acks.push(ack);
+                    must_write = true;
+                }
+                Event::DeposedGone { stack, id } => {
+                    if let Some(r) = states.get_mut(&stack) {
+                        r.doc.deposed.retain(|d| d.id != id);
+                    }
+                    dirty.insert(stack);
+                    touched = true;
+                }
+                Event::ListDeposed { reply } => {
+                    let mut deposed = BTreeMap::new();
+                    for (stack, r) in states.iter_mut() {
+                        let live: Vec<DeposedObject> = r.doc.deposed_to_delete().cloned().collect();
+                        // Copies that are still current are no replacement's leftovers.
+                        if live.len() != r.doc.deposed.len() {
+                            r.doc.deposed = live.clone();
+                            dirty.insert(stack.clone());
+                            touched = true;
+                        }
+                        deposed.insert(stack.clone(), live);
+                    }
+                    let _ = reply.send(deposed);
                 }
                 Event::Flush { ack } => {
                     acks.push(ack);

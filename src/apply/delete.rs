@@ -4,11 +4,11 @@
 
 use super::checkpoint::Event;
 use super::error::{Operation, StepResult};
-use super::execute::{Shared, Superseded};
+use super::execute::Shared;
 use super::steps::retry;
 use crate::plan::{Action, Change};
 use crate::resources::{Props, ResourceError};
-use crate::state::model::ResourceState;
+use crate::state::model::{DeposedObject, ResourceState};
 use crate::state::timestamp::Timestamp;
 use crate::template::model::DeletionPolicy;
 use crate::template::stack::Stack;
@@ -59,10 +59,10 @@ impl Shared {
 
     /// Deletes the old copy of a replaced resource, with a final snapshot when its
     /// `UpdateReplacePolicy` asks for one.
-    pub(super) async fn delete_superseded(
+    pub(super) async fn delete_old_copy(
         &self,
         stack: &Stack,
-        old: &Superseded,
+        old: &DeposedObject,
     ) -> Result<(), ResourceError> {
         if old.final_snapshot {
             return self
@@ -79,7 +79,7 @@ impl Shared {
             &old.logical_id,
             &old.resource_type,
             &old.physical_id,
-            &old.properties,
+            &old.properties.as_object().cloned().unwrap_or_default(),
         )
         .await
     }

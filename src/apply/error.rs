@@ -25,8 +25,10 @@ pub enum Operation {
     /// Deleting the old resource first, because the new one needs its name.
     DeleteForReplace,
     Delete,
-    /// Deleting the old resource of a create-before-delete replacement.
-    DeleteSuperseded,
+    /// Recording the old copy of a replacement as deposed, before the new one is created.
+    RecordDeposed,
+    /// Deleting a deposed object (the old copy of a create-before-delete replacement).
+    DeleteDeposed,
 }
 
 impl Operation {
@@ -43,7 +45,8 @@ impl Operation {
             Operation::Update => "update",
             Operation::DeleteForReplace => "delete (replace)",
             Operation::Delete => "delete",
-            Operation::DeleteSuperseded => "delete (superseded)",
+            Operation::RecordDeposed => "record deposed",
+            Operation::DeleteDeposed => "delete (deposed)",
         }
     }
 

@@ -4,11 +4,12 @@
 
 use super::checkpoint::Event;
 use super::error::{Operation, StepError, StepResult};
-use super::execute::{Shared, Superseded};
+use super::execute::Shared;
+use super::idempotent::{CreateRequest, create_once};
 use super::names;
 use crate::plan::Change;
 use crate::resources::{self, Handler, Props, ResourceError};
-use crate::state::model::{PendingAction, PendingOperation, ResourceState};
+use crate::state::model::{DeposedObject, PendingAction, PendingOperation, ResourceState};
 use crate::state::timestamp::Timestamp;
 use crate::template::model::DeletionPolicy;
 use crate::template::stack::Stack;
@@ -94,8 +95,11 @@ impl Shared {
         } = self.desired(stack, &change.logical_id).await?;
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let earlier = self.earlier_pending(&stack.id.key, &change.logical_id);
+        let earlier_copies = self.earlier_copies(&stack.id.key, &change.logical_id);
+        let mut name_is_ours = earlier.is_some();
         if let Some(name_prop) = handler.name_property() {
             if !sent.contains_key(name_prop) {
+                name_is_ours = true;
                 // Reuse the name a killed run recorded, so its resource is found, not duplicated.
                 let name = earlier
                     .as_ref()
@@ -107,9 +111,15 @@ impl Shared {
             }
         }
         if earlier.is_some() {
-            let adopted = retry(|| handler.adopt(&ctx, &sent))
+            let mut lookup = sent.clone();
+            lookup.insert(
+                resources::EARLIER_COPIES.into(),
+                Json::from(earlier_copies.clone()),
+            );
+            let adopted = retry(|| handler.adopt(&ctx, &lookup))
                 .await
-                .map_err(Operation::Adopt.failed())?;
+                .map_err(Operation::Adopt.failed())?
+                .filter(|a| !earlier_copies.contains(&a.physical_id));
             if let Some(adopted) = adopted {
                 // Found what the killed run created: bring it from what AWS has to the template.
                 let id = adopted.physical_id;
@@ -123,7 +133,11 @@ impl Shared {
             }
         }
         let op = PendingOperation {
-            id: uuid::Uuid::new_v4().to_string(),
+            // A killed run's id again: the client token of its create, where the API takes one.
+            id: earlier
+                .as_ref()
+                .map(|p| p.id.clone())
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             logical_id: change.logical_id.clone(),
             resource_type: change.resource_type.clone(),
             action: PendingAction::Create,
@@ -143,9 +157,16 @@ impl Shared {
                     ResourceError::new("StateWriteFailed", e),
                 )
             })?;
-        let created = retry(|| handler.create(&ctx, &sent))
-            .await
-            .map_err(Operation::Create.failed())?;
+        let created = create_once(&CreateRequest {
+            handler,
+            ctx: &ctx,
+            props: &sent,
+            earlier: &earlier_copies,
+            token: &op_id,
+            name_is_ours,
+        })
+        .await
+        .map_err(Operation::Create.failed())?;
         let attributes = with_versions(created.attributes, versions);
         self.record(
             stack,
@@ -199,8 +220,9 @@ impl Shared {
         Ok(())
     }
 
-    /// Create-before-delete (the old copy is deleted in the backward walk), except when the
-    /// template fixes the name: then the old one is deleted first.
+    /// Create-before-delete: the old copy is recorded as deposed first, then the new one is
+    /// created, and the backward walk deletes the old one. When the template fixes the name the
+    /// old one is deleted first instead (both cannot have it).
     pub(super) async fn replace(&self, stack: &Stack, change: &Change) -> StepResult<()> {
         let handler = self
             .handler(&change.resource_type)
@@ -217,16 +239,11 @@ impl Shared {
             .and_then(|r| r.update_replace_policy);
         // `UpdateReplacePolicy: Retain`: the old one stays in AWS, no longer managed (the plan
         // refused the case where the new one needs its name).
-        let keep_old = policy == Some(DeletionPolicy::Retain);
-        let old = Superseded {
-            stack: change.stack.clone(),
-            logical_id: change.logical_id.clone(),
-            final_snapshot: policy == Some(DeletionPolicy::Snapshot)
-                && handler.takes_final_snapshot(),
-            resource_type: before.resource_type,
-            physical_id: before.physical_id,
-            properties: before.properties.as_object().cloned().unwrap_or_default(),
-        };
+        if policy == Some(DeletionPolicy::Retain) {
+            return self.create(stack, change).await;
+        }
+        let final_snapshot =
+            policy == Some(DeletionPolicy::Snapshot) && handler.takes_final_snapshot();
         // The template names the resource: the new one cannot exist beside the old one.
         let fixed_name = handler.name_property().is_some_and(|p| {
             stack
@@ -237,9 +254,19 @@ impl Shared {
                 .and_then(|props| props.get(p))
                 .is_some()
         });
-        if fixed_name && !keep_old {
+        if fixed_name {
             // The new resource needs the old one's name: delete first, then create.
-            self.delete_superseded(stack, &old)
+            let old = DeposedObject {
+                id: String::new(),
+                logical_id: change.logical_id.clone(),
+                resource_type: before.resource_type.clone(),
+                physical_id: before.physical_id.clone(),
+                properties: before.properties.clone(),
+                final_snapshot,
+                dependencies: before.dependencies.clone(),
+                deposed_at: Timestamp::now(),
+            };
+            self.delete_old_copy(stack, &old)
                 .await
                 .map_err(Operation::DeleteForReplace.failed())?;
             self.checkpoints.send(Event::Removed {
@@ -249,11 +276,13 @@ impl Shared {
             });
             return self.create(stack, change).await;
         }
-        self.create(stack, change).await?;
-        if !keep_old {
-            self.superseded.lock().expect("not poisoned").push(old);
+        let deposed = self.depose(stack, change, &before, final_snapshot).await?;
+        let created = self.create(stack, change).await;
+        if created.is_err() {
+            // Nothing new was recorded: the old copy stays the current one.
+            self.undepose(stack, deposed);
         }
-        Ok(())
+        created
     }
 
     /// What the resource is now: the recorded properties with what refresh read from AWS laid

@@ -59,6 +59,20 @@ pub fn diff_all(
             });
         }
         replace_dependents_of_changes(&workspace.registry, stack, &mut changes, recorded);
+        // Old copies of replacements an earlier run recorded but did not delete yet (after the
+        // redeploys: deleting an old copy changes nothing that depends on the resource).
+        for d in recorded.doc.deposed_to_delete() {
+            changes.push(Change {
+                stack: stack.id.key.clone(),
+                logical_id: d.logical_id.clone(),
+                resource_type: d.resource_type.clone(),
+                action: Action::Delete,
+                physical_id: Some(d.physical_id.clone()),
+                properties: Vec::new(),
+                replace_because: Vec::new(),
+                reason: Some(super::DEPOSED_REASON.to_string()),
+            });
+        }
         let outputs = if request.destroy {
             Vec::new()
         } else {

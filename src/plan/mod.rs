@@ -122,6 +122,14 @@ impl Plan {
     }
 }
 
+/// The reason of a planned delete of a deposed object (the old copy of a replacement).
+pub const DEPOSED_REASON: &str = "deposed: the old copy of a replacement, still to delete";
+
+/// Whether `change` deletes a deposed object (the apply takes those from the states).
+pub fn is_deposed(change: &Change) -> bool {
+    change.action == Action::Delete && change.reason.as_deref() == Some(DEPOSED_REASON)
+}
+
 /// Shown for values not known until apply.
 pub const UNKNOWN: &str = "(known after apply)";
 /// Shown for secret values and references to them.

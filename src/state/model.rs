@@ -32,6 +32,46 @@ pub struct StateDocument {
     /// Operations recorded as started but not (yet) recorded as finished.
     #[serde(default)]
     pub pending: Vec<PendingOperation>,
+    /// Old copies of create-before-delete replacements, still to be deleted (Terraform's
+    /// deposed objects): written before the new copy is created, removed once deleted. Older
+    /// states have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// The old copy of a replaced resource, recorded as a pending delete under its logical id. Every
+/// run deletes the deposed objects its state holds (in its delete phase), each exactly once:
+/// the entry goes only after the delete succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// Unique within the state (a replacement's pending create has the same id).
+    pub id: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub physical_id: String,
+    /// The properties the old copy was last applied with (what its delete needs).
+    #[serde(default)]
+    pub properties: Value,
+    /// `UpdateReplacePolicy: Snapshot` on a type that takes final snapshots.
+    #[serde(default)]
+    pub final_snapshot: bool,
+    /// The logical ids the old copy depended on (deleted before them).
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    pub deposed_at: Timestamp,
+}
+
+impl StateDocument {
+    /// The deposed objects still to delete: those whose physical id is not the resource's
+    /// current one (a run killed between deposing and recording the new copy left the old copy
+    /// both current and deposed: it is simply current then).
+    pub fn deposed_to_delete(&self) -> impl Iterator<Item = &DeposedObject> {
+        self.deposed.iter().filter(|d| {
+            self.resources
+                .get(&d.logical_id)
+                .is_none_or(|r| r.physical_id != d.physical_id)
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +148,7 @@ impl StateDocument {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             pending: Vec::new(),
+            deposed: Vec::new(),
         }
     }
 
@@ -180,7 +221,36 @@ mod tests {
             started: Timestamp::parse("2026-11-25T18:00:00Z").unwrap(),
             physical_id: None,
         });
+        doc.deposed.push(DeposedObject {
+            id: "op-0".into(),
+            logical_id: "AppRole".into(),
+            resource_type: "AWS::IAM::Role".into(),
+            physical_id: "fuel-flow-app-dev-old".into(),
+            properties: json!({"Path": "/a/"}),
+            final_snapshot: false,
+            dependencies: vec![],
+            deposed_at: Timestamp::parse("2026-11-25T17:59:00Z").unwrap(),
+        });
         doc
+    }
+
+    #[test]
+    fn deposed_objects_are_written_only_when_there_are_some_and_old_states_load() {
+        let doc = StateDocument::new("s");
+        let text = String::from_utf8(doc.to_json()).unwrap();
+        assert!(!text.contains("deposed"), "{text}");
+        let back = StateDocument::from_json(text.as_bytes()).unwrap();
+        assert!(back.deposed.is_empty());
+    }
+
+    #[test]
+    fn a_deposed_copy_that_is_still_current_is_not_to_delete() {
+        let mut doc = sample();
+        assert_eq!(doc.deposed_to_delete().count(), 1);
+        doc.resources.get_mut("AppRole").unwrap().physical_id = "fuel-flow-app-dev-old".into();
+        assert_eq!(doc.deposed_to_delete().count(), 0);
+        doc.resources.remove("AppRole");
+        assert_eq!(doc.deposed_to_delete().count(), 1);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct SeenAtCreate {
     pub pending: Vec<String>,
     /// Logical ids recorded as applied.
     pub recorded: Vec<String>,
+    /// Physical ids recorded as deposed (old copies still to delete).
+    pub deposed: Vec<String>,
 }
 
 /// What every fake of one test shares.
@@ -52,6 +54,11 @@ pub struct World {
     /// Creates that happen in "AWS" but whose answer never reaches the engine (a crash or a
     /// lost connection between the create call and the checkpoint).
     lost_answers: Mutex<Vec<String>>,
+    /// Creates that happen but whose answer is dropped on the way back, `n` times (a dropped
+    /// connection: an ambiguous, retryable failure).
+    dropped_answers: Mutex<BTreeMap<String, usize>>,
+    /// Physical id -> the logical id that created it (the fake's ownership tags).
+    owners: Mutex<BTreeMap<String, String>>,
     watched: Mutex<Option<(Arc<MemoryStateStore>, StateKey)>>,
     seen_at_create: Mutex<Vec<SeenAtCreate>>,
     next_id: AtomicUsize,
@@ -99,10 +106,29 @@ impl World {
             .push(logical_id.to_string());
     }
 
+    /// Makes the next `times` creates of `logical_id` happen but fail as a dropped connection
+    /// (retryable: the engine cannot know whether the create happened).
+    pub fn drop_create_answers(&self, logical_id: &str, times: usize) {
+        self.dropped_answers
+            .lock()
+            .unwrap()
+            .insert(logical_id.to_string(), times);
+    }
+
     /// Every call succeeds again.
     pub fn heal(&self) {
         self.failing.lock().unwrap().clear();
         self.lost_answers.lock().unwrap().clear();
+        self.dropped_answers.lock().unwrap().clear();
+    }
+
+    /// The physical ids "AWS" has that `logical_id` created (what its ownership tags find).
+    pub fn owned_by(&self, logical_id: &str) -> Vec<String> {
+        let owners = self.owners.lock().unwrap();
+        self.physical_ids()
+            .into_iter()
+            .filter(|id| owners.get(id).is_some_and(|o| o == logical_id))
+            .collect()
     }
 
     /// What "AWS" has for `physical_id`.
@@ -165,17 +191,19 @@ impl World {
     async fn look_at_state(&self, ctx: &Ctx) {
         let watched = self.watched.lock().unwrap().clone();
         let Some((store, key)) = watched else { return };
-        let (pending, recorded) = match store.get(&key).await {
+        let (pending, recorded, deposed) = match store.get(&key).await {
             Ok(Some((doc, _))) => (
                 doc.pending.into_iter().map(|p| p.logical_id).collect(),
                 doc.resources.into_keys().collect(),
+                doc.deposed.into_iter().map(|d| d.physical_id).collect(),
             ),
-            _ => (Vec::new(), Vec::new()),
+            _ => (Vec::new(), Vec::new(), Vec::new()),
         };
         self.seen_at_create.lock().unwrap().push(SeenAtCreate {
             logical_id: ctx.logical_id.clone(),
             pending,
             recorded,
+            deposed,
         });
     }
 }
@@ -241,7 +269,32 @@ impl Resource for Fake {
                 format!("{physical_id} already exists"),
             ));
         }
-        cloud.insert(physical_id.clone(), props.clone());
+        let mut stored = props.clone();
+        stored.remove(crate::resources::CLIENT_TOKEN);
+        cloud.insert(physical_id.clone(), stored);
+        drop(cloud);
+        self.world
+            .owners
+            .lock()
+            .unwrap()
+            .insert(physical_id.clone(), ctx.logical_id.clone());
+        let dropped = {
+            let mut dropped = self.world.dropped_answers.lock().unwrap();
+            match dropped.get_mut(&ctx.logical_id) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if dropped {
+            return Err(ResourceError::new(
+                "DispatchFailure",
+                format!("the connection dropped before the answer to the create of {physical_id}"),
+            )
+            .retryable());
+        }
         if self
             .world
             .lost_answers
@@ -293,6 +346,14 @@ impl Resource for Fake {
             .name_property()
             .and_then(|p| props.get(p))
             .and_then(crate::resources::text);
-        Ok(name.filter(|n| self.world.live(n).is_some()))
+        if self.real.name_property().is_some() {
+            return Ok(name.filter(|n| self.world.live(n).is_some()));
+        }
+        // No name: by the ownership tags, skipping the copies the engine says are not the one.
+        Ok(self
+            .world
+            .owned_by(&ctx.logical_id)
+            .into_iter()
+            .find(|id| !crate::resources::is_earlier_copy(props, id)))
     }
 }

@@ -2,6 +2,7 @@
 //! the order of calls, what a failure stops, replacements, checkpoints, adoption and drift.
 
 mod checkpoints;
+mod deposed;
 mod drift;
 mod failures;
 mod order;
