@@ -104,7 +104,6 @@ pub fn is_earlier_copy(props: &Props, physical_id: &str) -> bool {
         .is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(physical_id)))
 }
 
-
 /// A resource as read back from AWS.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Live {
