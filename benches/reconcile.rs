@@ -311,6 +311,7 @@ async fn checkpoints(bench: &Bench) {
             region: "us-east-1".into(),
             account_id: account_id.clone(),
             parallelism: DEFAULT_PARALLELISM,
+            refresh_parallelism: fuelflow::engine::DEFAULT_REFRESH_PARALLELISM,
             registry: fuelflow::resources::Registry::builtin(),
         });
         let source = Source::Project {

@@ -9,6 +9,11 @@ use std::sync::Arc;
 /// Parallelism when `--parallelism` is not given (see BENCHMARKS.md for how it was chosen).
 pub const DEFAULT_PARALLELISM: usize = 16;
 
+/// How many reads refresh makes at once when `--refresh-parallelism` is not given: reads are
+/// cheap and AWS allows many more of them than writes, so a no-op plan of a few hundred resources
+/// is one wave (throttling halves it, see `plan::refresh`).
+pub const DEFAULT_REFRESH_PARALLELISM: usize = 64;
+
 pub struct Engine {
     pub clients: Arc<Clients>,
     pub backend: Backend,
@@ -16,6 +21,8 @@ pub struct Engine {
     pub region: String,
     pub account_id: String,
     pub parallelism: usize,
+    /// How many reads refresh makes at once.
+    pub refresh_parallelism: usize,
     /// The handler of each type (the real ones, or fakes in tests).
     pub registry: Registry,
 }

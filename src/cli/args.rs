@@ -213,6 +213,9 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     );
     let n: u64 = number
         .parse()
+    /// How many reads refresh makes at once (halved on throttling)
+    #[arg(long, default_value_t = fuelflow::engine::DEFAULT_REFRESH_PARALLELISM)]
+    pub refresh_parallelism: usize,
         .map_err(|_| format!("expected a duration such as 30s or 2m, found `{text}`"))?;
     Ok(std::time::Duration::from_secs(match unit {
         "" | "s" => n,

@@ -90,6 +90,7 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         parallelism: run.parallelism.max(1),
         registry: Registry::builtin(),
     };
+        refresh_parallelism: run.refresh_parallelism.max(1),
     let scope = Scope {
         source: ctx.source.clone(),
         project: session.project,

@@ -130,6 +130,7 @@ mod tests {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             parallelism: 1,
+            refresh_parallelism: 1,
             registry: Registry::builtin(),
         }
     }

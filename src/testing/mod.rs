@@ -57,6 +57,7 @@ impl Harness {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             parallelism: 4,
+            refresh_parallelism: 4,
             registry,
         };
         Harness {
