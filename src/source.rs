@@ -111,6 +111,64 @@ impl SourceMap {
     }
 }
 
+/// Why [`read_bounded`] refused a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A FIFO, a device (`/dev/zero`), a socket or a directory: reading could hang or never end.
+    #[error("is not a regular file ({0}); only regular files are read")]
+    NotRegular(&'static str),
+    #[error("is over {} MiB (the limit for this file); it is refused", .0 / 1024 / 1024)]
+    TooLarge(u64),
+}
+
+/// Reads a regular file (symlinks followed) of at most `cap` bytes. Checked before opening (a
+/// FIFO blocks on open) and enforced while reading (the size can change, or lie, meanwhile).
+pub fn read_bounded(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&meta)));
+    }
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    Ok(bytes)
+}
+
+/// What kind of non-regular file `meta` describes, for messages.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else if meta.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
 /// A path as the user should see it: relative to the working directory when it is inside it.
 pub fn display_path(path: &Path) -> String {
     std::env::current_dir()
@@ -124,6 +182,39 @@ pub fn display_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bounded_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.yaml");
+        std::fs::write(&file, "0123456789").unwrap();
+        assert_eq!(read_bounded(&file, 10).unwrap(), b"0123456789");
+        assert!(matches!(
+            read_bounded(&file, 9),
+            Err(ReadError::TooLarge(9))
+        ));
+        let zero = read_bounded(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert_eq!(
+            zero.to_string(),
+            "is not a regular file (a device); only regular files are read"
+        );
+        assert!(matches!(
+            read_bounded(dir.path(), 10),
+            Err(ReadError::NotRegular("a directory"))
+        ));
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                // Would block forever on open if it were opened.
+                assert!(matches!(
+                    read_bounded(&fifo, 10),
+                    Err(ReadError::NotRegular("a FIFO"))
+                ));
+            }
+        }
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

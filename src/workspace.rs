@@ -302,6 +302,22 @@ fn unmanaged_properties(stack: &Stack, registry: &crate::resources::Registry) ->
     errors
 }
 
+/// Lambda code paths confined to the project directory (the template's in template mode).
+fn local_code_errors(
+    sources: &SourceMap,
+    project: Option<&Project>,
+    stack: &Stack,
+) -> Vec<Diagnostic> {
+    let template_file = &sources.get(stack.template.file).path;
+    let dir_of = |p: &Path| match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let template_dir = dir_of(template_file);
+    let root = project.map_or_else(|| template_dir.clone(), |p| dir_of(&p.path));
+    crate::resources::lambda::code::local_code_errors(&stack.template, &template_dir, &root)
+}
+
 /// Splits warnings from errors and builds the graph when there are no errors.
 fn finish(
     sources: SourceMap,
@@ -315,6 +331,7 @@ fn finish(
     let mut errors = errors;
     for stack in &stacks {
         errors.extend(unmanaged_properties(stack, registry));
+        errors.extend(local_code_errors(&sources, project.as_ref(), stack));
     }
     let (errors, warnings): (Vec<_>, Vec<_>) = errors.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
@@ -406,15 +423,8 @@ fn project_specs(
 /// Reads a file into the source map, refusing huge and non-UTF-8 files with a clear message.
 pub fn read_file(sources: &mut SourceMap, path: &Path) -> Result<FileId, Diagnostic> {
     let shown = crate::source::display_path(path);
-    let cannot = |e: std::io::Error| Diagnostic::without_span(format!("cannot read {shown}: {e}"));
-    let size = std::fs::metadata(path).map_err(cannot)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(Diagnostic::without_span(format!(
-            "{shown} is {size} bytes; files over {} MiB are refused",
-            MAX_FILE_BYTES / 1024 / 1024
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(cannot)?;
+    let bytes = crate::source::read_bounded(path, MAX_FILE_BYTES)
+        .map_err(|e| Diagnostic::without_span(format!("cannot read {shown}: {e}")))?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(sources.add(path, text)),
         Err(e) => {

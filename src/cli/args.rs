@@ -81,6 +81,9 @@ pub enum Command {
         /// Treat security warnings as errors
         #[arg(long)]
         strict: bool,
+        /// `text` (rendered on stderr), or one `json` / `sarif` (SARIF 2.1.0) document on stdout
+        #[arg(long, value_enum, default_value_t)]
+        format: super::validate::Format,
     },
     /// Print the resource graph as Graphviz DOT (edges point at what a resource depends on)
     Graph {
@@ -104,6 +107,14 @@ pub enum Command {
         /// Read the live resources to see drift (`--refresh=false`: compare with the recorded state only)
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
         refresh: bool,
+    },
+    /// Print a plan saved with `plan --out` (no AWS calls)
+    Show {
+        /// The saved plan
+        plan_file: std::path::PathBuf,
+        /// As the `plan --json` document
+        #[arg(long)]
+        json: bool,
     },
     /// Make the infrastructure match the templates
     Apply {
@@ -162,6 +173,10 @@ pub enum Command {
         /// The stack whose lock to remove (required when the project has several)
         #[arg(long)]
         stack: Option<String>,
+        /// Remove this lock id from every stack of the environment (one dead run's locks; a
+        /// lock with another id is left)
+        #[arg(long, conflicts_with = "stack")]
+        all_stacks: bool,
         /// The lock id printed by the run that found the lock
         lock_id: String,
     },
@@ -198,6 +213,9 @@ pub struct RunArgs {
     /// How many AWS operations run at once
     #[arg(long, default_value_t = fuelflow::engine::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
+    /// How many reads refresh makes at once (halved on throttling)
+    #[arg(long, default_value_t = fuelflow::engine::DEFAULT_REFRESH_PARALLELISM)]
+    pub refresh_parallelism: usize,
     /// How long to wait for a lock held by another run (e.g. 30s, 2m; default: fail at once)
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
@@ -213,9 +231,6 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     );
     let n: u64 = number
         .parse()
-    /// How many reads refresh makes at once (halved on throttling)
-    #[arg(long, default_value_t = fuelflow::engine::DEFAULT_REFRESH_PARALLELISM)]
-    pub refresh_parallelism: usize,
         .map_err(|_| format!("expected a duration such as 30s or 2m, found `{text}`"))?;
     Ok(std::time::Duration::from_secs(match unit {
         "" | "s" => n,

@@ -10,6 +10,7 @@ mod render;
 mod reporter;
 mod run;
 mod session;
+mod show;
 mod state;
 mod unlock;
 mod validate;
@@ -130,7 +131,11 @@ impl Context {
 pub fn run(cli: Cli) -> ExitCode {
     let ctx = Context::from_cli(&cli);
     match cli.command {
-        Command::Validate { env, strict } => validate::run(&ctx, env.as_deref(), strict),
+        Command::Validate {
+            env,
+            strict,
+            format,
+        } => validate::run(&ctx, env.as_deref(), strict, format),
         Command::Graph { env, stack } => graph::run(&ctx, env.as_deref(), stack),
         Command::Plan {
             run,
@@ -149,6 +154,7 @@ pub fn run(cli: Cli) -> ExitCode {
             &ctx,
             asynchronously(run::apply(&ctx, run, auto_approve, plan_file)),
         ),
+        Command::Show { plan_file, json } => finish(&ctx, show::run(&ctx, &plan_file, json)),
         Command::Destroy { run, auto_approve } => {
             finish(&ctx, asynchronously(run::destroy(&ctx, run, auto_approve)))
         }
@@ -165,10 +171,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::ForceUnlock {
             env,
             stack,
+            all_stacks,
             lock_id,
         } => finish(
             &ctx,
-            asynchronously(unlock::run(&ctx, env.name, stack, lock_id)),
+            asynchronously(unlock::run(&ctx, env.name, stack, all_stacks, lock_id)),
         ),
     }
 }

@@ -1,6 +1,11 @@
 //! The DynamoDB [`Locker`]. One item per lock: `LockID` (the hash key, `<bucket>/<key>`), `Info`
 //! (the [`LockInfo`] JSON) and `LockIdValue` (the lock id again, as a top-level attribute so a
 //! release can be conditioned on it without comparing whole JSON strings).
+//!
+//! Two faults are recovered here: a put whose reply was lost (the SDK's retry then finds the
+//! item it wrote: the id is ours, so we hold the lock), and an item written by another tool with
+//! the Terraform-compatible `Info` alone (no `LockIdValue`): its release is conditioned on the
+//! exact `Info` string whose `ID` was checked.
 
 use std::collections::HashMap;
 
@@ -49,6 +54,10 @@ impl DynamoDbLocker {
                         .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
                 {
                     if let Some(holder) = self.current_now(&request.path).await? {
+                        if holder.id == info.id {
+                            // Our own put, carried out but its reply lost, then retried.
+                            return Ok(holder);
+                        }
                         return Err(LockError::Locked {
                             holder: Box::new(holder),
                             key: request.key.clone(),
@@ -82,18 +91,53 @@ impl DynamoDbLocker {
                 if e.as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                let holder = self.current_now(path).await.ok().flatten().map(Box::new);
-                Err(LockError::NotHolder {
-                    path: path.into(),
-                    id: id.into(),
-                    holder,
-                })
+                self.unlock_by_info(path, id).await
             }
             Err(e) => Err(AwsError::from_sdk("dynamodb:DeleteItem", e).into()),
         }
     }
 
-    async fn current_now(&self, path: &str) -> Result<Option<LockInfo>, LockError> {
+    /// The release of an item without (or with another) `LockIdValue`: allowed when its `Info`
+    /// says `ID` is `id`, conditioned on that exact `Info` so a lock taken meanwhile stays.
+    async fn unlock_by_info(&self, path: &str, id: &str) -> Result<(), LockError> {
+        let not_holder = |holder: Option<LockInfo>| LockError::NotHolder {
+            path: path.into(),
+            id: id.into(),
+            holder: holder.map(Box::new),
+        };
+        let Some(item) = self.item(path).await? else {
+            return Err(not_holder(None));
+        };
+        let holder = parse_item(path, &item).ok();
+        let info = item.get(INFO).and_then(|v| v.as_s().ok());
+        let (Some(holder), Some(info)) = (holder, info) else {
+            return Err(not_holder(None));
+        };
+        if holder.id != id {
+            return Err(not_holder(Some(holder)));
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(path.into()))
+            .condition_expression("Info = :info")
+            .expression_attribute_values(":info", AttributeValue::S(info.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(not_holder(self.current_now(path).await.ok().flatten()))
+            }
+            Err(e) => Err(AwsError::from_sdk("dynamodb:DeleteItem", e).into()),
+        }
+    }
+
+    async fn item(&self, path: &str) -> Result<Option<HashMap<String, AttributeValue>>, LockError> {
         let out = self
             .client
             .get_item()
@@ -103,7 +147,12 @@ impl DynamoDbLocker {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("dynamodb:GetItem", e))?;
-        out.item.map(|item| parse_item(path, &item)).transpose()
+        Ok(out.item)
+    }
+
+    async fn current_now(&self, path: &str) -> Result<Option<LockInfo>, LockError> {
+        let item = self.item(path).await?;
+        item.map(|item| parse_item(path, &item)).transpose()
     }
 }
 

@@ -32,10 +32,14 @@ pub struct LockInfo {
 }
 
 impl LockInfo {
-    /// A fresh record for `request`, with a new id, made by this process.
+    /// A fresh record for `request`, made by this process: with the run's id when the request
+    /// carries one (every stack of a run then shares it), else a new one.
     pub fn new(request: &LockRequest) -> Self {
         LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: request
+                .run_id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             operation: request.operation.clone(),
             who: who(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -52,6 +56,9 @@ pub struct LockRequest {
     pub path: String,
     pub operation: String,
     pub key: StateKey,
+    /// The lock id to record; [`take_all`] gives every lock of one run the same one, so
+    /// `force-unlock --all-stacks <id>` can clear exactly that run's locks. `None`: a fresh id.
+    pub run_id: Option<String>,
 }
 
 impl LockRequest {
@@ -60,6 +67,7 @@ impl LockRequest {
             path: path.into(),
             operation: operation.into(),
             key,
+            run_id: None,
         }
     }
 }
@@ -205,9 +213,21 @@ pub async fn take_all(
     timeout: Duration,
     held: &mut Vec<LockInfo>,
 ) -> Result<(), LockError> {
-    let mut ordered: Vec<&LockRequest> = requests.iter().collect();
+    // One id for the whole run (unless the caller chose one).
+    let run_id = requests
+        .iter()
+        .find_map(|r| r.run_id.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let mut ordered: Vec<LockRequest> = requests
+        .iter()
+        .map(|r| LockRequest {
+            run_id: Some(run_id.clone()),
+            ..r.clone()
+        })
+        .collect();
     ordered.sort_by(|a, b| a.path.cmp(&b.path));
     ordered.dedup_by(|a, b| a.path == b.path);
+    let ordered: Vec<&LockRequest> = ordered.iter().collect();
     let mut timeout = timeout;
     if ordered.len() > 1 {
         if try_all_at_once(locker, &ordered, held).await? {

@@ -30,13 +30,17 @@ impl Locker for MemoryLocker {
     ) -> BoxFuture<'a, Result<LockInfo, LockError>> {
         Box::pin(async move {
             let mut held = self.held();
+            let info = LockInfo::new(request);
             if let Some(holder) = held.get(&request.path) {
+                if holder.id == info.id {
+                    // As the DynamoDB locker: a lock with the run's own id is the run's.
+                    return Ok(holder.clone());
+                }
                 return Err(LockError::Locked {
                     holder: Box::new(holder.clone()),
                     key: request.key.clone(),
                 });
             }
-            let info = LockInfo::new(request);
             held.insert(request.path.clone(), info.clone());
             Ok(info)
         })

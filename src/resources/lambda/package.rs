@@ -12,12 +12,99 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+/// Lambda's limit for a zip uploaded directly (`ZipFile`): 50 MB.
+pub const MAX_ZIPPED_BYTES: u64 = 50 * 1024 * 1024;
+/// Lambda's limit for the unzipped code of a function: 250 MB.
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+
+/// Checks what packaging `path` would read, without reading it: regular files and folders only
+/// (no FIFO, device or socket), every file inside `root` once symlinks are resolved (when given),
+/// and Lambda's size limits (an existing `.zip`: its size and its entries' unzipped sizes).
+pub fn check_source(path: &Path, root: Option<&Path>) -> std::result::Result<(), String> {
+    let mut unzipped = 0u64;
+    walk(path, root, &mut unzipped)?;
+    if unzipped > MAX_UNZIPPED_BYTES {
+        return Err(format!(
+            "{} holds {} MB unzipped; Lambda's limit is 250 MB (put larger code in S3 or a container image)",
+            path.display(),
+            unzipped / 1024 / 1024
+        ));
+    }
+    Ok(())
+}
+
+/// Adds the unzipped size of everything under `path` to `total`, refusing what cannot be read
+/// safely; stops early once over the limit.
+fn walk(path: &Path, root: Option<&Path>, total: &mut u64) -> std::result::Result<(), String> {
+    let shown = path.display();
+    if let Some(root) = root {
+        let real = std::fs::canonicalize(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        if !real.starts_with(root) {
+            return Err(format!(
+                "{shown} leads outside the project directory {} (to {}); code must live inside it",
+                root.display(),
+                real.display()
+            ));
+        }
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {shown}: {e}"))?;
+            walk(&entry.path(), root, total)?;
+            if *total > MAX_UNZIPPED_BYTES {
+                return Ok(());
+            }
+        }
+        return Ok(());
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown} is {}; only regular files are packaged",
+            crate::source::file_kind(&meta)
+        ));
+    }
+    if has_zip_extension(path) {
+        if meta.len() > MAX_ZIPPED_BYTES {
+            return Err(format!(
+                "{shown} is {} MB; Lambda's limit for a zip uploaded directly is 50 MB (put it in S3: Code: {{S3Bucket, S3Key}})",
+                meta.len() / 1024 / 1024
+            ));
+        }
+        *total += zip_unzipped_size(path)?;
+    } else {
+        *total += meta.len();
+    }
+    Ok(())
+}
+
+/// The sum of the entries' sizes an existing zip declares (read from its central directory);
+/// a file that is not a readable zip counts as its own size (Lambda will judge it).
+fn zip_unzipped_size(path: &Path) -> std::result::Result<u64, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let own_size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        return Ok(own_size);
+    };
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(i) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    Ok(total)
+}
+
 /// Zips `path` (a folder, a single file, or an existing `.zip` taken as is) and returns the
-/// package with its `CodeSha256` (base64 of the SHA-256 of the zip bytes).
+/// package with its `CodeSha256` (base64 of the SHA-256 of the zip bytes). Lambda's limits are
+/// checked before anything is read, and on the zip built.
 pub fn package(path: &Path) -> Result<(Vec<u8>, String)> {
+    check_source(path, None).map_err(|m| ResourceError::invalid("Code", m))?;
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     let bytes = if meta.is_file() && has_zip_extension(path) {
-        std::fs::read(path).map_err(|e| io_error(path, e))?
+        read(path)?
     } else if meta.is_file() {
         let name = path
             .file_name()
@@ -29,8 +116,23 @@ pub fn package(path: &Path) -> Result<(Vec<u8>, String)> {
         collect_files(path, path, &mut files)?;
         zip_entries(files)?
     };
+    if bytes.len() as u64 > MAX_ZIPPED_BYTES {
+        return Err(ResourceError::invalid(
+            "Code",
+            format!(
+                "the zip of {} is {} MB; Lambda's limit for a direct upload is 50 MB (put it in S3: Code: {{S3Bucket, S3Key}})",
+                path.display(),
+                bytes.len() / 1024 / 1024
+            ),
+        ));
+    }
     let sha = code_sha256(&bytes);
     Ok((bytes, sha))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    crate::source::read_bounded(path, MAX_UNZIPPED_BYTES)
+        .map_err(|e| ResourceError::invalid("Code", format!("cannot read {}: {e}", path.display())))
 }
 
 /// Inline source zipped as a single file, as CloudFormation does for `Code.ZipFile`.
@@ -79,7 +181,7 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
 fn zip_entries(files: Vec<(String, PathBuf)>) -> Result<Vec<u8>> {
     let mut entries = Vec::with_capacity(files.len());
     for (name, path) in files {
-        let contents = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+        let contents = read(&path)?;
         entries.push((name, contents, is_executable(&path)));
     }
     zip_bytes(entries)
