@@ -1,11 +1,12 @@
 //! What `plan`, `apply` and `destroy` say while they hold the locks: `-v` detail, warnings, the
-//! plan (text or `plan --json`), the cost delta, the confirmation, Ctrl-C, apply progress.
+//! plan (text or `plan --json`), the cost delta, the confirmation, Ctrl-C, the progress of the
+//! refresh, of lock waits and of the apply ([`Lines`]), and the line that ends an apply.
 
 use super::{Context, reporter::Lines};
 use fuelflow::engine::ResourceFailure;
 use fuelflow::ops::{self, ConfirmError, Interrupt, PlanReport, Shown};
 use fuelflow::plan::{Action, render};
-use fuelflow::state::LockError;
+use fuelflow::state::{LockError, LockInfo};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ impl Console {
     /// the report as JSON at the end).
     pub fn new(ctx: &Context, plan: bool, json: bool) -> Arc<Console> {
         Arc::new(Console {
-            progress: Lines::new(ctx.quiet || json),
+            progress: Lines::new(ctx.quiet || json, live(ctx)),
             quiet: ctx.quiet,
             verbose: ctx.verbose > 0,
             color: ctx.color,
@@ -33,7 +34,46 @@ impl Console {
     }
 }
 
+/// Live redrawn progress: a terminal, colors allowed (`--no-color`, `NO_COLOR`), not CI.
+fn live(ctx: &Context) -> bool {
+    std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
+        && ctx.color
+        && std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false")
+}
+
+impl Console {
+    /// `Apply complete! Resources: 3 added, 1 changed, 0 destroyed.` and the time taken (also
+    /// for destroy, as Terraform says it).
+    pub fn complete(&self, destroy: bool) -> String {
+        let t = self.progress.tally();
+        let elapsed = self.progress.elapsed();
+        let took = match elapsed.as_secs() {
+            0..60 => format!("{:.1}s", elapsed.as_secs_f64()),
+            _ => super::reporter::human(elapsed),
+        };
+        if destroy {
+            return format!(
+                "Destroy complete! Resources: {} destroyed. ({took})",
+                t.destroyed
+            );
+        }
+        format!(
+            "Apply complete! Resources: {} added, {} changed, {} destroyed. ({took})",
+            t.added, t.changed, t.destroyed
+        )
+    }
+}
+
 impl ops::Reporter for Console {
+    fn refreshed(&self, done: usize, total: usize) {
+        self.progress.refreshed(done, total);
+    }
+
+    fn waiting_for_lock(&self, holder: &LockInfo, waited: Duration) {
+        self.progress.waiting_for_lock(holder, waited);
+    }
+
     fn detail(&self, message: &dyn Fn() -> String) {
         if self.verbose {
             eprintln!("[fuelflow] {}", message());

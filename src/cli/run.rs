@@ -52,7 +52,8 @@ pub async fn apply(
         plan_file,
     };
     let console = Console::new(ctx, false, run.json);
-    applied(ctx, run.json, ops::apply(engine, &options, console).await)
+    let result = ops::apply(engine, &options, console.clone()).await;
+    applied(ctx, run.json, result, &console.complete(false))
 }
 
 pub async fn destroy(ctx: &Context, run: RunArgs, auto_approve: bool) -> Outcome {
@@ -62,7 +63,8 @@ pub async fn destroy(ctx: &Context, run: RunArgs, auto_approve: bool) -> Outcome
         auto_approve,
     };
     let console = Console::new(ctx, false, run.json);
-    applied(ctx, run.json, ops::destroy(engine, &options, console).await)
+    let result = ops::destroy(engine, &options, console.clone()).await;
+    applied(ctx, run.json, result, &console.complete(true))
 }
 
 /// The session's engine, and the stacks to work on.
@@ -88,9 +90,9 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         region: session.region,
         account_id,
         parallelism: run.parallelism.max(1),
+        refresh_parallelism: run.refresh_parallelism.max(1),
         registry: Registry::builtin(),
     };
-        refresh_parallelism: run.refresh_parallelism.max(1),
     let scope = Scope {
         source: ctx.source.clone(),
         project: session.project,
@@ -102,19 +104,20 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
 }
 
 /// The end of an apply or destroy: the `--json` report (also of one that did not complete), or
-/// a summary line.
-fn applied(ctx: &Context, json: bool, result: Result<ApplyOutcome, OpError>) -> Outcome {
+/// the `complete` line.
+fn applied(
+    ctx: &Context,
+    json: bool,
+    result: Result<ApplyOutcome, OpError>,
+    complete: &str,
+) -> Outcome {
     match result {
         Ok(ApplyOutcome::NoChanges) => Ok(()),
         Ok(ApplyOutcome::Applied(report)) => {
             if json {
                 print_json(&report);
             } else if !ctx.quiet {
-                println!(
-                    "Apply complete: {} change{} applied.",
-                    report.applied,
-                    if report.applied == 1 { "" } else { "s" }
-                );
+                println!("{complete}");
             }
             Ok(())
         }

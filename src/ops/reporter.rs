@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::engine::ResourceFailure;
 use crate::plan::{Action, Plan};
 use crate::source::SourceMap;
-use crate::state::LockError;
+use crate::state::{LockError, LockInfo};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,16 @@ pub trait Reporter: apply::Reporter {
     /// A line of detail (`-v`): locks taken, endpoint, timings. `message` is called only if shown.
     fn detail(&self, message: &dyn Fn() -> String) {
         let _ = message;
+    }
+
+    /// Refresh: `done` of `total` live resources read (told as each read completes).
+    fn refreshed(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+
+    /// Another run holds a lock this run waits for (`--lock-timeout`), told every few seconds.
+    fn waiting_for_lock(&self, holder: &LockInfo, waited: Duration) {
+        let _ = (holder, waited);
     }
 
     /// The plan is made, before anything changes (and before [`Reporter::confirm`]).

@@ -1,140 +1,169 @@
-//! A plan as text (the terminal view) and as JSON (a stable document, see the README).
+//! A plan as a person reads it, Terraform's way: first what changed outside fuelflow (drift),
+//! then what apply will do, each property as a structural diff ([`tree`]) that shows only what
+//! differs, then `Plan: 1 to add, 2 to change, 0 to destroy.` No line is wider than
+//! [`lines::WIDTH`]. The JSON form of a plan is [`crate::ops::PlanReport`].
 
-use super::{Action, Change, Plan, PropertyChange};
+mod lines;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+use super::{Action, Change, Plan, PropertyChange, StackPlan};
+use lines::{Lines, Mark};
 use serde_json::Value;
-use std::fmt::Write;
 
-/// The plan as a person reads it: one block per change, then the summary line.
+pub use lines::WIDTH;
+
+/// Why a resource is planned for creation when it was recorded.
+const DELETED_OUTSIDE: &str = "deleted outside fuelflow";
+
+/// The plan as text: the drift section (when there is drift), the actions, the summary line.
 pub fn text(plan: &Plan) -> String {
-    let mut out = String::new();
+    let mut out = Lines::default();
+    if plan.stacks.iter().flat_map(|s| &s.changes).any(drifted) {
+        out.raw("Objects have changed outside of fuelflow".into());
+        out.raw(String::new());
+        out.raw(
+            "fuelflow read the live resources and found these changes made outside of it:".into(),
+        );
+        out.raw(String::new());
+        for stack in &plan.stacks {
+            drift_of(&mut out, stack);
+        }
+        out.raw("Unless the templates are changed to match, apply undoes these changes.".into());
+        out.raw(String::new());
+    }
+    if plan.has_changes() {
+        out.raw("fuelflow will perform the following actions:".into());
+        out.raw(String::new());
+    }
     for stack in &plan.stacks {
         if stack.changes.is_empty() && stack.outputs.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "Stack {} ({}):", stack.stack, stack.stack_name);
+        out.raw(format!("Stack {} ({}):", stack.stack, stack.stack_name));
         for c in &stack.changes {
             change(&mut out, c);
         }
         for (name, value) in &stack.outputs {
-            let _ = writeln!(out, "  output {name} = {}", show(value));
+            out.raw(format!("  output {name} = {}", output(value)));
         }
-        out.push('\n');
+        out.raw(String::new());
     }
     let s = plan.summary();
     if !plan.has_changes() {
-        out.push_str("No changes. The infrastructure matches the templates.\n");
+        out.raw("No changes. The infrastructure matches the templates.".into());
     } else {
-        let _ = writeln!(
-            out,
+        out.raw(format!(
             "Plan: {} to add, {} to change, {} to destroy.",
             s.add, s.change, s.destroy
-        );
+        ));
     }
-    out
+    out.text()
 }
 
-fn change(out: &mut String, c: &Change) {
-    let (sign, verb) = match c.action {
-        Action::Create => ("+", "create"),
-        Action::Update => ("~", "update in place"),
-        Action::Replace => ("-/+", "replace"),
-        Action::Delete => ("-", "destroy"),
-        Action::Forget => ("~", "forget"),
+fn drifted(c: &Change) -> bool {
+    c.reason.as_deref() == Some(DELETED_OUTSIDE) || c.properties.iter().any(|p| p.drift)
+}
+
+/// What changed outside fuelflow in one stack, from what fuelflow expects to what AWS has.
+fn drift_of(out: &mut Lines, stack: &StackPlan) {
+    let changes: Vec<&Change> = stack.changes.iter().filter(|c| drifted(c)).collect();
+    if changes.is_empty() {
+        return;
+    }
+    out.raw(format!("Stack {} ({}):", stack.stack, stack.stack_name));
+    for c in changes {
+        let what = format!("{} ({})", c.logical_id, c.resource_type);
+        if c.reason.as_deref() == Some(DELETED_OUTSIDE) {
+            out.push(
+                2,
+                Mark::Remove,
+                &format!("{what} was deleted outside fuelflow [drift]"),
+            );
+            continue;
+        }
+        out.push(
+            2,
+            Mark::Change,
+            &format!("{what} has changed outside fuelflow [drift]"),
+        );
+        for p in c.properties.iter().filter(|p| p.drift) {
+            let live = (!p.before.is_null()).then_some(&p.before);
+            let expected = (!p.after.is_null()).then_some(&p.after);
+            tree::entry(out, 6, &format!("{}:", p.path), expected, live, "");
+        }
+    }
+    out.raw(String::new());
+}
+
+fn change(out: &mut Lines, c: &Change) {
+    let (mark, sign, verb) = match c.action {
+        Action::Create => (Mark::Add, "+", "will create"),
+        Action::Update => (Mark::Change, "~", "will update in place"),
+        Action::Replace => (Mark::None, "-/+", "will replace"),
+        Action::Delete => (Mark::Remove, "-", "will destroy"),
+        Action::Forget => (
+            Mark::Change,
+            "~",
+            "will forget (it stays in AWS, no longer managed)",
+        ),
     };
-    let drift = c.properties.iter().any(|p| p.drift)
-        || c.reason.as_deref() == Some("deleted outside fuelflow");
-    let _ = write!(
-        out,
-        "  {sign} {} ({}) will {verb}",
-        c.logical_id, c.resource_type
-    );
+    let mut head = format!("{} ({}) {verb}", c.logical_id, c.resource_type);
     if !c.replace_because.is_empty() {
-        let _ = write!(
-            out,
+        head.push_str(&format!(
             " (forces replacement: {})",
             c.replace_because.join(", ")
-        );
+        ));
     }
     if let Some(reason) = &c.reason {
-        let _ = write!(out, " [{reason}]");
+        head.push_str(&format!(" [{reason}]"));
     }
-    if drift && c.action != Action::Create {
-        out.push_str(" [drift]");
+    if drifted(c) && c.action != Action::Create {
+        head.push_str(" [drift]");
     }
-    out.push('\n');
+    match mark {
+        Mark::None => out.raw(format!("  {sign} {head}")),
+        mark => out.push(2, mark, &head),
+    }
+    if matches!(c.action, Action::Delete | Action::Forget) {
+        if let Some(id) = &c.physical_id {
+            out.push(6, Mark::None, &format!("# id: {id}"));
+        }
+    }
     for p in &c.properties {
         property(out, c.action, p);
     }
 }
 
-fn property(out: &mut String, action: Action, p: &PropertyChange) {
-    let mark = if p.drift {
-        " (drift: changed outside fuelflow)"
-    } else {
-        ""
-    };
+fn property(out: &mut Lines, action: Action, p: &PropertyChange) {
+    let head = format!("{}:", p.path);
     let forces = if p.forces_replacement && action == Action::Replace {
-        " # forces replacement"
+        "  # forces replacement"
     } else {
         ""
     };
-    match action {
-        Action::Create => {
-            let _ = writeln!(out, "      {}: {}", p.path, show(&p.after));
-        }
-        _ if p.after.is_null() => {
-            let _ = writeln!(
-                out,
-                "      {}: {} -> (removed, back to default){forces}",
-                p.path,
-                show(&p.before)
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "      {}: {} -> {}{mark}{forces}",
-                p.path,
-                show(&p.before),
-                show(&p.after)
-            );
-        }
+    if action == Action::Create {
+        return tree::entry(out, 6, &head, None, Some(&p.after), "");
     }
+    if p.drift {
+        // Its diff is in the drift section above; here only that apply puts it back.
+        let note = format!("{head} back to the template (changed outside fuelflow, above){forces}");
+        return out.push(6, Mark::Change, &note);
+    }
+    if p.after.is_null() {
+        let note = format!("  # removed from the template: back to the default{forces}");
+        return tree::entry(out, 6, &head, Some(&p.before), None, &note);
+    }
+    let before = (!p.before.is_null()).then_some(&p.before);
+    tree::entry(out, 6, &head, before, Some(&p.after), forces);
 }
 
-fn show(v: &Value) -> String {
+/// An output's new value on one line (compact JSON for maps and lists).
+fn output(v: &Value) -> String {
     match v {
         Value::Null => "(none)".into(),
-        Value::String(s) if s == super::UNKNOWN || s == super::SENSITIVE => s.clone(),
-        other => other.to_string(),
+        other => lines::scalar(other),
     }
-}
-
-/// The plan as the documented JSON document (`plan --json`).
-pub fn json(plan: &Plan) -> Value {
-    let s = plan.summary();
-    serde_json::json!({
-        "format_version": plan.format_version,
-        "env": plan.env,
-        "destroy": plan.destroy,
-        "summary": { "add": s.add, "change": s.change, "destroy": s.destroy },
-        "changes": plan.stacks.iter().flat_map(|stack| stack.changes.iter().map(move |c| serde_json::json!({
-            "stack": stack.stack,
-            "stack_name": stack.stack_name,
-            "logical_id": c.logical_id,
-            "type": c.resource_type,
-            "action": c.action,
-            "physical_id": c.physical_id,
-            "replace_because": c.replace_because,
-            "reason": c.reason,
-            "drift": c.properties.iter().any(|p| p.drift) || c.reason.as_deref() == Some("deleted outside fuelflow"),
-            "properties": c.properties.iter().map(|p| serde_json::json!({
-                "path": p.path, "before": p.before, "after": p.after,
-                "forces_replacement": p.forces_replacement, "drift": p.drift, "sensitive": p.sensitive,
-            })).collect::<Vec<_>>(),
-        }))).collect::<Vec<_>>(),
-        "outputs": plan.stacks.iter().flat_map(|stack| stack.outputs.iter().map(move |(name, value)| serde_json::json!({
-            "stack": stack.stack, "name": name, "value": value,
-        }))).collect::<Vec<_>>(),
-    })
 }
