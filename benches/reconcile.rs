@@ -11,7 +11,10 @@
 //! - checkpoints: apply of 60 resources through the library with checkpoints on and off
 //!   (goal <= 1.2x);
 //! - platform: no-op plan of the Fuel Flow dev environment (fuelflow.yaml + stacks/) against the
-//!   ideal chain of round trips (goal <= 1.5x).
+//!   ideal chain of round trips (goal <= 1.5x);
+//! - schedule: apply of 60 buckets + one DB instance whose CreateDBInstance the proxy slows by
+//!   20 s, at --parallelism 4: longest-first (the default) against plain ready order
+//!   (`FUELFLOW_SCHEDULE=ready-order`), alternating (goal: longest-first within 1.2x of 20 s).
 
 #[path = "../tests/integration/support/moto.rs"]
 #[allow(dead_code)]
@@ -98,6 +101,9 @@ async fn main() {
     if wanted("checkpoints") {
         checkpoints(&bench).await;
     }
+    if wanted("schedule") {
+        schedule(&bench).await;
+    }
     if wanted("platform") {
         let parallelism = args
             .windows(2)
@@ -108,8 +114,8 @@ async fn main() {
 }
 
 impl Bench {
-    /// A fresh project of 30 buckets + 30 roles (each role's policy names its bucket).
-    fn pairs_project(&self, pairs: usize) -> PathBuf {
+    /// A fresh one-stack project whose template `template(name)` writes (`name` is unique).
+    fn project(&self, template: impl Fn(&str) -> String) -> PathBuf {
         let n = self.counter.get();
         self.counter.set(n + 1);
         let name = format!("bn{}x{n}", std::process::id());
@@ -122,43 +128,29 @@ impl Bench {
             ),
         )
         .unwrap();
-        let mut t = String::from("Resources:\n");
-        for i in 0..pairs {
-            t.push_str(&format!(
-                r#"  Data{i}:
-    Type: AWS::S3::Bucket
-    Properties:
-      BucketName: {name}-data-{i}
-      VersioningConfiguration: {{Status: Enabled}}
-      Tags: [{{Key: team, Value: bench}}]
-  Role{i}:
-    Type: AWS::IAM::Role
-    Properties:
-      RoleName: {name}-role-{i}
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
-      Policies:
-        - PolicyName: read-data
-          PolicyDocument:
-            Version: '2012-10-17'
-            Statement:
-              - {{Effect: Allow, Action: s3:GetObject, Resource: !Sub '${{Data{i}.Arn}}/*'}}
-"#
-            ));
-        }
-        std::fs::write(dir.join("app.yaml"), t).unwrap();
+        std::fs::write(dir.join("app.yaml"), template(&name)).unwrap();
         dir
+    }
+
+    /// A fresh project of 30 buckets + 30 roles (each role's policy names its bucket).
+    fn pairs_project(&self, pairs: usize) -> PathBuf {
+        self.project(|name| pairs_template(name, pairs))
     }
 
     /// Runs the CLI in `dir` (through the proxy when `slow`), returns its wall time; panics on
     /// failure since a failed run measures nothing.
     async fn cli(&self, dir: &Path, args: &[&str], slow: bool) -> Duration {
-        self.cli_with(BIN, dir, args, slow).await
+        self.cli_with(BIN, dir, args, slow, &[]).await
     }
 
-    async fn cli_with(&self, bin: &str, dir: &Path, args: &[&str], slow: bool) -> Duration {
+    async fn cli_with(
+        &self,
+        bin: &str,
+        dir: &Path,
+        args: &[&str],
+        slow: bool,
+        env: &[(&str, &str)],
+    ) -> Duration {
         let endpoint = if slow {
             self.proxy.endpoint()
         } else {
@@ -171,6 +163,7 @@ impl Bench {
             .envs(self.moto.env())
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .env_remove("AWS_PROFILE")
             .output()
             .await
@@ -225,20 +218,19 @@ async fn sweep(bench: &Bench, show_sweep: bool, show_calls: bool) {
             .await;
         let apply_calls = bench.proxy.stats.total();
         bench.proxy.stats.reset();
-        let plan = bench
-            .cli(
-                &dir,
-                &[
-                    "plan",
-                    "--env",
-                    "dev",
-                    "--detailed-exitcode",
-                    "--parallelism",
-                    &ps,
-                ],
-                true,
-            )
-            .await;
+        // Reads have their own limit; the serial rows limit both, the default row neither.
+        let mut plan_args = vec![
+            "plan",
+            "--env",
+            "dev",
+            "--detailed-exitcode",
+            "--parallelism",
+            &ps,
+        ];
+        if p != DEFAULT_PARALLELISM {
+            plan_args.extend(["--refresh-parallelism", &ps]);
+        }
+        let plan = bench.cli(&dir, &plan_args, true).await;
         let plan_calls = bench.proxy.stats.snapshot();
         if p == DEFAULT_PARALLELISM {
             default_calls = Some(plan_calls.clone());
@@ -265,7 +257,8 @@ async fn sweep(bench: &Bench, show_sweep: bool, show_calls: bool) {
         let one = rows.iter().find(|r| r.0 == 1).unwrap();
         let def = rows.iter().find(|r| r.0 == DEFAULT_PARALLELISM).unwrap();
         println!(
-            "ratio --parallelism 1 / default ({DEFAULT_PARALLELISM}): apply {:.1}x, no-op plan {:.1}x (goal >= 10x)",
+            "ratio --parallelism 1 (plan: and --refresh-parallelism 1) / default ({DEFAULT_PARALLELISM}, reads {}): apply {:.1}x (goal >= 10x), no-op plan {:.1}x (goal >= 8x)",
+            fuelflow::engine::DEFAULT_REFRESH_PARALLELISM,
             secs(one.1) / secs(def.1),
             secs(one.3) / secs(def.3)
         );
@@ -405,7 +398,7 @@ async fn platform(bench: &Bench, parallelism: Option<&str>) {
         floor_times.push(bench.cli(&dir, &plan, false).await);
         if let Some(bin) = &baseline {
             bench.proxy.stats.reset();
-            baseline_times.push(bench.cli_with(bin, &dir, &plan, true).await);
+            baseline_times.push(bench.cli_with(bin, &dir, &plan, true, &[]).await);
             baseline_calls = bench.proxy.stats.snapshot().values().sum::<u64>();
         }
         bench.proxy.stats.reset();
@@ -473,4 +466,104 @@ fn secs(d: Duration) -> f64 {
 
 fn mean(runs: &[(Duration, u64)]) -> f64 {
     runs.iter().map(|r| secs(r.0)).sum::<f64>() / runs.len() as f64
+}
+
+/// 30 buckets + 30 roles (each role's policy names its bucket).
+fn pairs_template(name: &str, pairs: usize) -> String {
+    let mut t = String::from("Resources:\n");
+    for i in 0..pairs {
+        t.push_str(&format!(
+            r#"  Data{i}:
+Type: AWS::S3::Bucket
+Properties:
+  BucketName: {name}-data-{i}
+  VersioningConfiguration: {{Status: Enabled}}
+  Tags: [{{Key: team, Value: bench}}]
+  Role{i}:
+Type: AWS::IAM::Role
+Properties:
+  RoleName: {name}-role-{i}
+  AssumeRolePolicyDocument:
+    Version: '2012-10-17'
+    Statement:
+      - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
+  Policies:
+    - PolicyName: read-data
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {{Effect: Allow, Action: s3:GetObject, Resource: !Sub '${{Data{i}.Arn}}/*'}}
+"#
+        ));
+    }
+    t
+}
+
+/// 60 named buckets and one DB instance the proxy makes slow to create.
+fn schedule_template(name: &str) -> String {
+    let mut t = String::from("Resources:\n");
+    for i in 0..60 {
+        t.push_str(&format!(
+            "  Data{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {name}-data-{i}\n      VersioningConfiguration: {{Status: Enabled}}\n      Tags: [{{Key: team, Value: bench}}]\n"
+        ));
+    }
+    t.push_str(&format!(
+        "  Database:\n    Type: AWS::RDS::DBInstance\n    DeletionPolicy: Delete\n    Properties:\n      DBInstanceIdentifier: {name}-db\n      Engine: postgres\n      DBInstanceClass: db.t3.micro\n      AllocatedStorage: 20\n      MasterUsername: fuelflow\n      MasterUserPassword: bench-only-password-1\n"
+    ));
+    t
+}
+
+/// Apply of 60 buckets + a DB instance whose create takes 20 s, at --parallelism 4: longest-first
+/// against plain ready order, alternating, each on a fresh project.
+async fn schedule(bench: &Bench) {
+    const SLOW: Duration = Duration::from_secs(20);
+    let before = bench.proxy.config.lock().unwrap().clone();
+    bench.proxy.set(ProxyConfig {
+        slow_actions: vec![("CreateDBInstance".into(), SLOW)],
+        ..before.clone()
+    });
+    let mut longest = Vec::new();
+    let mut ready = Vec::new();
+    for round in 0..4 {
+        let ready_order = round % 2 == 1;
+        let dir = bench.project(schedule_template);
+        let args = [
+            "apply",
+            "--env",
+            "dev",
+            "--auto-approve",
+            "--parallelism",
+            "4",
+        ];
+        let env: &[(&str, &str)] = if ready_order {
+            &[("FUELFLOW_SCHEDULE", "ready-order")]
+        } else {
+            &[]
+        };
+        let took = bench.cli_with(BIN, &dir, &args, true, env).await;
+        if ready_order {
+            ready.push(took)
+        } else {
+            longest.push(took)
+        }
+    }
+    bench.proxy.set(before);
+    let avg = |v: &[Duration]| v.iter().map(|d| secs(*d)).sum::<f64>() / v.len() as f64;
+    println!(
+        "\n## 60 buckets + a DB instance whose create takes {} s, --parallelism 4",
+        SLOW.as_secs()
+    );
+    println!("| schedule | apply (mean of 2) | / slow create |");
+    println!("|---|---:|---:|");
+    for (what, runs) in [
+        ("longest-first (default)", &longest),
+        ("ready order", &ready),
+    ] {
+        println!(
+            "| {what} | {:.2} s | {:.2}x |",
+            avg(runs),
+            avg(runs) / secs(SLOW)
+        );
+    }
+    println!("goal: longest-first within 1.2x of the slow create");
 }

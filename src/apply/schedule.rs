@@ -6,6 +6,19 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+/// The walk's priorities: [`critical_path`], or none (plain ready order) when
+/// `FUELFLOW_SCHEDULE=ready-order` asks for it (the benchmark's comparison).
+pub fn priorities<K: Clone + Eq + Hash>(
+    nodes: &[K],
+    deps: &HashMap<K, Vec<K>>,
+    cost: impl Fn(&K) -> u64,
+) -> HashMap<K, u64> {
+    if std::env::var("FUELFLOW_SCHEDULE").as_deref() == Ok("ready-order") {
+        return HashMap::new();
+    }
+    critical_path(nodes, deps, cost)
+}
+
 /// Priorities (in the unit of `cost`) for `nodes`, where `deps[n]` lists what `n` waits for.
 pub fn critical_path<K: Clone + Eq + Hash>(
     nodes: &[K],
