@@ -131,8 +131,7 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Node, Vec<Diagnostic>
         alias_nodes: 0,
         errors: Vec::new(),
     };
-    let mut parser = Parser::new_from_str(&file.text);
-    if let Err(e) = parser.load(&mut builder, false) {
+    if let Err(e) = feed_first_document(&file.text, &mut builder) {
         let span = builder.point(e.marker());
         let message = format!("invalid YAML: {}", e.info());
         return Err(vec![Diagnostic::error(span, message)]);
@@ -149,6 +148,24 @@ pub fn parse(file_id: FileId, file: &SourceFile) -> Result<Node, Vec<Diagnostic>
     }
 }
 
+/// What `Parser::load(.., false)` does, as a loop: yaml-rust2's `load` recurses once per level
+/// of nesting, so ~3,000 levels of block-style YAML overflowed the stack before the builder's
+/// depth limit could refuse them. Events of the first document go to `builder`.
+fn feed_first_document<'a>(
+    text: &str,
+    builder: &mut Builder<'a>,
+) -> Result<(), yaml_rust2::ScanError> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, mark) = parser.next_token()?;
+        let last = matches!(event, Event::DocumentEnd | Event::StreamEnd);
+        builder.on_event(event, mark);
+        if last {
+            return Ok(());
+        }
+    }
+}
+
 enum Frame {
     Seq {
         span: Span,
@@ -162,6 +179,9 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Key, Node)>,
         key: Option<Key>,
+        /// Key name → index in `entries`, so that the duplicate check stays linear in large
+        /// mappings (`Resources` with 100,000 entries).
+        seen: std::collections::HashMap<String, usize>,
     },
 }
 
@@ -215,6 +235,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
+                    seen: std::collections::HashMap::new(),
                 });
             }
             Event::SequenceEnd => {
@@ -361,7 +382,9 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
                     let name = match &node.kind {
@@ -376,11 +399,12 @@ impl Builder<'_> {
                             String::new()
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    if let Some((first, _)) = seen.get(&name).and_then(|&i| entries.get(i)) {
                         let d = Diagnostic::error(node.span, format!("duplicate key `{name}`"))
                             .with_related(first.span, "first defined here");
                         self.errors.push(d);
                     }
+                    seen.entry(name.clone()).or_insert(entries.len());
                     *key = Some(Key {
                         name,
                         span: node.span,
@@ -518,6 +542,26 @@ mod tests {
             message.contains("nesting") || message.contains("recursion"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn deep_block_nesting_is_refused_not_overflowed() {
+        // Block style: the parser's own recursion (not ours) grows with the indentation.
+        for depth in [3_000, 5_000] {
+            let mut text = String::new();
+            for level in 0..depth {
+                text.push_str(&" ".repeat(level));
+                text.push_str("a:\n");
+            }
+            let (_, result) = parse_str(&text);
+            let message = &result.unwrap_err()[0].message;
+            assert!(message.contains("nesting deeper than"), "{message}");
+        }
+        let sequences: String = (0..3_000)
+            .map(|l| format!("{}- \n", " ".repeat(l * 2)))
+            .collect();
+        let (_, result) = parse_str(&sequences);
+        assert!(result.is_err());
     }
 
     #[test]
