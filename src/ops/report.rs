@@ -148,6 +148,7 @@ mod tests {
             format_version: 1,
             env: "dev".into(),
             destroy: false,
+            estimated_seconds: None,
             stacks: vec![StackPlan {
                 stack: "app".into(),
                 stack_name: "proj-app-dev".into(),

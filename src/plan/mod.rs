@@ -13,6 +13,7 @@ pub mod desired;
 pub mod diff;
 pub mod diff_stacks;
 pub mod error;
+pub mod estimate;
 pub mod lookup;
 pub mod redeploy;
 pub mod refresh;
@@ -88,6 +89,9 @@ pub struct Plan {
     pub stacks: Vec<StackPlan>,
     /// `destroy` plans delete everything.
     pub destroy: bool,
+    /// How long applying it should take on AWS ([`estimate::apply_seconds`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

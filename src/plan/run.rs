@@ -165,10 +165,16 @@ pub async fn plan(
         env: engine.env.clone(),
         stacks,
         destroy: request.destroy,
+        estimated_seconds: None,
     };
     if !request.targets.is_empty() {
         keep_targets(&mut plan, &workspace, &request.targets);
     }
+    plan.estimated_seconds = Some(super::estimate::apply_seconds(
+        &plan,
+        &workspace,
+        engine.parallelism,
+    ));
     Ok(Planned {
         plan,
         workspace,

@@ -93,6 +93,7 @@ mod tests {
                     outputs: vec![("Out".into(), serde_json::Value::Null)],
                 }],
                 destroy: false,
+                estimated_seconds: None,
             };
             let targets: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
             keep_targets(&mut plan, &ws, &targets);

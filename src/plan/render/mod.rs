@@ -59,6 +59,12 @@ pub fn text(plan: &Plan) -> String {
             "Plan: {} to add, {} to change, {} to destroy.",
             s.add, s.change, s.destroy
         ));
+        if let Some(seconds) = plan.estimated_seconds.filter(|s| *s > 0) {
+            out.raw(format!(
+                "Estimated apply time on AWS: {} (the longest chain first).",
+                super::estimate::human(seconds)
+            ));
+        }
     }
     out.text()
 }

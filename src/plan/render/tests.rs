@@ -44,6 +44,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         format_version: 1,
         env: "dev".into(),
         destroy: false,
+        estimated_seconds: None,
         stacks: vec![StackPlan {
             stack: "app".into(),
             stack_name: "demo-app-dev".into(),
