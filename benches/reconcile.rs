@@ -474,25 +474,25 @@ fn pairs_template(name: &str, pairs: usize) -> String {
     for i in 0..pairs {
         t.push_str(&format!(
             r#"  Data{i}:
-Type: AWS::S3::Bucket
-Properties:
-  BucketName: {name}-data-{i}
-  VersioningConfiguration: {{Status: Enabled}}
-  Tags: [{{Key: team, Value: bench}}]
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: {name}-data-{i}
+      VersioningConfiguration: {{Status: Enabled}}
+      Tags: [{{Key: team, Value: bench}}]
   Role{i}:
-Type: AWS::IAM::Role
-Properties:
-  RoleName: {name}-role-{i}
-  AssumeRolePolicyDocument:
-    Version: '2012-10-17'
-    Statement:
-      - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
-  Policies:
-    - PolicyName: read-data
-      PolicyDocument:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: {name}-role-{i}
+      AssumeRolePolicyDocument:
         Version: '2012-10-17'
         Statement:
-          - {{Effect: Allow, Action: s3:GetObject, Resource: !Sub '${{Data{i}.Arn}}/*'}}
+          - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
+      Policies:
+        - PolicyName: read-data
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - {{Effect: Allow, Action: s3:GetObject, Resource: !Sub '${{Data{i}.Arn}}/*'}}
 "#
         ));
     }
