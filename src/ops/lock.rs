@@ -31,15 +31,27 @@ where
     Fut: Future<Output = Result<T, OpError>>,
 {
     let locker = &*engine.backend.locker;
+    let run_id = uuid::Uuid::new_v4().to_string();
     let requests: Vec<_> = locks
         .stacks
         .iter()
-        .map(|s| engine.backend.lock_request(&engine.env, s, locks.operation))
+        .map(|s| {
+            let mut request = engine.backend.lock_request(&engine.env, s, locks.operation);
+            // Our own id, so a wait reports only the locks of others.
+            request.run_id = Some(run_id.clone());
+            request
+        })
         .collect();
     // `take_all` records each lock as it is taken, so an interrupted wait releases those.
     let mut held = Vec::new();
     let taken = tokio::select! {
-        taken = take_all(locker, &requests, locks.timeout, &mut held) => Some(taken),
+        taken = told_while_waiting(
+            take_all(locker, &requests, locks.timeout, &mut held),
+            locker,
+            &requests,
+            &run_id,
+            &**reporter,
+        ) => Some(taken),
         () = ctrl_c() => None,
     };
     let failed = match taken {
@@ -63,6 +75,34 @@ where
         reporter.lock_not_released(&e);
     }
     outcome
+}
+
+/// Runs `taking`; while it waits, tells the reporter every few seconds who holds the locks
+/// (those of other runs than `ours`).
+async fn told_while_waiting<T>(
+    taking: impl Future<Output = T>,
+    locker: &dyn crate::state::Locker,
+    requests: &[crate::state::LockRequest],
+    ours: &str,
+    reporter: &dyn Reporter,
+) -> T {
+    const EVERY: Duration = Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    tokio::pin!(taking);
+    loop {
+        tokio::select! {
+            taken = &mut taking => return taken,
+            () = tokio::time::sleep(EVERY) => {
+                for request in requests {
+                    if let Ok(Some(holder)) = locker.current(&request.path).await {
+                        if holder.id != ours {
+                            reporter.waiting_for_lock(&holder, started.elapsed());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// First Ctrl-C: stop scheduling; the second is the reporter's to act on (the CLI exits).
@@ -105,6 +145,12 @@ mod tests {
     impl Reporter for Details {
         fn detail(&self, message: &dyn Fn() -> String) {
             self.0.lock().unwrap().push(message());
+        }
+        fn waiting_for_lock(&self, holder: &crate::state::LockInfo, _: Duration) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("waiting for {}", holder.id));
         }
         fn confirm(&self, _: &str) -> Result<bool, ConfirmError> {
             Ok(false)
@@ -192,5 +238,44 @@ mod tests {
         assert!(!ran);
         assert!(held(&engine, "iam").await.is_none(), "ours is given back");
         assert_eq!(held(&engine, "web").await.map(|h| h.id), Some(theirs.id));
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_a_lock_says_who_holds_it_and_never_names_our_own() {
+        let locker = Arc::new(MemoryLocker::new());
+        let engine = engine(locker.clone());
+        let theirs = locker
+            .try_lock(&engine.backend.lock_request("dev", "web", "plan"))
+            .await
+            .unwrap();
+        let release = {
+            let (locker, theirs) = (locker.clone(), theirs.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(3500)).await;
+                locker.unlock(&theirs.path, &theirs.id).await.unwrap();
+            })
+        };
+        let details = Arc::new(Details::default());
+        let reporter: Arc<dyn Reporter> = details.clone();
+        let stacks = ["iam".to_string(), "web".to_string()];
+        let waiting = Locks {
+            stacks: &stacks,
+            operation: "apply",
+            timeout: Duration::from_secs(20),
+        };
+        holding(&engine, waiting, &reporter, |_| async { Ok(()) })
+            .await
+            .unwrap();
+        release.await.unwrap();
+        let details = details.0.lock().unwrap();
+        let waits: Vec<&String> = details
+            .iter()
+            .filter(|d| d.starts_with("waiting"))
+            .collect();
+        assert_eq!(
+            waits,
+            [&format!("waiting for {}", theirs.id)],
+            "{details:?}"
+        );
     }
 }

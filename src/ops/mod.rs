@@ -194,7 +194,20 @@ async fn make_plan(
         targets: scope.targets.clone(),
         destroy,
     };
-    let planned = planning::plan(engine, &scope.source, scope.project.as_ref(), &request).await?;
+    // The refresh tells its progress through a channel (see `refresh::PROGRESS`).
+    let (progress, mut told) = tokio::sync::mpsc::unbounded_channel();
+    let planning = planning::plan(engine, &scope.source, scope.project.as_ref(), &request);
+    let planning = crate::plan::refresh::PROGRESS.scope(progress, planning);
+    tokio::pin!(planning);
+    let planned = loop {
+        tokio::select! {
+            planned = &mut planning => break planned?,
+            Some((done, total)) = told.recv() => reporter.refreshed(done, total),
+        }
+    };
+    while let Ok((done, total)) = told.try_recv() {
+        reporter.refreshed(done, total);
+    }
     reporter.detail(&|| {
         let changes: usize = planned.plan.stacks.iter().map(|s| s.changes.len()).sum();
         format!(

@@ -25,6 +25,15 @@ pub struct Target {
 
 pub type Refreshed = HashMap<(String, String), Option<Live>>;
 
+/// Told `(read, of)` as each read completes.
+pub type Progress = tokio::sync::mpsc::UnboundedSender<(usize, usize)>;
+
+tokio::task_local! {
+    /// Set by the caller of the whole plan (`ops`) to hear of the refresh's progress, so the
+    /// plan's own signatures need not carry a reporter.
+    pub static PROGRESS: Progress;
+}
+
 /// Reads all targets, at most `engine.refresh_parallelism` at a time (reads apart from writes:
 /// `--parallelism` limits changes). Every failure is returned.
 pub async fn refresh(
@@ -48,7 +57,11 @@ pub async fn refresh(
     }
     let mut refreshed = HashMap::new();
     let mut failures = Vec::new();
+    let (total, progress) = (tasks.len(), PROGRESS.try_with(Clone::clone).ok());
     while let Some(joined) = tasks.join_next().await {
+        if let Some(told) = &progress {
+            let _ = told.send((total - tasks.len(), total));
+        }
         match joined {
             Ok((t, Ok(live))) => {
                 refreshed.insert((t.stack_name, t.logical_id), live);
