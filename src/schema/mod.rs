@@ -1,12 +1,19 @@
 //! The supported resource types and their properties, derived from the CloudFormation registry
 //! schemas (see `scripts/gen-schema-table`), and the checks `validate` makes with them.
 
+pub mod cross;
+mod facts;
+mod iam;
+pub mod report;
+mod rules;
 mod table;
 pub mod types;
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
+use crate::template::Value;
 use crate::template::yaml::{Kind, Node};
+use indexmap::IndexMap;
 use types::{Object, Property, ResourceSchema, Shape};
 
 /// The schema of a supported type.
@@ -36,7 +43,7 @@ pub fn has_attribute(type_name: &str, attribute: &str) -> Option<bool> {
     let readable = schema.properties.properties.iter().any(|p| {
         p.name == attribute
             && matches!(
-                p.shape,
+                p.shape.base(),
                 Shape::String | Shape::Integer | Shape::Number | Shape::Boolean
             )
             && !schema.write_only.contains(&attribute)
@@ -73,28 +80,46 @@ pub fn unsupported_type(
 }
 
 /// Checks a resource's `Properties` against its type: unknown properties (with a suggestion),
-/// missing required ones and values of the wrong shape. Intrinsic functions are followed where
-/// their result's shape is known (`Fn::If` branches, strings from `Fn::Sub`/`Fn::Join`).
+/// missing required ones, values of the wrong shape, every value constraint of the schema and
+/// the supplement (`rules`) on values known now (literals, `Ref`s to `parameters` with a value),
+/// `oneOf`/`anyOf`/`dependentRequired` key combinations, the IAM policy grammar (`iam`) and the
+/// cross-property facts (`facts`). Intrinsic functions are followed where their result's shape is
+/// known (`Fn::If` branches, strings from `Fn::Sub`/`Fn::Join`).
 pub fn check_properties(
     schema: &ResourceSchema,
     logical_id: &str,
     properties: Option<&Node>,
     resource_span: crate::source::Span,
+    known: &Known,
 ) -> Vec<Diagnostic> {
     let mut checker = Checker {
         errors: Vec::new(),
         logical_id,
+        parameters: known.parameters,
+        conditions: known.conditions,
     };
     match properties {
-        Some(node) => checker.object(schema.properties, node, "", resource_span),
+        Some(node) => {
+            checker.object(schema.properties, node, "", resource_span);
+            iam::check_resource(logical_id, node, &mut checker.errors);
+            facts::check(schema.type_name, logical_id, node, &mut checker.errors);
+        }
         None => checker.missing_required(schema.properties, &[], resource_span, ""),
     }
     checker.errors
 }
 
+/// What validate knows before evaluating a resource: parameter values and decided conditions.
+pub struct Known<'a> {
+    pub parameters: &'a IndexMap<String, Value>,
+    pub conditions: &'a IndexMap<String, Option<bool>>,
+}
+
 struct Checker<'a> {
     errors: Vec<Diagnostic>,
     logical_id: &'a str,
+    parameters: &'a IndexMap<String, Value>,
+    conditions: &'a IndexMap<String, Option<bool>>,
 }
 
 /// What an intrinsic function yields, when it can be told without evaluating it.
@@ -128,6 +153,13 @@ fn intrinsic(node: &Node) -> Option<Yields<'_>> {
 }
 
 impl Checker<'_> {
+    /// The value of the condition of an `Fn::If` node, when it is decided.
+    fn decided(&self, node: &Node) -> Option<bool> {
+        let (_, arg) = node.single_entry()?;
+        let name = arg.as_seq()?.first()?.as_str()?;
+        self.conditions.get(name).copied().flatten()
+    }
+
     fn wrong_shape(&mut self, node: &Node, expected: &Shape, path: &str, found: &str) {
         self.errors.push(Diagnostic::error(
             node.span,
@@ -140,6 +172,29 @@ impl Checker<'_> {
     }
 
     fn value(&mut self, shape: &Shape, node: &Node, path: &str) {
+        if let Shape::Ruled(rules, inner) = shape {
+            if let Some(Yields::Branches(branches)) = intrinsic(node) {
+                // A branch a decided condition does not take gets the shape check only.
+                let decided = self.decided(node);
+                for (i, b) in branches.into_iter().enumerate() {
+                    let taken = decided.is_none_or(|d| d == (i == 0));
+                    self.value(if taken { shape } else { inner }, b, path);
+                }
+                return;
+            }
+            let before = self.errors.len();
+            self.value(inner, node, path);
+            if self.errors.len() > before {
+                return; // the wrong shape already: its constraints would only repeat that
+            }
+            if let Some((value, parameter)) = rules::known(node, self.parameters) {
+                for v in rules::violations(rules, &value) {
+                    let d = rules::diagnostic(node, path, self.logical_id, parameter, v);
+                    self.errors.push(d);
+                }
+            }
+            return;
+        }
         match intrinsic(node) {
             Some(Yields::Branches(branches)) => {
                 return branches
@@ -163,6 +218,7 @@ impl Checker<'_> {
         }
         match (shape, &node.kind) {
             (Shape::Any | Shape::Json, _) => {}
+            (Shape::Ruled(..), _) => unreachable!("constraints are unwrapped above"),
             (_, Kind::Null) => {}
             (Shape::String, Kind::String(_) | Kind::Number(_) | Kind::Bool(_)) => {}
             (Shape::Integer | Shape::Number, Kind::Number(_)) => {}
@@ -228,10 +284,13 @@ impl Checker<'_> {
                 format!("{path}.{}", key.name)
             };
             match object.properties.iter().find(|p| p.name == key.name) {
-                Some(Property {
-                    shape: Shape::Object(inner),
-                    ..
-                }) if matches!(value.kind, Kind::Map(_)) => {
+                Some(Property { shape, .. })
+                    if matches!(shape.base(), Shape::Object(_))
+                        && matches!(value.kind, Kind::Map(_)) =>
+                {
+                    let Shape::Object(inner) = shape.base() else {
+                        unreachable!()
+                    };
                     self.object(inner, value, &full, key.span)
                 }
                 Some(p) => self.value(&p.shape, value, &full),
@@ -252,8 +311,65 @@ impl Checker<'_> {
                 }
             }
         }
-        let present: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+        let present: Vec<&str> = entries
+            .iter()
+            .filter(|(_, v)| !matches!(intrinsic(v), Some(Yields::NoValue)))
+            .map(|(k, _)| k.name.as_str())
+            .collect();
         self.missing_required(object, &present, owner, path);
+        self.combinations(object, entries, &present, owner, path);
+    }
+
+    /// `oneOf`/`anyOf` of required sets and `dependentRequired`.
+    fn combinations(
+        &mut self,
+        object: &Object,
+        entries: &[(crate::template::yaml::Key, Node)],
+        present: &[&str],
+        owner: crate::source::Span,
+        path: &str,
+    ) {
+        let what = if path.is_empty() {
+            format!("resource `{}`", self.logical_id)
+        } else {
+            format!("property `{path}` of `{}`", self.logical_id)
+        };
+        let complete = |set: &[&str]| set.iter().all(|k| present.contains(k));
+        let describe = |sets: &[&[&str]]| {
+            sets.iter()
+                .map(|s| format!("`{}`", s.join("` + `")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !object.one_of.is_empty() {
+            let n = object.one_of.iter().filter(|s| complete(s)).count();
+            if n != 1 {
+                self.errors.push(Diagnostic::error(
+                    owner,
+                    format!(
+                        "{what} needs exactly one of {}; {n} are set",
+                        describe(object.one_of)
+                    ),
+                ));
+            }
+        }
+        if !object.any_of.is_empty() && !object.any_of.iter().any(|s| complete(s)) {
+            self.errors.push(Diagnostic::error(
+                owner,
+                format!("{what} needs at least one of {}", describe(object.any_of)),
+            ));
+        }
+        for (key, needs) in object.dependent_required {
+            let Some((k, _)) = entries.iter().find(|(k, _)| k.name == *key) else {
+                continue;
+            };
+            for need in needs.iter().filter(|n| !present.contains(n)) {
+                self.errors.push(Diagnostic::error(
+                    k.span,
+                    format!("{what} sets `{key}`, which needs `{need}` to be set too"),
+                ));
+            }
+        }
     }
 
     fn missing_required(

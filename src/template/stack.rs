@@ -125,6 +125,10 @@ pub fn evaluate(
             &r.logical_id,
             r.properties.as_ref(),
             r.span,
+            &schema::Known {
+                parameters: &parameters,
+                conditions: &decided,
+            },
         ));
         let mut evaluator = Evaluator::new(scope);
         let properties = match &r.properties {

@@ -7,14 +7,34 @@ use std::process::{Command, Output};
 /// (file, line:col of the first error, text of its message)
 const CASES: &[(&str, &str, &str)] = &[
     (
+        "any_of_required.yaml",
+        "6:7",
+        "property `WarmThroughput` of `Table` needs at least one of `ReadUnitsPerSecond`, `WriteUnitsPerSecond`",
+    ),
+    (
         "bad_logical_id.yaml",
         "2:3",
         "logical id name `my-bucket` must be alphanumeric (A-Z, a-z, 0-9)",
     ),
     (
+        "bucket_name_length.yaml",
+        "5:19",
+        "property `BucketName` of `Bucket` is 2 characters long; it must be 3 to 63",
+    ),
+    (
+        "bucket_name_pattern.yaml",
+        "5:19",
+        "property `BucketName` of `Bucket` is `My_Bucket`, which does not match the pattern `^[a-z0-9][a-z0-9.-]*[a-z0-9]$`",
+    ),
+    (
         "condition_cycle.yaml",
         "2:3",
         "conditions refer to each other in a cycle: A, B",
+    ),
+    (
+        "conditional_reference.yaml",
+        "19:31",
+        "`Reader` refers to `Archive`, which exists only when condition `IsProd` is true, but `Reader` is not under that condition",
     ),
     (
         "custom_resource.yaml",
@@ -27,11 +47,36 @@ const CASES: &[(&str, &str, &str)] = &[
         "dependency cycle between 3 resources: cycle.A, cycle.B, cycle.C",
     ),
     (
+        "dependent_required.yaml",
+        "7:9",
+        "property `PointInTimeRecoverySpecification` of `Table` sets `RecoveryPeriodInDays`, which needs `PointInTimeRecoveryEnabled` to be set too",
+    ),
+    (
         "depends_on_unknown.yaml",
         "4:16",
         "`DependsOn` names `Missing`, which is not a resource of this template",
     ),
     ("duplicate_key.yaml", "4:3", "duplicate key `Bucket`"),
+    (
+        "duplicate_physical_name.yaml",
+        "5:19",
+        "`duplicate_physical_name.Logs` sets BucketName `acme-logs`, which `duplicate_physical_name.Archive` also uses: one AWS::S3::Bucket can have that name",
+    ),
+    (
+        "dynamodb_attribute_type.yaml",
+        "8:26",
+        "property `AttributeDefinitions[0].AttributeType` of `Table` is `STRING`, which is not one of: B, N, S",
+    ),
+    (
+        "dynamodb_unused_attribute.yaml",
+        "9:26",
+        "property `AttributeDefinitions` of `Table` defines `email`, which no key schema uses (DynamoDB refuses it)",
+    ),
+    (
+        "enum_near_miss.yaml",
+        "5:20",
+        "property `BillingMode` of `Table` is `PAY_PER_REQUST`, which is not one of: PAY_PER_REQUEST, PROVISIONED",
+    ),
     (
         "excluded_reference.yaml",
         "10:24",
@@ -48,6 +93,46 @@ const CASES: &[(&str, &str, &str)] = &[
         "`Fn::GetAtt` needs `Resource.Attribute`, found `BucketArn`",
     ),
     (
+        "iam_action.yaml",
+        "9:36",
+        "policy `PolicyDocument.Statement[0].Action[1]` of `Policy`: action `s3 PutObject` is not `service:Action` (or `*`)",
+    ),
+    (
+        "iam_action_and_not_action.yaml",
+        "8:13",
+        "policy `PolicyDocument.Statement[0]` of `Policy`: statement has both `Action` and `NotAction`",
+    ),
+    (
+        "iam_condition_operator.yaml",
+        "14:15",
+        "policy `PolicyDocument.Statement[0].Condition.BoolIfExist` of `BucketPolicy`: unknown condition operator `BoolIfExist`",
+    ),
+    (
+        "iam_effect.yaml",
+        "8:21",
+        "policy `AssumeRolePolicyDocument.Statement[0].Effect` of `Role`: `Effect` is `Permit`; it must be Allow or Deny",
+    ),
+    (
+        "iam_principal.yaml",
+        "9:26",
+        "policy `AssumeRolePolicyDocument.Statement[0].Principal.Services` of `Role`: unknown principal type `Services`; it must be AWS, Service, Federated or CanonicalUser",
+    ),
+    (
+        "iam_resource_arn.yaml",
+        "10:23",
+        "policy `PolicyDocument.Statement[0].Resource` of `Policy`: resource `my-bucket/*` is not an ARN (arn:partition:service:region:account:resource) or `*`",
+    ),
+    (
+        "iam_statement_key.yaml",
+        "9:13",
+        "policy `PolicyDocument.Statement[0].Actions` of `Policy`: unknown statement key `Actions`",
+    ),
+    (
+        "iam_version.yaml",
+        "6:18",
+        "policy `PolicyDocument.Version` of `Policy`: `Version` is `2012-10-18`; it must be 2012-10-17 (or the old 2008-10-17)",
+    ),
+    (
         "if_unknown_condition.yaml",
         "7:24",
         "`IsProdd` is not a condition of this template",
@@ -61,6 +146,31 @@ const CASES: &[(&str, &str, &str)] = &[
         "json_error.json",
         "8:1",
         "invalid YAML: while parsing a flow mapping, did not find expected ',' or '}'",
+    ),
+    (
+        "lambda_architectures.yaml",
+        "7:22",
+        "property `Architectures` of `Fn` has 2 items; at most 1 are allowed",
+    ),
+    (
+        "lambda_memory.yaml",
+        "7:19",
+        "property `MemorySize` of `Fn` is 64, out of range: it must be between 128 and 10240",
+    ),
+    (
+        "lambda_runtime.yaml",
+        "5:16",
+        "property `Runtime` of `Fn` is `python3.99`, which is not one of the 44 allowed values",
+    ),
+    (
+        "lambda_timeout.yaml",
+        "7:16",
+        "property `Timeout` of `Fn` is 901, out of range: it must be between 1 and 900",
+    ),
+    (
+        "log_retention.yaml",
+        "5:24",
+        "property `RetentionInDays` of `Logs` is `45`, which is not one of the 22 allowed values",
     ),
     (
         "missing_required.yaml",
@@ -103,6 +213,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "parameter type `Strin` is not supported",
     ),
     (
+        "parameter_default_range.yaml",
+        "11:24",
+        "property `MemorySize` of `Fn` is 20000, out of range: it must be between 128 and 10240",
+    ),
+    (
         "parameter_max_value.yaml",
         "5:14",
         "parameter `Size`: `20` is greater than MaxValue 10",
@@ -113,9 +228,24 @@ const CASES: &[(&str, &str, &str)] = &[
         "parameter `Name`: `Not-Lower` does not match AllowedPattern `[a-z]+`",
     ),
     (
+        "rds_engine.yaml",
+        "5:15",
+        "property `Engine` of `Db` is `postgress`, which is not one of the 26 allowed values",
+    ),
+    (
         "ref_unknown.yaml",
         "5:24",
         "`BucketNameParam` is not a parameter, resource or pseudo parameter",
+    ),
+    (
+        "role_max_session.yaml",
+        "5:27",
+        "property `MaxSessionDuration` of `Role` is 60, out of range: it must be between 3600 and 43200",
+    ),
+    (
+        "security_group_cidr.yaml",
+        "10:19",
+        "property `SecurityGroupIngress[0].CidrIp` of `Sg` is `0.0.0/0`, which is not an IPv4 CIDR block (a.b.c.d/0-32)",
     ),
     (
         "select_out_of_range.yaml",
@@ -174,6 +304,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "intrinsic function `Fn::Cidr` is not supported",
     ),
     (
+        "vpc_cidr.yaml",
+        "5:18",
+        "property `CidrBlock` of `Vpc` is `10.0.0.0/33`, which is not an IPv4 CIDR block (a.b.c.d/0-32)",
+    ),
+    (
+        "vpc_tenancy.yaml",
+        "6:24",
+        "property `InstanceTenancy` of `Vpc` is `shared`, which is not one of: dedicated, default, host",
+    ),
+    (
         "wrong_shape_list.yaml",
         "6:26",
         "property `ManagedPolicyArns` of `Role` must be a list, found a string",
@@ -212,7 +352,10 @@ fn every_fixture_is_listed() {
     on_disk.sort();
     let listed: Vec<&str> = CASES.iter().map(|(f, _, _)| *f).collect();
     assert_eq!(on_disk, listed);
-    assert!(CASES.len() >= 25);
+    assert!(
+        CASES.len() >= 63,
+        "issue 13 added 28 cases to the 35 before"
+    );
 }
 
 #[test]
