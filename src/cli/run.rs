@@ -69,6 +69,18 @@ pub async fn destroy(ctx: &Context, run: RunArgs, auto_approve: bool) -> Outcome
 
 /// The session's engine, and the stacks to work on.
 async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), Failed> {
+    // No AWS call and no lock for templates that cannot work. (A project run without --env
+    // is refused by the session before any call.)
+    let env = run.env.name.as_deref();
+    match &ctx.source {
+        fuelflow::workspace::Source::Project { .. } if env.is_some() => {
+            ops::templates_valid(&ctx.source, env, &run.stacks, ctx.region.clone())?
+        }
+        fuelflow::workspace::Source::Template { .. } => {
+            ops::templates_valid(&ctx.source, env, &[], ctx.region.clone())?
+        }
+        fuelflow::workspace::Source::Project { .. } => {}
+    }
     let session = session::open(ctx, run.env.name.clone()).await?;
     let account_id = match &session.account_id {
         Some(account) => account.clone(),

@@ -8,6 +8,20 @@ use crate::template::eval::RefKind;
 use crate::workspace::{self, Source};
 use std::collections::BTreeMap;
 
+/// The templates checked as `validate` checks them, before any AWS call or lock: a run over
+/// templates that cannot work fails here, not after it locked the stacks and read the account.
+/// (`selected`: stack keys; empty: all of them.)
+pub fn templates_valid(
+    source: &Source,
+    env: Option<&str>,
+    selected: &[String],
+    region: Option<String>,
+) -> Result<(), OpError> {
+    workspace::load_offline(source, env, selected, region)
+        .map(drop)
+        .map_err(|failure| OpError::Template(super::TemplateErrors(failure)))
+}
+
 /// An export recorded by a stack about to be destroyed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Export<'a> {

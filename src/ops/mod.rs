@@ -12,6 +12,7 @@ mod reporter;
 mod saved;
 
 pub use error::{ConfirmError, OpError, Stale, TemplateErrors};
+pub use guard::templates_valid;
 pub use report::{ApplyReport, ChangeReport, OutputReport, PlanReport, Skipped};
 pub use reporter::{CostDelta, Interrupt, Reporter, Shown};
 pub use saved::SavedPlan;

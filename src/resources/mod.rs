@@ -39,6 +39,7 @@ pub mod property;
 pub mod rds;
 pub mod registry;
 pub mod s3;
+pub mod scrub;
 pub mod secretsmanager;
 
 pub use clients::Clients;

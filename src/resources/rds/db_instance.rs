@@ -354,7 +354,7 @@ fn gone() -> ResourceError {
 fn scrub(e: AwsError, password: &Option<String>) -> ResourceError {
     let mut e = ResourceError::from(e);
     if let Some(p) = password.as_deref().filter(|p| !p.is_empty()) {
-        e.message = e.message.replace(p, "(sensitive)");
+        e.message = crate::resources::scrub::scrub(&e.message, p);
     }
     e
 }

@@ -436,7 +436,7 @@ fn same_key_as(desired: &str, live: &str) -> String {
 /// Removes a secret value from an error message, should a service ever echo it back.
 pub(crate) fn scrub(mut e: ResourceError, value: Option<&str>) -> ResourceError {
     if let Some(v) = value.filter(|v| !v.is_empty()) {
-        e.message = e.message.replace(v, "(sensitive)");
+        e.message = crate::resources::scrub::scrub(&e.message, v);
     }
     e
 }
