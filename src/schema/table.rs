@@ -2410,7 +2410,14 @@ static EC2_SECURITYGROUP_PROPERTIES: Object = Object {
         },
         Property {
             name: "VpcId",
-            shape: Shape::String,
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^vpc-(([0-9A-Fa-f]{8})|([0-9A-Fa-f]{17}))$"),
+                    source: "cfn-lint/aws-ec2-securitygroup.json /properties/VpcId (format AWS::EC2::VPC.Id)",
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
         },
         Property {
             name: "SecurityGroupIngress",
@@ -2607,7 +2614,14 @@ static EC2_SUBNET_PROPERTIES: Object = Object {
         },
         Property {
             name: "VpcId",
-            shape: Shape::String,
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^vpc-(([0-9A-Fa-f]{8})|([0-9A-Fa-f]{17}))$"),
+                    source: "cfn-lint/aws-ec2-subnet.json /properties/VpcId (format AWS::EC2::VPC.Id: vpc- and 8 or 17 hex digits, EC2 resource IDs)",
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
         },
         Property {
             name: "MapPublicIpOnLaunch",

@@ -324,9 +324,10 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
     (
         "cfn-lint/used.yaml",
         &["Environment=acceptance"],
-        Valid {
-            resources: 1,
-            edges: 0,
+        // Issue 13: `vpc-123456` is not a VPC id (vpc- and 8 or 17 hex digits); cfn-lint E1151.
+        Rejected {
+            line: 21,
+            message: "property `VpcId` of `mySubnet` is `vpc-123456`, which does not match the pattern",
         },
     ),
     (
@@ -429,4 +430,10 @@ fn every_corpus_template_has_its_expected_outcome() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every corpus file with the parameters it is validated with (for `cfn_lint.rs`).
+pub(crate) fn files_and_parameters() -> impl Iterator<Item = (&'static str, &'static [&'static str])>
+{
+    CORPUS.iter().map(|(f, p, _)| (*f, *p))
 }

@@ -6,7 +6,9 @@
 mod platform;
 mod support;
 
+mod api_postgres;
 mod bootstrap;
+mod cfn_lint;
 mod cli_backend;
 mod compute_tier;
 mod conformance;
@@ -26,6 +28,7 @@ mod plan_time_evaluation;
 mod platform_e2e;
 mod platform_templates;
 mod reconcile;
+mod recovery_creates;
 mod recovery_guards;
 mod reliability_concurrency;
 mod reliability_faults;
@@ -42,3 +45,4 @@ mod resources_secrets;
 mod state_store;
 mod template_secrets;
 mod update_replace;
+mod validate_checks;
