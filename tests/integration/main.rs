@@ -6,7 +6,6 @@
 mod platform;
 mod support;
 
-mod api_postgres;
 mod bootstrap;
 mod cfn_lint;
 mod cli_backend;
@@ -28,7 +27,6 @@ mod plan_time_evaluation;
 mod platform_e2e;
 mod platform_templates;
 mod reconcile;
-mod recovery_creates;
 mod recovery_guards;
 mod reliability_concurrency;
 mod reliability_faults;
