@@ -7,7 +7,9 @@
 //! APIs with a client token get one derived from the pending create's id.
 
 use super::steps::retry;
-use crate::resources::{Attributes, CLIENT_TOKEN, Ctx, EARLIER_COPIES, Handler, Props};
+use crate::resources::{
+    Attributes, CLIENT_TOKEN, CREATE_STARTED, Ctx, EARLIER_COPIES, Handler, Props,
+};
 use crate::resources::{ResourceError, text};
 use serde_json::Value as Json;
 use std::time::{Duration, Instant};
@@ -22,6 +24,9 @@ pub struct CreateRequest<'a> {
     pub earlier: &'a [String],
     /// The pending create's id: the same across the retries of one create and after a crash.
     pub token: &'a str,
+    /// When the pending create started (unix seconds): a resource with neither name nor tags is
+    /// found as the one made since then.
+    pub started: i64,
     /// The name in `props` was chosen by fuelflow (generated, or recorded by a killed run):
     /// "already exists" then means an earlier attempt of this create got through.
     pub name_is_ours: bool,
@@ -95,6 +100,7 @@ pub async fn create_once(request: &CreateRequest<'_>) -> Result<CreatedOnce, Res
 async fn lookup(request: &CreateRequest<'_>) -> Result<Option<(String, Props)>, ResourceError> {
     let mut props = request.props.clone();
     props.insert(EARLIER_COPIES.into(), Json::from(request.earlier.to_vec()));
+    props.insert(CREATE_STARTED.into(), Json::from(request.started));
     let adopted = request.handler.adopt(request.ctx, &props).await?;
     Ok(adopted
         .filter(|a| !request.earlier.contains(&a.physical_id))

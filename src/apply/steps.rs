@@ -116,6 +116,8 @@ impl Shared {
                 resources::EARLIER_COPIES.into(),
                 Json::from(earlier_copies.clone()),
             );
+            let started = earlier.as_ref().map(|p| p.started.unix_secs());
+            lookup.insert(resources::CREATE_STARTED.into(), Json::from(started));
             let adopted = retry(|| handler.adopt(&ctx, &lookup))
                 .await
                 .map_err(Operation::Adopt.failed())?
@@ -141,13 +143,14 @@ impl Shared {
             logical_id: change.logical_id.clone(),
             resource_type: change.resource_type.clone(),
             action: PendingAction::Create,
-            started: Timestamp::now(),
+            started: earlier.as_ref().map_or_else(Timestamp::now, |p| p.started),
             physical_id: handler
                 .name_property()
                 .and_then(|p| sent.get(p))
                 .and_then(resources::text),
         };
         let op_id = op.id.clone();
+        let started = op.started;
         self.checkpoints
             .pending(&stack.id.key, op)
             .await
@@ -163,6 +166,7 @@ impl Shared {
             props: &sent,
             earlier: &earlier_copies,
             token: &op_id,
+            started: started.unix_secs(),
             name_is_ours,
         })
         .await

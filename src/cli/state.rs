@@ -36,6 +36,12 @@ pub async fn run(ctx: &Context, action: StateAction) -> Outcome {
                 r.resource_type, r.physical_id
             );
         }
+        for d in &doc.deposed {
+            println!(
+                "  {:<32} {:<32} {} deposed (old copy of a replacement, to delete) since {}",
+                d.logical_id, d.resource_type, d.physical_id, d.deposed_at
+            );
+        }
         for p in &doc.pending {
             println!(
                 "  {:<32} {:<32} pending {:?} since {}",

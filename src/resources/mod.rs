@@ -97,6 +97,15 @@ pub const CLIENT_TOKEN: &str = "fuelflow:ClientToken";
 /// deposed copies, as a list): a lookup by ownership tags skips them, they are not the new copy.
 pub const EARLIER_COPIES: &str = "fuelflow:EarlierCopies";
 
+/// The key under which `find` gets when the create it looks for started (unix seconds): for
+/// resources with neither name nor tags (an API Gateway deployment), made since then.
+pub const CREATE_STARTED: &str = "fuelflow:CreateStarted";
+
+/// Keys the engine adds to a handler's properties (`fuelflow:...`): never a template property.
+pub fn is_engine_key(key: &str) -> bool {
+    key.starts_with("fuelflow:")
+}
+
 /// Whether `physical_id` is one of the earlier copies `find` was told to skip.
 pub fn is_earlier_copy(props: &Props, physical_id: &str) -> bool {
     props

@@ -8,15 +8,21 @@
 //! 2. update one mutable (not create-only) property in place, then `read` shows the new value;
 //! 3. `adopt` (a crashed run: created, never recorded) finds it, with its full live properties;
 //! 4. delete, then the SDK no longer sees it and `read` is `Ok(None)`;
-//! 5. delete again is `Ok(())`.
+//! 5. delete again is `Ok(())`;
+//! 6. a create whose answer is lost (the test proxy carries the create's first write out and
+//!    drops the connection) made through the engine's create (`apply::idempotent::create_once`)
+//!    ends with exactly one resource: the one it reports, found again by `read` with the desired
+//!    properties, and no other found by `adopt` (which skips the one reported).
 //!
 //! A step moto cannot carry out is skipped for that type only, with the reason printed
 //! ([`Skip`]). `every_registered_type_has_a_fixture` fails when a type is registered without one.
 
 use crate::support::handlers::{ctx_on, drift_except, props};
+use crate::support::proxy::{LoseAnswer, Proxy, ProxyConfig};
 use crate::support::{MotoServer, unique};
+use fuelflow::apply::idempotent::{CreateRequest, create_once};
 use fuelflow::resources::registry::BUILTIN;
-use fuelflow::resources::{Created, Ctx, Handler, Props, handler};
+use fuelflow::resources::{Clients, Created, Ctx, EARLIER_COPIES, Handler, Props, handler};
 use fuelflow::schema;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
@@ -53,6 +59,8 @@ enum Step {
     /// Step 4's handler `read` after the delete.
     ReadAfterDelete,
     DeleteAgain,
+    /// Step 6: a create under one lost answer.
+    LostAnswer,
 }
 
 /// Why a step is not run for a type.
@@ -1035,7 +1043,88 @@ async fn conform(f: &Fixture) {
             .await
             .unwrap_or_else(|e| panic!("{t} step 5 (delete again): {e}"));
     }
+    // 6. One lost answer: exactly one resource afterwards.
+    if !skipped(Step::LostAnswer) {
+        lost_answer(f, h, &env).await;
+    }
     env.cleanup().await;
+}
+
+/// Step 6: the engine's create through a proxy that carries out the create's first write and
+/// loses its answer. Exactly one resource exists afterwards, the one reported.
+async fn lost_answer(f: &Fixture, h: &dyn Handler, env: &Env) {
+    let t = f.type_name;
+    let moto = MotoServer::shared();
+    let upstream = format!("127.0.0.1:{}", moto.port).parse().unwrap();
+    let proxy = Proxy::start(upstream, ProxyConfig::default()).await;
+    let config = moto
+        .sdk_config()
+        .await
+        .into_builder()
+        .endpoint_url(proxy.endpoint())
+        .build();
+    let ctx = Ctx {
+        clients: Arc::new(Clients::new(config)),
+        logical_id: "SubjectLost".into(),
+        ..env.ctx.clone()
+    };
+    // Fresh prerequisites and names, so nothing of steps 1-5 is found instead.
+    let desired = (f.desired)(env.clone()).await;
+    let lose = LoseAnswer::first_writes(1);
+    proxy.set(ProxyConfig {
+        lose: vec![lose.clone()],
+        ..ProxyConfig::default()
+    });
+    let token = uuid::Uuid::new_v4().to_string();
+    let created = create_once(&CreateRequest {
+        handler: h,
+        ctx: &ctx,
+        props: &desired,
+        earlier: &[],
+        token: &token,
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+        name_is_ours: true,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{t} step 6 (create, one answer lost): {e}"));
+    assert_eq!(lose.lost(), 1, "{t} step 6: no answer was lost");
+    proxy.set(ProxyConfig::default());
+    let id = created.physical_id;
+    assert!(
+        (f.exists)(ctx.clone(), id.clone(), desired.clone()).await,
+        "{t} step 6: the SDK does not see {id}"
+    );
+    let live = h
+        .read(&ctx, &id, &desired)
+        .await
+        .unwrap_or_else(|e| panic!("{t} step 6 (read): {e}"))
+        .unwrap_or_else(|| panic!("{t} step 6 (read): None for {id}"));
+    let view = h.compare_view(desired.clone()).unwrap();
+    let differences = drift_except(&view, &live.properties, f.not_read_back);
+    assert!(
+        differences.is_empty(),
+        "{t} step 6: {}",
+        differences.join("; ")
+    );
+    // No second one: what the lookup finds, skipping the one reported, is nothing.
+    let mut others = desired.clone();
+    others.insert(EARLIER_COPIES.into(), json!([id]));
+    let second = h
+        .adopt(&ctx, &others)
+        .await
+        .unwrap_or_else(|e| panic!("{t} step 6 (adopt): {e}"));
+    // (A lookup by name finds the one reported again: names are unique.)
+    assert_eq!(
+        second.map(|a| a.physical_id).filter(|other| *other != id),
+        None,
+        "{t} step 6: a second resource beside {id}"
+    );
+    h.delete(&env.ctx, &id, &desired)
+        .await
+        .unwrap_or_else(|e| panic!("{t} step 6 (delete): {e}"));
 }
 
 /// The fixtures of one service (`AWS::<service>::`), one after the other.

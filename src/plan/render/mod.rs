@@ -109,6 +109,7 @@ fn change(out: &mut Lines, c: &Change) {
         Action::Create => (Mark::Add, "+", "will create"),
         Action::Update => (Mark::Change, "~", "will update in place"),
         Action::Replace => (Mark::None, "-/+", "will replace"),
+        Action::Delete if super::is_deposed(c) => (Mark::Remove, "-", "will delete (deposed)"),
         Action::Delete => (Mark::Remove, "-", "will destroy"),
         Action::Forget => (
             Mark::Change,

@@ -9,6 +9,7 @@ use super::{not_found, replace};
 use crate::resources::property;
 use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::{CREATE_STARTED, is_earlier_copy};
 use crate::template::stack::Stack;
 use serde_json::json;
 
@@ -99,6 +100,8 @@ impl Deployment {
             )
             .set_tracing_enabled(property::boolean(&stage, "TracingEnabled")?)
             .set_cache_cluster_enabled(property::boolean(&stage, "CacheClusterEnabled")?)
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| {
@@ -260,9 +263,42 @@ impl Resource for Deployment {
         }
     }
 
-    /// Deployments carry no name and no tags: one made before a crash cannot be told apart from
-    /// any other, so it is not adopted (a new one is harmless).
-    async fn find(&self, _ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
-        Ok(None)
+    /// Deployments carry no name and no tags: the one a create whose answer was lost made is
+    /// the deployment of the API created since that create started (`CREATE_STARTED`, with the
+    /// desired description), that is no earlier copy. Without a start time there is no telling
+    /// it apart from any other: `None`.
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
+        let Some(started) = props
+            .get(CREATE_STARTED)
+            .and_then(serde_json::Value::as_i64)
+        else {
+            return Ok(None);
+        };
+        let api = property::required(props, "RestApiId")?;
+        let description = property::string(props, "Description");
+        let out = match ctx
+            .clients
+            .apigateway()
+            .get_deployments()
+            .rest_api_id(&api)
+            .limit(500)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if not_found!(e) => return Ok(None),
+            Err(e) => return Err(sdk_error("apigateway:GetDeployments", e)),
+        };
+        // A second of slack: the service's clock rounds to seconds.
+        let mut since: Vec<_> = out
+            .items()
+            .iter()
+            .filter(|d| d.created_date().is_some_and(|t| t.secs() >= started - 1))
+            .filter(|d| description.is_none() || d.description() == description.as_deref())
+            .filter_map(|d| Some((d.created_date()?.secs(), d.id()?.to_owned())))
+            .filter(|(_, id)| !is_earlier_copy(props, id))
+            .collect();
+        since.sort();
+        Ok(since.into_iter().next().map(|(_, id)| id))
     }
 }

@@ -25,6 +25,14 @@ macro_rules! not_found {
 }
 use not_found;
 
+/// A configuration override for one create call that is not idempotent (`CreateRestApi`,
+/// `CreateResource`, `CreateDeployment`): no SDK retry, so a lost answer reaches the engine,
+/// which looks the resource up before it tries again instead of creating a second one.
+fn sent_once() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 fn patch(op: Op, path: impl Into<String>, value: Option<String>) -> PatchOperation {
     PatchOperation::builder()
         .op(op)

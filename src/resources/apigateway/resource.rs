@@ -29,6 +29,8 @@ impl Resource for PathResource {
             .rest_api_id(property::required(props, "RestApiId")?)
             .parent_id(property::required(props, "ParentId")?)
             .path_part(property::required(props, "PathPart")?)
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| sdk_error("apigateway:CreateResource", e))?;

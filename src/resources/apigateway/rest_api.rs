@@ -3,8 +3,8 @@
 
 use super::{escape, not_found, patch, replace};
 use crate::resources::property;
-use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::resources::{is_earlier_copy, sdk_error};
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiKeySourceType, EndpointConfiguration, EndpointType, Op};
 use serde_json::{Value, json};
@@ -251,6 +251,8 @@ impl RestApi {
                 "DisableExecuteApiEndpoint",
             )?)
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| sdk_error("apigateway:CreateRestApi", e))?;
@@ -379,7 +381,7 @@ impl Resource for RestApi {
     }
 
     /// By the ownership tags (API names are not unique).
-    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let mut pages = ctx
             .clients
             .apigateway()
@@ -391,6 +393,7 @@ impl Resource for RestApi {
             if let Some(api) = page
                 .items()
                 .iter()
+                .filter(|api| !api.id().is_some_and(|id| is_earlier_copy(props, id)))
                 .find(|api| property::owned_by(ctx, api.tags().into_iter().flatten()))
             {
                 return Ok(api.id().map(str::to_owned));

@@ -482,7 +482,10 @@ fn billing_mode(props: &Props) -> Option<BillingMode> {
 }
 
 fn check_supported(props: &Props) -> Result<()> {
-    match props.keys().find(|k| !MANAGED.contains(&k.as_str())) {
+    match props
+        .keys()
+        .find(|k| !MANAGED.contains(&k.as_str()) && !crate::resources::is_engine_key(k))
+    {
         Some(key) => Err(ResourceError::invalid(
             key,
             format!(

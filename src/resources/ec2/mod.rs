@@ -20,6 +20,14 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Tag, TagSpecification};
 use serde_json::{Value, json};
 
+/// A configuration override for one create call of an API that is not idempotent (`CreateVpc`,
+/// `CreateSubnet`, `CreateSecurityGroup`): no SDK retry, so a lost answer reaches the engine,
+/// which looks the resource up before it tries again instead of creating a second one.
+fn sent_once() -> aws_sdk_ec2::config::Builder {
+    aws_sdk_ec2::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 fn flag(on: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(on).build()
 }

@@ -44,6 +44,8 @@ impl Resource for SecurityGroup {
             .description(string(props, "GroupDescription").unwrap_or_default())
             .set_vpc_id(string(props, "VpcId"))
             .tag_specifications(tag_specification(ctx, props, ResourceType::SecurityGroup))
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| ec2_error("ec2:CreateSecurityGroup", e))?;
@@ -114,7 +116,7 @@ impl Resource for SecurityGroup {
         }
     }
 
-    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let out = ctx
             .clients
             .ec2()
@@ -125,8 +127,9 @@ impl Resource for SecurityGroup {
             .map_err(|e| ec2_error("ec2:DescribeSecurityGroups", e))?;
         Ok(out
             .security_groups()
-            .first()
-            .and_then(|g| g.group_id.clone()))
+            .iter()
+            .filter_map(|g| g.group_id.clone())
+            .find(|id| !crate::resources::is_earlier_copy(props, id)))
     }
 }
 

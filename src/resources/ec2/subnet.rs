@@ -36,6 +36,8 @@ impl Resource for Subnet {
             .set_cidr_block(string(props, "CidrBlock"))
             .set_availability_zone(string(props, "AvailabilityZone"))
             .tag_specifications(tag_specification(ctx, props, ResourceType::Subnet))
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| ec2_error("ec2:CreateSubnet", e))?;
@@ -113,7 +115,7 @@ impl Resource for Subnet {
         }
     }
 
-    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let out = ctx
             .clients
             .ec2()
@@ -122,7 +124,11 @@ impl Resource for Subnet {
             .send()
             .await
             .map_err(|e| ec2_error("ec2:DescribeSubnets", e))?;
-        Ok(out.subnets().first().and_then(|s| s.subnet_id.clone()))
+        Ok(out
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_id.clone())
+            .find(|id| !crate::resources::is_earlier_copy(props, id)))
     }
 }
 

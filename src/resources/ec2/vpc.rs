@@ -4,6 +4,7 @@ use super::{
     boolean, changed, ec2_error, flag, has_code, ownership_filters, string, tag_specification,
     update_tags, user_tags, wait_error,
 };
+use crate::resources::is_earlier_copy;
 use crate::resources::{
     Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, TypicalSeconds,
 };
@@ -51,6 +52,8 @@ impl Resource for Vpc {
                 string(props, "InstanceTenancy").map(|t| Tenancy::from(t.as_str())),
             )
             .tag_specifications(tag_specification(ctx, props, ResourceType::Vpc))
+            .customize()
+            .config_override(super::sent_once())
             .send()
             .await
             .map_err(|e| ec2_error("ec2:CreateVpc", e))?;
@@ -161,7 +164,7 @@ impl Resource for Vpc {
         }
     }
 
-    async fn find(&self, ctx: &Ctx, _props: &Props) -> Result<Option<String>> {
+    async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let out = ctx
             .clients
             .ec2()
@@ -170,7 +173,11 @@ impl Resource for Vpc {
             .send()
             .await
             .map_err(|e| ec2_error("ec2:DescribeVpcs", e))?;
-        Ok(out.vpcs().first().and_then(|v| v.vpc_id.clone()))
+        Ok(out
+            .vpcs()
+            .iter()
+            .filter_map(|v| v.vpc_id.clone())
+            .find(|id| !is_earlier_copy(props, id)))
     }
 }
 

@@ -34,7 +34,10 @@ use no_such_entity;
 
 /// Refuses properties fuelflow would otherwise silently ignore.
 fn check_supported(props: &Props, supported: &[&str]) -> Result<()> {
-    match props.keys().find(|k| !supported.contains(&k.as_str())) {
+    match props
+        .keys()
+        .find(|k| !supported.contains(&k.as_str()) && !super::is_engine_key(k))
+    {
         Some(key) => Err(ResourceError::invalid(key, "not supported by fuelflow yet")),
         None => Ok(()),
     }

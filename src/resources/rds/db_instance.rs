@@ -214,12 +214,36 @@ impl Resource for DbInstance {
         delete_instance(ctx, physical_id, None).await
     }
 
+    /// By its identifier, else by the ownership tags. An instance still being created (a run
+    /// killed during CreateDBInstance, or whose answer was lost) is waited for until available,
+    /// so what adoption reads and updates is the whole instance.
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
-        if let Some(id) = string(props, "DBInstanceIdentifier") {
-            return Ok(describe(ctx, &id)
-                .await?
-                .and_then(|db| db.db_instance_identifier));
+        let found = match string(props, "DBInstanceIdentifier") {
+            Some(id) => describe(ctx, &id).await?,
+            None => find_owned(ctx).await?,
+        };
+        let Some(db) = found else { return Ok(None) };
+        let Some(id) = db.db_instance_identifier.clone() else {
+            return Ok(None);
+        };
+        if still_creating(db.db_instance_status()) {
+            wait_available(ctx, &id).await?;
         }
+        Ok(Some(id))
+    }
+}
+
+/// Statuses an instance passes through on its way to `available` after CreateDBInstance.
+fn still_creating(status: Option<&str>) -> bool {
+    matches!(
+        status,
+        Some("creating" | "backing-up" | "configuring-enhanced-monitoring" | "modifying")
+    )
+}
+
+/// The instance carrying this resource's ownership tags.
+async fn find_owned(ctx: &Ctx) -> Result<Option<Instance>> {
+    {
         let mut pages = ctx
             .clients
             .rds()
@@ -233,7 +257,7 @@ impl Resource for DbInstance {
                 .iter()
                 .find(|db| owned(ctx, db.tag_list()))
             {
-                return Ok(db.db_instance_identifier.clone());
+                return Ok(Some(db.clone()));
             }
         }
         Ok(None)
@@ -294,7 +318,10 @@ async fn delete_instance(ctx: &Ctx, id: &str, final_snapshot: Option<&str>) -> R
 }
 
 fn check_supported(props: &Props) -> Result<()> {
-    match props.keys().find(|k| !MANAGED.contains(&k.as_str())) {
+    match props
+        .keys()
+        .find(|k| !MANAGED.contains(&k.as_str()) && !crate::resources::is_engine_key(k))
+    {
         Some(key) => Err(ResourceError::invalid(
             key,
             format!(

@@ -108,7 +108,7 @@ const OTHER_PROPERTIES: [&str; 2] = ["BucketName", "Tags"];
 
 /// Refuses properties fuelflow would otherwise silently ignore.
 fn check_supported(props: &Props) -> Result<()> {
-    for key in props.keys() {
+    for key in props.keys().filter(|k| !crate::resources::is_engine_key(k)) {
         let known =
             OTHER_PROPERTIES.contains(&key.as_str()) || PARTS.iter().any(|p| p.property() == key);
         if !known {

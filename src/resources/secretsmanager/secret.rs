@@ -73,6 +73,8 @@ impl Resource for Secret {
             .set_kms_key_id(props.get("KmsKeyId").and_then(text))
             .set_secret_string(value.clone())
             .set_tags(Some(tags.collect()))
+            // The pending create's token: a retry after a lost answer is the same request.
+            .set_client_request_token(props.get(crate::resources::CLIENT_TOKEN).and_then(text))
             .send()
             .await;
         let out = match created {

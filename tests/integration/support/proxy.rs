@@ -1,7 +1,8 @@
 //! A latency and fault proxy between fuelflow and moto, on loopback. It speaks just enough
 //! HTTP/1.1 to see each request: it delays it (fixed + jitter), may answer it with an error in
-//! the protocol's own format instead of forwarding it, and counts requests per service and
-//! action. Used by the reliability tests and the benchmarks.
+//! the protocol's own format instead of forwarding it, may carry a request out and lose its
+//! answer ([`LoseAnswer`]), and counts requests per service and action. Used by the
+//! reliability and recovery tests and the benchmarks.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -21,6 +22,79 @@ pub struct ProxyConfig {
     pub reset_rate: f64,
     /// Requests this rule matches are refused (connection reset) after it let `after` through.
     pub block: Option<Block>,
+    /// Extra delay for requests of these actions (`CreateDBInstance`): a slow create on moto.
+    pub slow_actions: Vec<(String, Duration)>,
+    /// Requests carried out whose answers are lost (each rule counts its own).
+    pub lose: Vec<LoseAnswer>,
+}
+
+/// Forwards the first `times` requests it matches, lets the server carry them out, and drops
+/// the connection instead of passing the answer on: the client cannot tell whether the call
+/// happened. It matches requests of `service` whose action starts with `action` (as
+/// [`Stats::calls`] names actions: `CreateVpc`, `POST /restapis`), or, with `writes_only`, any
+/// request that is not a read. The count is shared by clones of the rule.
+#[derive(Debug, Clone, Default)]
+pub struct LoseAnswer {
+    pub service: String,
+    pub action: String,
+    /// Actions ending with this (`/deployments`), when given.
+    pub action_ends_with: Option<String>,
+    /// Any service's writes (what [`Stats::first_write`] calls one) instead.
+    pub writes_only: bool,
+    pub times: u64,
+    pub lost: Arc<AtomicU64>,
+}
+
+impl LoseAnswer {
+    pub fn new(service: &str, action: &str, times: u64) -> LoseAnswer {
+        LoseAnswer {
+            service: service.into(),
+            action: action.into(),
+            times,
+            ..LoseAnswer::default()
+        }
+    }
+
+    /// Only actions ending with `end` (`/deployments`).
+    pub fn ending_with(mut self, end: &str) -> LoseAnswer {
+        self.action_ends_with = Some(end.into());
+        self
+    }
+
+    /// The answers of the first `times` writes (a create's own call comes first).
+    pub fn first_writes(times: u64) -> LoseAnswer {
+        LoseAnswer {
+            writes_only: true,
+            times,
+            ..LoseAnswer::default()
+        }
+    }
+
+    /// How many answers were lost so far.
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    fn loses(&self, service: &str, action: &str) -> bool {
+        if self.writes_only {
+            if is_read(action) {
+                return false;
+            }
+        } else if service != self.service
+            || !action.starts_with(&self.action)
+            || self
+                .action_ends_with
+                .as_ref()
+                .is_some_and(|end| !action.ends_with(end.as_str()))
+        {
+            return false;
+        }
+        self.lost
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.times).then_some(n + 1)
+            })
+            .is_ok()
+    }
 }
 
 /// Makes part of a service unreachable: requests to `service` whose path contains
@@ -61,6 +135,8 @@ pub struct Stats {
     pub resets: AtomicU64,
     /// Requests refused by the [`Block`] rule.
     pub blocked: AtomicU64,
+    /// (service, action) of every request forwarded, in order.
+    pub log: Mutex<Vec<(String, String)>>,
 }
 
 impl Stats {
@@ -74,6 +150,18 @@ impl Stats {
 
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
+        self.log.lock().unwrap().clear();
+    }
+
+    /// The first request forwarded since the last reset that is not a read (`Get*`,
+    /// `Describe*`, `List*`, `Head*`, a REST `GET` or `HEAD`): a create's own call.
+    pub fn first_write(&self) -> Option<(String, String)> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, action)| !is_read(action))
+            .cloned()
     }
 }
 
@@ -125,6 +213,12 @@ impl Drop for Proxy {
     }
 }
 
+/// Whether an action (as [`Stats::calls`] names them) only reads.
+fn is_read(action: &str) -> bool {
+    const READS: &[&str] = &["Get", "Describe", "List", "Head", "GET ", "HEAD "];
+    READS.iter().any(|r| action.starts_with(r))
+}
+
 /// A cheap deterministic pseudo-random number in 0..1 from a counter (no rand dependency).
 fn unit(seed: u64) -> f64 {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
@@ -154,22 +248,32 @@ async fn serve(
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
         tokio::time::sleep(cfg.latency + jitter).await;
         let (service, action, protocol) = classify(&request);
+        if let Some((_, delay)) = cfg.slow_actions.iter().find(|(a, _)| *a == action) {
+            tokio::time::sleep(*delay).await;
+        }
         let blocked = cfg.block.as_ref().filter(|b| b.refuses(&service, &request));
+        let lost = cfg.lose.iter().any(|l| l.loses(&service, &action));
         if let Some(block) = blocked {
             stats.blocked.fetch_add(1, Ordering::Relaxed);
             if !block.lose_response {
                 return Ok(()); // dropping the socket: unreachable, as far as the client can tell
             }
         }
-        if unit(seq) < cfg.reset_rate {
+        // A request whose answer is to be lost is carried out, whatever else the rules say.
+        if !lost && unit(seq) < cfg.reset_rate {
             stats.resets.fetch_add(1, Ordering::Relaxed);
             return Ok(()); // dropping the socket resets the connection
         }
-        if unit(seq ^ 0x5555) < cfg.error_rate {
+        if !lost && unit(seq ^ 0x5555) < cfg.error_rate {
             stats.injected_errors.fetch_add(1, Ordering::Relaxed);
             client.write_all(&injected_error(protocol, seq)).await?;
             return Ok(());
         }
+        stats
+            .log
+            .lock()
+            .unwrap()
+            .push((service.clone(), action.clone()));
         *stats
             .calls
             .lock()
@@ -180,7 +284,7 @@ async fn serve(
         up.write_all(&request.raw).await?;
         let mut response = Vec::new();
         up.read_to_end(&mut response).await?;
-        if blocked.is_some() {
+        if blocked.is_some() || lost {
             return Ok(()); // carried out, but the client sees a reset connection
         }
         client.write_all(&response).await?;
