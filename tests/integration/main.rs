@@ -27,6 +27,7 @@ mod plan_time_evaluation;
 mod platform_e2e;
 mod platform_templates;
 mod reconcile;
+mod recovery_creates;
 mod recovery_guards;
 mod reliability_concurrency;
 mod reliability_faults;
