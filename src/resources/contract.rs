@@ -121,8 +121,11 @@ pub trait Resource: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// The physical id of a resource this stack created but never recorded (a crash between
-    /// the create call and the checkpoint): by its name when `props` has one, else by the
-    /// ownership tags.
+    /// the create call and the checkpoint, or a lost answer): by its name when `props` has one,
+    /// else by the ownership tags, skipping the ids listed under
+    /// [`EARLIER_COPIES`](super::EARLIER_COPIES) (the resource's current and deposed copies,
+    /// which the new one must not be taken for). A type with neither name nor tags may use
+    /// [`CREATE_STARTED`](super::CREATE_STARTED). A resource still being created is waited for.
     fn find(&self, ctx: &Ctx, props: &Props)
     -> impl Future<Output = Result<Option<String>>> + Send;
 
