@@ -49,6 +49,9 @@ pub struct Backend {
     pub names: BackendNames,
     pub store: Arc<dyn StateStore>,
     pub locker: Arc<dyn Locker>,
+    /// `--accept-state-change`: plan from a state the bucket's history says was deleted,
+    /// replaced or rewound, instead of refusing it.
+    pub accept_state_change: bool,
 }
 
 impl Backend {
@@ -63,6 +66,7 @@ impl Backend {
             names,
             store,
             locker,
+            accept_state_change: false,
         }
     }
 
@@ -88,6 +92,7 @@ impl Backend {
             names,
             store: Arc::new(store),
             locker: Arc::new(locker),
+            accept_state_change: false,
         }
     }
 

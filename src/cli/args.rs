@@ -198,6 +198,17 @@ pub enum StateAction {
         #[arg(long)]
         stack: Option<String>,
     },
+    /// List the versions the state bucket kept of a stack's state, or put one back (`--version`)
+    #[command(disable_version_flag = true)]
+    Restore {
+        #[command(flatten)]
+        env: EnvArg,
+        #[arg(long)]
+        stack: String,
+        /// The version to put back (from the list); it becomes the newest serial
+        #[arg(long, value_name = "ID")]
+        version: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -222,6 +233,10 @@ pub struct RunArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
+    /// Use a state the bucket's history says was deleted, replaced (another lineage) or rewound
+    /// (a lower serial) instead of refusing it (see `state restore`)
+    #[arg(long)]
+    pub accept_state_change: bool,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -81,7 +81,8 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         }
         fuelflow::workspace::Source::Project { .. } => {}
     }
-    let session = session::open(ctx, run.env.name.clone()).await?;
+    let mut session = session::open(ctx, run.env.name.clone()).await?;
+    session.backend.accept_state_change = run.accept_state_change;
     let account_id = match &session.account_id {
         Some(account) => account.clone(),
         None => fuelflow::aws::account_id(&session.sdk)

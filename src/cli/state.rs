@@ -1,4 +1,8 @@
-//! `fuelflow state list|show`: what is recorded, read without taking the lock.
+//! `fuelflow state list|show`: what is recorded, read without taking the lock; `state restore`:
+//! the versions kept of a stack's state, and putting one back (under the stack's lock).
+
+#[path = "state_restore.rs"]
+mod restore;
 
 use super::args::StateAction;
 use super::{Context, Outcome, session};
@@ -8,6 +12,11 @@ pub async fn run(ctx: &Context, action: StateAction) -> Outcome {
     let (env, stack, show) = match action {
         StateAction::List { env, stack } => (env.name, stack, false),
         StateAction::Show { env, stack } => (env.name, stack, true),
+        StateAction::Restore {
+            env,
+            stack,
+            version,
+        } => return restore::run(ctx, env.name, &stack, version.as_deref()).await,
     };
     let session = session::open(ctx, env).await?;
     let stacks = session.stacks(ctx, stack.as_deref())?;

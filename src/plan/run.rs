@@ -76,7 +76,9 @@ pub async fn read_states(
     engine: &Engine,
     stacks: &[(String, String)],
 ) -> Result<BTreeMap<String, Recorded>, PlanError> {
-    Ok(recorded::read_all(engine.backend.store.as_ref(), &engine.env, stacks).await?)
+    let store = engine.backend.store.as_ref();
+    let guard = !engine.backend.accept_state_change;
+    Ok(recorded::read_all(store, &engine.env, stacks, guard).await?)
 }
 
 /// Plans the selected stacks of `source` in `engine.env`.

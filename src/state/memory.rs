@@ -1,5 +1,6 @@
 //! An in-memory [`StateStore`] with the same compare-and-swap rules as S3 (tag = a counter).
 //! For tests and dry runs; documents are kept as bytes so reads go through the same parser.
+//! Every write and delete is kept as a version, as in the versioned bucket.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,8 +8,8 @@ use std::sync::Mutex;
 use super::BoxFuture;
 use super::model::StateDocument;
 use super::store::{
-    Etag, StateKey, StateStore, StoreError, StoreResult, check_successor, check_writable,
-    parse_stored,
+    Etag, StateKey, StateStore, StateVersion, StoreError, StoreResult, check_successor,
+    check_writable, parse_stored,
 };
 
 #[derive(Default)]
@@ -20,12 +21,22 @@ pub struct MemoryStateStore {
 struct Inner {
     objects: BTreeMap<StateKey, (Vec<u8>, Etag)>,
     next_tag: u64,
+    /// Oldest first: (version id, the bytes written; `None` for a delete).
+    versions: BTreeMap<StateKey, Vec<(String, Option<Vec<u8>>)>>,
 }
 
 impl Inner {
     fn tag(&mut self) -> Etag {
         self.next_tag += 1;
         Etag(format!("m{}", self.next_tag))
+    }
+
+    fn keep(&mut self, key: &StateKey, bytes: Option<Vec<u8>>) {
+        let id = format!("v{}", self.next_tag);
+        self.versions
+            .entry(key.clone())
+            .or_default()
+            .push((id, bytes));
     }
 
     fn stored(&self, key: &StateKey) -> StoreResult<Option<(StateDocument, Etag)>> {
@@ -45,6 +56,7 @@ impl MemoryStateStore {
     pub fn put_raw(&self, key: &StateKey, bytes: Vec<u8>) -> Etag {
         let mut inner = self.lock();
         let tag = inner.tag();
+        inner.keep(key, Some(bytes.clone()));
         inner.objects.insert(key.clone(), (bytes, tag.clone()));
         tag
     }
@@ -76,6 +88,7 @@ impl MemoryStateStore {
             check_successor(key, &stored, doc)?;
         }
         let tag = inner.tag();
+        inner.keep(key, Some(doc.to_json()));
         inner
             .objects
             .insert(key.clone(), (doc.to_json(), tag.clone()));
@@ -87,6 +100,8 @@ impl MemoryStateStore {
         match inner.objects.get(key) {
             Some((_, tag)) if tag == expected => {
                 inner.objects.remove(key);
+                inner.tag();
+                inner.keep(key, None);
                 Ok(())
             }
             _ => {
@@ -134,6 +149,48 @@ impl StateStore for MemoryStateStore {
                 .filter(|k| k.env == env)
                 .map(|k| k.stack.clone())
                 .collect())
+        })
+    }
+
+    fn history<'a>(&'a self, key: &'a StateKey) -> BoxFuture<'a, StoreResult<Vec<StateVersion>>> {
+        Box::pin(async move {
+            let inner = self.lock();
+            let kept = inner
+                .versions
+                .get(key)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            Ok(kept
+                .iter()
+                .rev()
+                .map(|(id, bytes)| StateVersion {
+                    id: id.clone(),
+                    modified: None,
+                    deleted: bytes.is_none(),
+                })
+                .collect())
+        })
+    }
+
+    fn get_version<'a>(
+        &'a self,
+        key: &'a StateKey,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<StateDocument>> {
+        Box::pin(async move {
+            let inner = self.lock();
+            let bytes = inner
+                .versions
+                .get(key)
+                .and_then(|kept| kept.iter().find(|(v, _)| v == id))
+                .and_then(|(_, bytes)| bytes.clone());
+            match bytes {
+                Some(bytes) => parse_stored(key, "memory", &bytes),
+                None => Err(StoreError::NoSuchVersion {
+                    key: key.clone(),
+                    id: id.to_string(),
+                }),
+            }
         })
     }
 }

@@ -6,6 +6,7 @@
 //! - [`lock`]: the [`Locker`] trait, lock retry with backoff, `lock_all` and `with_locks`;
 //!   [`dynamodb_lock`] and [`memory_lock`] implement it.
 //! - [`recorded`]: the states a plan starts from, read all at once.
+//! - [`history`]: the guard against a deleted, replaced or rewound state, and `state restore`.
 //! - [`bootstrap`]: creates and repairs the state bucket and the lock table.
 //!
 //! Store and lock are separate on purpose: a store refuses a stale writer on its own (conditional
@@ -13,6 +14,7 @@
 
 pub mod bootstrap;
 pub mod dynamodb_lock;
+pub mod history;
 pub mod lock;
 pub mod memory;
 pub mod memory_lock;
@@ -24,7 +26,7 @@ pub mod timestamp;
 
 pub use lock::{LockError, LockInfo, LockRequest, Locker};
 pub use model::{FORMAT_VERSION, StateDocument};
-pub use store::{Etag, StateKey, StateStore, StoreError};
+pub use store::{Etag, StateKey, StateStore, StateVersion, StoreError};
 
 /// A boxed `Send` future, so the store and lock traits can be used as `Arc<dyn Trait>`.
 pub use futures_util::future::BoxFuture;

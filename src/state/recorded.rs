@@ -33,15 +33,27 @@ pub enum RecordedError {
 }
 
 /// Reads the states of `stacks` (key, full name) in `env`, all at once; a stack with no state
-/// gets a new, empty document named by its full name. By stack key.
+/// gets a new, empty document named by its full name. By stack key. With `guard`, a state the
+/// store's history says was deleted, replaced or rewound is refused (see [`super::history`]).
 pub async fn read_all(
     store: &dyn StateStore,
     env: &str,
     stacks: &[(String, String)],
+    guard: bool,
 ) -> Result<BTreeMap<String, Recorded>, RecordedError> {
     let keys: Vec<StateKey> = stacks.iter().map(|(k, _)| StateKey::new(env, k)).collect();
     // Joined, so the reads are one round trip however many stacks there are.
-    let found = futures_util::future::join_all(keys.iter().map(|k| store.get(k))).await;
+    let read = |key: &StateKey| {
+        let key = key.clone();
+        async move {
+            let found = store.get(&key).await?;
+            if guard {
+                super::history::check(store, &key, found.as_ref().map(|(d, _)| d)).await?;
+            }
+            Ok::<_, StoreError>(found)
+        }
+    };
+    let found = futures_util::future::join_all(keys.iter().map(read)).await;
     let mut states = BTreeMap::new();
     for ((key, name), found) in stacks.iter().zip(found) {
         let recorded = match found {
@@ -136,6 +148,7 @@ mod tests {
             &store,
             "dev",
             &stacks(&[("iam", "app-iam-dev"), ("web", "app-web-dev")]),
+            true,
         )
         .await
         .unwrap();
@@ -150,12 +163,32 @@ mod tests {
     async fn an_unreadable_state_names_the_stack_and_env_with_the_store_error_as_source() {
         let store = MemoryStateStore::new();
         store.put_raw(&StateKey::new("dev", "web"), b"not json".to_vec());
-        let err = read_all(&store, "dev", &stacks(&[("web", "app-web-dev")]))
+        let err = read_all(&store, "dev", &stacks(&[("web", "app-web-dev")]), true)
             .await
             .unwrap_err();
         assert_eq!(err.to_string(), "reading the state of stack web in dev");
         let source = err.source().expect("the store error").to_string();
         assert!(source.contains("corrupt"), "{source}");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_state_is_refused_unless_accepted() {
+        let store = MemoryStateStore::new();
+        let key = StateKey::new("dev", "net");
+        let tag = store
+            .put(&key, &exporting("app-net-dev", "VpcId", "vpc-1"), None)
+            .await
+            .unwrap();
+        store.delete(&key, &tag).await.unwrap();
+        let err = read_all(&store, "dev", &stacks(&[("net", "app-net-dev")]), true)
+            .await
+            .unwrap_err();
+        let source = err.source().expect("the store error").to_string();
+        assert!(source.contains("stack net in dev is missing"), "{source}");
+        let accepted = read_all(&store, "dev", &stacks(&[("net", "app-net-dev")]), false)
+            .await
+            .unwrap();
+        assert!(accepted["net"].etag.is_none());
     }
 
     #[tokio::test]

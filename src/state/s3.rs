@@ -9,8 +9,8 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use super::BoxFuture;
 use super::model::StateDocument;
 use super::store::{
-    Etag, StateKey, StateStore, StoreError, StoreResult, check_successor, check_writable,
-    parse_stored,
+    Etag, StateKey, StateStore, StateVersion, StoreError, StoreResult, check_successor,
+    check_writable, parse_stored,
 };
 use crate::aws::AwsError;
 
@@ -198,6 +198,80 @@ impl S3StateStore {
         }
     }
 
+    /// The newest (up to 1,000) versions and delete markers of this state's object, newest
+    /// first: one ListObjectVersions call.
+    async fn history_now(&self, key: &StateKey) -> StoreResult<Vec<StateVersion>> {
+        let object = self.object_key(key);
+        let out = self
+            .client
+            .list_object_versions()
+            .bucket(&self.bucket)
+            .prefix(&object)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("s3:ListObjectVersions", e))?;
+        let mut entries: Vec<(bool, Option<aws_sdk_s3::primitives::DateTime>, StateVersion)> =
+            Vec::new();
+        for v in out.versions().iter().filter(|v| v.key() == Some(&object)) {
+            let version = StateVersion {
+                id: v.version_id().unwrap_or("null").to_string(),
+                modified: v.last_modified().map(|t| t.to_string()),
+                deleted: false,
+            };
+            entries.push((
+                v.is_latest() == Some(true),
+                v.last_modified().copied(),
+                version,
+            ));
+        }
+        for m in out
+            .delete_markers()
+            .iter()
+            .filter(|m| m.key() == Some(&object))
+        {
+            let version = StateVersion {
+                id: m.version_id().unwrap_or("null").to_string(),
+                modified: m.last_modified().map(|t| t.to_string()),
+                deleted: true,
+            };
+            entries.push((
+                m.is_latest() == Some(true),
+                m.last_modified().copied(),
+                version,
+            ));
+        }
+        // Each list is newest first; merged by time (stable), the latest in front.
+        entries.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        Ok(entries.into_iter().map(|(_, _, v)| v).collect())
+    }
+
+    async fn get_version_now(&self, key: &StateKey, id: &str) -> StoreResult<StateDocument> {
+        let location = format!("{} (version {id})", self.location(key));
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.object_key(key))
+            .version_id(id)
+            .send()
+            .await
+            .map_err(|e| match e.code() {
+                Some("NoSuchVersion" | "InvalidArgument" | "NoSuchKey") => {
+                    StoreError::NoSuchVersion {
+                        key: key.clone(),
+                        id: id.to_string(),
+                    }
+                }
+                _ => AwsError::from_sdk("s3:GetObject", e).into(),
+            })?;
+        let bytes = out.body.collect().await.map_err(|e| StoreError::Corrupt {
+            key: key.clone(),
+            location: location.clone(),
+            reason: format!("reading the object body failed: {e}"),
+        })?;
+        parse_stored(key, &location, &bytes.into_bytes())
+    }
+
     async fn list_now(&self, env: &str) -> StoreResult<Vec<String>> {
         let prefix = self.env_prefix(env);
         let mut pages = self
@@ -262,6 +336,18 @@ impl StateStore for S3StateStore {
 
     fn list_stacks<'a>(&'a self, env: &'a str) -> BoxFuture<'a, StoreResult<Vec<String>>> {
         Box::pin(self.list_now(env))
+    }
+
+    fn history<'a>(&'a self, key: &'a StateKey) -> BoxFuture<'a, StoreResult<Vec<StateVersion>>> {
+        Box::pin(self.history_now(key))
+    }
+
+    fn get_version<'a>(
+        &'a self,
+        key: &'a StateKey,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<StateDocument>> {
+        Box::pin(self.get_version_now(key, id))
     }
 }
 

@@ -74,8 +74,42 @@ pub enum StoreError {
         location: String,
         reason: String,
     },
+    #[error(
+        "the state of stack {stack} in {env} is missing, but the bucket's history has {versions} version(s) of it (deleted?); refusing to start it again from nothing, which would create every resource a second time.\n\
+         See its versions with:  fuelflow state restore --env {env} --stack {stack}\n\
+         Put one back with:      fuelflow state restore --env {env} --stack {stack} --version <ID>\n\
+         Or, if it is really gone on purpose, run again with --accept-state-change",
+        env = key.env, stack = key.stack
+    )]
+    Deleted { key: StateKey, versions: usize },
+    #[error(
+        "the state of stack {stack} in {env} {change} since the previous version ({previous} then, {current} now): it was replaced by another state or an older copy; refusing to use it.\n\
+         See its versions with:  fuelflow state restore --env {env} --stack {stack}\n\
+         Put one back with:      fuelflow state restore --env {env} --stack {stack} --version <ID>\n\
+         Or, to use it as it is, run again with --accept-state-change",
+        env = key.env, stack = key.stack
+    )]
+    Rewound {
+        key: StateKey,
+        /// "changed lineage" or "went back in serial".
+        change: &'static str,
+        previous: String,
+        current: String,
+    },
+    #[error("state {key} has no version {id}")]
+    NoSuchVersion { key: StateKey, id: String },
     #[error("state backend: {0}")]
     Backend(#[from] AwsError),
+}
+
+/// One entry of a state's history in a versioned store, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateVersion {
+    pub id: String,
+    /// When it was written (RFC 3339), when the store says.
+    pub modified: Option<String>,
+    /// A delete marker: the state was deleted at that point.
+    pub deleted: bool,
 }
 
 fn serial_note(serial: Option<u64>) -> String {
@@ -114,6 +148,25 @@ pub trait StateStore: Send + Sync {
 
     /// The stacks that have a state in `env`, sorted.
     fn list_stacks<'a>(&'a self, env: &'a str) -> BoxFuture<'a, StoreResult<Vec<String>>>;
+
+    /// The versions kept of this state, newest first (a store without history: none).
+    fn history<'a>(&'a self, _key: &'a StateKey) -> BoxFuture<'a, StoreResult<Vec<StateVersion>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// One version of [`StateStore::history`] (not a delete marker).
+    fn get_version<'a>(
+        &'a self,
+        key: &'a StateKey,
+        id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<StateDocument>> {
+        Box::pin(async move {
+            Err(StoreError::NoSuchVersion {
+                key: key.clone(),
+                id: id.to_string(),
+            })
+        })
+    }
 }
 
 /// Parses stored bytes, naming the key (and where it lives) when they are not a state we can use.

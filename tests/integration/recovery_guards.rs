@@ -362,3 +362,142 @@ fn lambda_code_stays_inside_the_project_and_within_lambdas_limits() {
         both(&out)
     );
 }
+
+/// Writes `doc` as the stack's state object directly, as a person with `aws s3 cp` would.
+async fn upload_state(
+    p: &Project,
+    config: &aws_config::SdkConfig,
+    doc: &fuelflow::state::StateDocument,
+) {
+    fuelflow::aws::s3_client(config)
+        .put_object()
+        .bucket(p.state_bucket())
+        .key("fuelflow/dev/app.json")
+        .body(doc.to_json().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+fn first_version(listing: &str, serial: u64) -> String {
+    listing
+        .lines()
+        .find(|l| l.contains(&format!("serial {serial},")))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no version at serial {serial} in:\n{listing}"))
+        .to_string()
+}
+
+/// The state object deleted (the bucket keeps its versions behind a delete marker): plan
+/// refuses, naming the stack and `state restore`, instead of planning every resource anew;
+/// `state restore` lists the versions and puts one back; then plans work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_state_is_refused_and_restored() {
+    let moto = MotoServer::shared();
+    let config = moto.sdk_config().await;
+    let p = Project::new("delstate", moto, |_| BUCKET.to_string());
+    let backend = p.backend(&config);
+    let key = backend.key("dev", "app");
+    let mut doc = fuelflow::state::StateDocument::new(format!("{}-app-dev", p.name));
+    for _ in 0..2 {
+        doc = doc.next_serial();
+        let tag = backend.store.get(&key).await.unwrap().map(|(_, t)| t);
+        backend.store.put(&key, &doc, tag.as_ref()).await.unwrap();
+    }
+    fuelflow::aws::s3_client(&config)
+        .delete_object()
+        .bucket(p.state_bucket())
+        .key("fuelflow/dev/app.json")
+        .send()
+        .await
+        .unwrap();
+
+    let out = p.run(&["plan", "--env", "dev"]);
+    assert_eq!(code(&out), Some(1), "{}", both(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("the state of stack app in dev is missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fuelflow state restore --env dev --stack app --version <ID>"),
+        "{text}"
+    );
+    assert!(!stdout(&out).contains("will create"), "{}", both(&out));
+    assert_eq!(p.lock_items(&config).await, 0);
+
+    let listing = p.run(&["state", "restore", "--env", "dev", "--stack", "app"]);
+    assert_eq!(code(&listing), Some(0), "{}", both(&listing));
+    let text = stdout(&listing);
+    assert!(
+        text.lines().next().unwrap_or_default().contains("deleted"),
+        "{text}"
+    );
+    let version = first_version(&text, 2);
+    let out = p.run(&[
+        "state",
+        "restore",
+        "--env",
+        "dev",
+        "--stack",
+        "app",
+        "--version",
+        &version,
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", both(&out));
+    assert!(stdout(&out).contains("now serial 3"), "{}", both(&out));
+    let (restored, _) = backend.store.get(&key).await.unwrap().expect("restored");
+    assert_eq!(
+        (restored.lineage.as_str(), restored.serial),
+        (doc.lineage.as_str(), 3)
+    );
+    let out = p.run(&["plan", "--env", "dev"]);
+    assert_eq!(code(&out), Some(0), "{}", both(&out));
+    assert_eq!(p.lock_items(&config).await, 0);
+}
+
+/// A state replaced by another lineage, or by an older copy, is refused naming the stack;
+/// `--accept-state-change` takes it as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_or_rewound_state_is_refused_unless_accepted() {
+    let moto = MotoServer::shared();
+    let config = moto.sdk_config().await;
+    let p = Project::new("rewound", moto, |_| BUCKET.to_string());
+    let backend = p.backend(&config);
+    let key = backend.key("dev", "app");
+    let name = format!("{}-app-dev", p.name);
+    let first = fuelflow::state::StateDocument::new(name.clone())
+        .next_serial()
+        .next_serial();
+    backend.store.put(&key, &first, None).await.unwrap();
+
+    let older = fuelflow::state::StateDocument {
+        serial: 1,
+        ..first.clone()
+    };
+    upload_state(&p, &config, &older).await;
+    let out = p.run(&["plan", "--env", "dev"]);
+    assert_eq!(code(&out), Some(1), "{}", both(&out));
+    assert!(
+        stderr(&out).contains("the state of stack app in dev went back in serial since the previous version (serial 2 then, serial 1 now)"),
+        "{}",
+        both(&out)
+    );
+
+    let other = fuelflow::state::StateDocument::new(name)
+        .next_serial()
+        .next_serial()
+        .next_serial();
+    upload_state(&p, &config, &other).await;
+    let out = p.run(&["plan", "--env", "dev"]);
+    assert_eq!(code(&out), Some(1), "{}", both(&out));
+    assert!(
+        stderr(&out).contains("the state of stack app in dev changed lineage"),
+        "{}",
+        both(&out)
+    );
+
+    let out = p.run(&["plan", "--env", "dev", "--accept-state-change"]);
+    assert_eq!(code(&out), Some(0), "{}", both(&out));
+    assert_eq!(p.lock_items(&config).await, 0);
+}
