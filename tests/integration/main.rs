@@ -6,6 +6,7 @@
 mod platform;
 mod support;
 
+mod api_postgres;
 mod bootstrap;
 mod cfn_lint;
 mod cli_backend;

@@ -406,12 +406,25 @@ pub async fn api(c: &Clients, env: &str, function_arn: &str) {
     let resources = resources.send().await.unwrap();
     let mut paths: Vec<_> = resources.items().iter().filter_map(|r| r.path()).collect();
     paths.sort();
-    assert_eq!(paths, ["/", "/health", "/items", "/items/{id}"]);
+    assert_eq!(
+        paths,
+        [
+            "/",
+            "/deliveries",
+            "/deliveries/{id}",
+            "/health",
+            "/items",
+            "/items/{id}"
+        ]
+    );
     let uri = format!(
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
     );
     let methods = [
         ("/health", "GET", "NONE"),
+        ("/deliveries", "GET", "AWS_IAM"),
+        ("/deliveries", "POST", "AWS_IAM"),
+        ("/deliveries/{id}", "GET", "AWS_IAM"),
         ("/items/{id}", "GET", "AWS_IAM"),
         ("/items/{id}", "PUT", "AWS_IAM"),
     ];

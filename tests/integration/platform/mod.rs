@@ -46,6 +46,11 @@ impl Platform {
         stdout(&out)
     }
 
+    /// The copy's folder: what fuelflow packages and deploys.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub async fn clients(&self) -> Clients {
         Clients::new(&self.moto.sdk_config().await)
     }
@@ -87,10 +92,9 @@ fn copy_dir(from: &Path, to: &Path) {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
-            // node_modules is never part of the function's source of truth.
-            if entry.file_name() != "node_modules" {
-                copy_dir(&entry.path(), &target);
-            }
+            // node_modules included: the function's dependencies are vendored (pg), and
+            // deployed as they are in the repository.
+            copy_dir(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
