@@ -501,3 +501,136 @@ async fn a_replaced_or_rewound_state_is_refused_unless_accepted() {
     assert_eq!(code(&out), Some(0), "{}", both(&out));
     assert_eq!(p.lock_items(&config).await, 0);
 }
+
+fn chain(name: &str) -> String {
+    let role = |id: &str, tag: &str| {
+        format!(
+            "  {id}:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {name}-{id}\n      AssumeRolePolicyDocument: {{Version: '2012-10-17', Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n{tag}"
+        )
+    };
+    let tag = |of: &str| format!("      Tags: [{{Key: after, Value: !GetAtt {of}.Arn}}]\n");
+    format!(
+        "Resources:\n{}{}{}",
+        role("A", ""),
+        role("B", &tag("A")),
+        role("C", &tag("B"))
+    )
+}
+
+/// A chain A → B → C interrupted (SIGINT, SIGKILL) mid-apply: the next apply converges in one
+/// run (it used to fail "UnresolvedValue" with 0 applied, and need a second run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_apply_after_an_interruption_converges() {
+    let moto = MotoServer::shared();
+    let config = moto.sdk_config().await;
+    for signal in ["INT", "KILL"] {
+        let mut p = Project::new("chain", moto, chain);
+        let slow = proxy(
+            moto,
+            ProxyConfig {
+                latency: std::time::Duration::from_millis(150),
+                ..Default::default()
+            },
+        )
+        .await;
+        p.endpoint = slow.endpoint();
+        let mut child = p
+            .command(&["apply", "--env", "dev", "--auto-approve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until A is recorded, then interrupt.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let recorded = p
+                .state(&config)
+                .await
+                .map(|s| s.resources.len())
+                .unwrap_or(0);
+            if recorded >= 1 || std::time::Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let _ = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        let before = p
+            .state(&config)
+            .await
+            .map(|s| s.resources.len())
+            .unwrap_or(0);
+        p.endpoint = moto.endpoint();
+        if signal == "KILL" {
+            let _ = p.run(&["force-unlock", "--env", "dev", "--all-stacks", "x"]);
+            let ddb = aws_sdk_dynamodb::Client::new(&config);
+            let items = ddb.scan().table_name(p.lock_table()).send().await.unwrap();
+            if let Some(item) = items.items().first() {
+                let info: serde_json::Value =
+                    serde_json::from_str(item["Info"].as_s().unwrap()).unwrap();
+                let id = info["ID"].as_str().unwrap().to_string();
+                let out = p.run(&["force-unlock", "--env", "dev", "--all-stacks", &id]);
+                assert_eq!(code(&out), Some(0), "{}", both(&out));
+            }
+        }
+        let out = p.run(&["apply", "--env", "dev", "--auto-approve"]);
+        assert_eq!(
+            code(&out),
+            Some(0),
+            "{signal} (recorded before: {before}): {}",
+            both(&out)
+        );
+        let state = p.state(&config).await.unwrap();
+        assert_eq!(state.resources.len(), 3, "{signal}");
+        assert!(state.pending.is_empty(), "{signal}: {:?}", state.pending);
+        let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"]);
+        assert_eq!(code(&out), Some(0), "{signal}: {}", both(&out));
+    }
+}
+
+/// An older version put back (A recorded, B and C live but unrecorded): one apply converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails today: C's create meets EntityAlreadyExists and is not adopted while B is (the adoption half of issue 12, src/apply/idempotent.rs)"]
+async fn the_first_apply_after_restoring_an_older_state_converges() {
+    let moto = MotoServer::shared();
+    let config = moto.sdk_config().await;
+    let p = Project::new("restored", moto, chain);
+    for _ in 0..2 {
+        let out = p.run(&[
+            "apply",
+            "--env",
+            "dev",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ]);
+        assert_eq!(code(&out), Some(0), "{}", both(&out));
+    }
+    let (p, config) = (&p, &config);
+    let listing = stdout(&p.run(&["state", "restore", "--env", "dev", "--stack", "app"]));
+    let older = listing
+        .lines()
+        .find(|l| l.contains(", 1 resources"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no version with only A in:\n{listing}"))
+        .to_string();
+    let out = p.run(&[
+        "state",
+        "restore",
+        "--env",
+        "dev",
+        "--stack",
+        "app",
+        "--version",
+        &older,
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", both(&out));
+    let out = p.run(&["apply", "--env", "dev", "--auto-approve"]);
+    assert_eq!(code(&out), Some(0), "restored: {}", both(&out));
+    let state = p.state(config).await.unwrap();
+    assert_eq!(state.resources.len(), 3);
+    let out = p.run(&["plan", "--env", "dev", "--detailed-exitcode"]);
+    assert_eq!(code(&out), Some(0), "restored: {}", both(&out));
+}
