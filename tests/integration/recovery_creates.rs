@@ -211,7 +211,7 @@ async fn a_run_killed_during_a_database_create_is_converged_by_the_next() {
     let state = project.state(&config).await.unwrap();
     assert_eq!(
         Project::recorded(&state, "AWS::RDS::DBInstance"),
-        [name.clone()]
+        std::slice::from_ref(&name)
     );
     let rds = aws_sdk_rds::Client::new(&config);
     let stack = format!("{}-app-dev", project.name);

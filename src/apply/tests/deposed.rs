@@ -38,7 +38,7 @@ async fn the_old_copy_is_recorded_as_deposed_before_the_new_one_is_created() {
 
     let seen = h.world.seen_at_create();
     assert_eq!(seen.len(), 1, "{seen:#?}");
-    assert_eq!(seen[0].deposed, [old.clone()]);
+    assert_eq!(seen[0].deposed, std::slice::from_ref(&old));
     let w = &h.world;
     assert!(w.position(Op::Create, "Group") < w.position(Op::Delete, "Group"));
     assert_eq!(w.calls()[w.position(Op::Delete, "Group")].physical_id, old);
