@@ -22,8 +22,11 @@ struct Inner {
     objects: BTreeMap<StateKey, (Vec<u8>, Etag)>,
     next_tag: u64,
     /// Oldest first: (version id, the bytes written; `None` for a delete).
-    versions: BTreeMap<StateKey, Vec<(String, Option<Vec<u8>>)>>,
+    versions: BTreeMap<StateKey, Vec<Version>>,
 }
+
+/// A kept version: its id and the bytes written (`None`: a delete marker).
+type Version = (String, Option<Vec<u8>>);
 
 impl Inner {
     fn tag(&mut self) -> Etag {
