@@ -113,22 +113,40 @@ pub async fn run(
 
     // Phase 1: creates, updates and replacements, dependencies first.
     let (forward, deps) = shared.forward_order(&graph);
+    // Longest chain first, so a slow create never waits behind many quick ones.
+    let priority = super::schedule::priorities(&forward, &deps, |key| shared.typical_seconds(key));
     let s = shared.clone();
-    let outcomes = walk::walk(forward, &deps, parallelism, stop.clone(), move |key| {
-        let s = s.clone();
-        async move { s.forward(&key).await }
-    })
+    let outcomes = walk::walk_by_priority(
+        forward,
+        &deps,
+        &priority,
+        parallelism,
+        stop.clone(),
+        move |key| {
+            let s = s.clone();
+            async move { s.forward(&key).await }
+        },
+    )
     .await;
     tally(&mut report, &outcomes);
 
     // Phase 2: deletes (removed resources and deposed objects), dependents first.
     shared.load_deposed().await;
     let (backward, reverse) = shared.backward_order();
+    let priority =
+        super::schedule::priorities(&backward, &reverse, |key| shared.typical_seconds(key));
     let s = shared.clone();
-    let outcomes = walk::walk(backward, &reverse, parallelism, stop.clone(), move |key| {
-        let s = s.clone();
-        async move { s.backward(&key).await }
-    })
+    let outcomes = walk::walk_by_priority(
+        backward,
+        &reverse,
+        &priority,
+        parallelism,
+        stop.clone(),
+        move |key| {
+            let s = s.clone();
+            async move { s.backward(&key).await }
+        },
+    )
     .await;
     tally(&mut report, &outcomes);
 
@@ -176,6 +194,24 @@ impl Shared {
         logical_id: &str,
     ) -> Option<&crate::state::model::ResourceState> {
         self.recorded.get(stack_key)?.doc.resources.get(logical_id)
+    }
+
+    /// How long the planned change of `key` typically takes (its type's fact), for scheduling.
+    fn typical_seconds(&self, key: &Key) -> u64 {
+        let Some(change) = self.changes.get(key) else {
+            return crate::resources::TypicalSeconds::QUICK.delete;
+        };
+        let Some(handler) = self.engine.registry.get(&change.resource_type) else {
+            return 0;
+        };
+        let typical = handler.typical_seconds();
+        match change.action {
+            Action::Create => typical.create,
+            Action::Update => typical.update,
+            Action::Replace => typical.create + typical.delete,
+            Action::Delete => typical.delete,
+            _ => 0,
+        }
     }
 
     /// The creates, updates and replacements, each with what it waits for (from the graph).
@@ -311,7 +347,13 @@ impl Shared {
             let Some(old) = old else { return true };
             let step = self.remove_deposed(stack, &old);
             return self
-                .reported(stack, &old.logical_id, &old.resource_type, Action::Delete, step)
+                .reported(
+                    stack,
+                    &old.logical_id,
+                    &old.resource_type,
+                    Action::Delete,
+                    step,
+                )
                 .await;
         }
         let change = &self.changes[key];
