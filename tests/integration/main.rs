@@ -23,6 +23,7 @@ mod invalid_templates;
 mod lock;
 mod multi_stack;
 mod no_panic;
+mod plan_drift;
 mod plan_show;
 mod plan_time_evaluation;
 mod platform_e2e;
