@@ -281,6 +281,42 @@ mod tests {
     }
 
     #[test]
+    fn the_live_display_follows_every_phase() {
+        let lines = Lines::new(false, true);
+        for done in 1..=3 {
+            lines.refreshed(done, 3);
+        }
+        assert!(
+            lines
+                .live
+                .as_ref()
+                .unwrap()
+                .refresh
+                .lock()
+                .unwrap()
+                .as_ref()
+                .unwrap()
+                .is_finished()
+        );
+        lines.started("app", "A", "AWS::S3::Bucket", Action::Create);
+        lines.started("app", "B", "AWS::IAM::Role", Action::Update);
+        assert_eq!(lines.live.as_ref().unwrap().bars.lock().unwrap().len(), 2);
+        lines.finished(
+            "app",
+            "A",
+            Action::Create,
+            Duration::from_millis(1200),
+            None,
+        );
+        lines.finished("app", "B", Action::Update, Duration::ZERO, None);
+        let live = lines.live.as_ref().unwrap();
+        assert!(live.bars.lock().unwrap().is_empty());
+        assert!(live.header.lock().unwrap().as_ref().unwrap().is_finished());
+        let t = lines.tally();
+        assert_eq!((t.added, t.changed, t.done, t.in_flight), (1, 1, 2, 0));
+    }
+
+    #[test]
     fn durations_read_as_people_say_them() {
         assert_eq!(human(Duration::from_secs(12)), "12s");
         assert_eq!(human(Duration::from_secs(65)), "1m 5s");
