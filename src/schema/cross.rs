@@ -32,9 +32,12 @@ fn global(type_name: &str) -> bool {
     type_name.starts_with("AWS::IAM::") || type_name == "AWS::S3::Bucket"
 }
 
+/// `stack.LogicalId`, where its name is set, and the property that sets it.
+type Place<'a> = (String, Span, &'a str);
+
 fn physical_names(stacks: &[Stack]) -> Vec<Diagnostic> {
     // (type, region, name) -> places
-    let mut places: HashMap<(&str, &str, &str), Vec<(String, Span, &str)>> = HashMap::new();
+    let mut places: HashMap<(&str, &str, &str), Vec<Place>> = HashMap::new();
     for stack in stacks {
         for r in stack.resources.values() {
             let Some(schema) = lookup(&r.resource_type) else {
