@@ -200,8 +200,8 @@ impl Lines {
                 bar.finish_and_clear();
                 live.multi.remove(&bar);
             }
-            self.header(live, counts);
             let _ = live.multi.println(line);
+            self.header(live, counts);
             return;
         }
         match error {
@@ -213,6 +213,10 @@ impl Lines {
 
     fn header(&self, live: &Live, counts: Tally) {
         let mut header = live.header.lock().expect("not poisoned");
+        // A new one for the deletes after the forward walk's has finished.
+        if header.as_ref().is_some_and(|bar| bar.is_finished()) && counts.in_flight > 0 {
+            *header = None;
+        }
         let bar = header.get_or_insert_with(|| {
             let bar = live.multi.insert(0, ProgressBar::new_spinner());
             bar.set_style(style("{msg} [{elapsed}]"));
