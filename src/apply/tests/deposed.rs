@@ -189,3 +189,47 @@ Resources:
     assert_eq!(h.world.logical_ids(Op::Create), ["Role"]);
     assert_eq!(h.world.owned_by("Role"), [h.physical_id("Role").await]);
 }
+
+#[tokio::test]
+async fn a_deposed_entry_a_killed_run_left_is_deleted_by_the_next_apply_exactly_once() {
+    use crate::state::StateStore;
+    use crate::state::model::DeposedObject;
+    let h = Harness::new();
+    h.template(&group("first"));
+    assert!(h.apply().await.succeeded());
+    // What a run killed between the new create and the old delete leaves behind: the old copy
+    // still live, recorded as deposed.
+    h.world
+        .put_live("group-old", crate::resources::Props::new());
+    let (doc, etag) = h.store.get(&h.key()).await.unwrap().unwrap();
+    let mut doc = doc.next_serial();
+    doc.deposed.push(DeposedObject {
+        id: "d1".into(),
+        logical_id: "Group".into(),
+        resource_type: "AWS::EC2::SecurityGroup".into(),
+        physical_id: "group-old".into(),
+        properties: serde_json::json!({"GroupDescription": "zero"}),
+        final_snapshot: false,
+        dependencies: Vec::new(),
+        deposed_at: crate::state::timestamp::Timestamp::now(),
+    });
+    h.store.put(&h.key(), &doc, Some(&etag)).await.unwrap();
+
+    h.world.forget_calls();
+    let report = h.apply().await;
+    assert!(report.succeeded(), "{}", summary(&report));
+    let deletes: Vec<String> = h
+        .world
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == Op::Delete)
+        .map(|c| c.physical_id)
+        .collect();
+    assert_eq!(deletes, ["group-old"]);
+    assert!(h.world.live("group-old").is_none());
+    assert!(h.state().await.deposed.is_empty());
+
+    h.world.forget_calls();
+    assert!(!h.plan().await.plan.has_changes());
+    assert!(h.world.logical_ids(Op::Delete).is_empty());
+}
