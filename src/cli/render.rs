@@ -2,7 +2,7 @@
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::{Error as FilesError, Files};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 use codespan_reporting::term::{self, Styles, StylesWriter};
 use fuelflow::diagnostic::{Diagnostic, Severity};
 use fuelflow::source::{FileId, SourceMap, display_path};
@@ -47,7 +47,8 @@ impl<'a> Files<'a> for View<'a> {
 
 /// Prints diagnostics to stderr, errors and warnings alike, with colors when allowed.
 pub fn print(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) {
-    let writer = StandardStream::stderr(if color {
+    // Buffered: a run with 100,000 warnings would otherwise make millions of small writes.
+    let mut writer = BufferedStandardStream::stderr(if color {
         ColorChoice::Auto
     } else {
         ColorChoice::Never
@@ -78,9 +79,10 @@ pub fn print(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) {
             .with_message(&d.message)
             .with_labels(labels)
             .with_notes(notes);
-        let mut out = StylesWriter::new(writer.lock(), &styles);
+        let mut out = StylesWriter::new(&mut writer, &styles);
         let _ = term::emit_to_write_style(&mut out, &config, &view, &report);
     }
+    let _ = std::io::Write::flush(&mut writer);
 }
 
 fn clamp(sources: &SourceMap, span: fuelflow::source::Span) -> Range<usize> {
