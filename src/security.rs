@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn insecure_resources_are_flagged() {
         let w = warnings(
-            "Parameters:\n  DbPassword: {Type: String, Default: x}\nResources:\n  B: {Type: AWS::S3::Bucket}\n  L: {Type: AWS::Logs::LogGroup}\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties: {DBInstanceClass: db.t3.micro, Engine: postgres, PubliclyAccessible: true}\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}]\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n      Policies: [{PolicyName: all, PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}}]\n",
+            "Parameters:\n  DbPassword: {Type: String, Default: x}\nResources:\n  B: {Type: AWS::S3::Bucket}\n  L: {Type: AWS::Logs::LogGroup}\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties: {DBInstanceClass: db.t3.micro, Engine: postgres, PubliclyAccessible: true}\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}]\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n      Policies: [{PolicyName: all, PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}}]\n",
         );
         let all = w.join("\n");
         for expected in [

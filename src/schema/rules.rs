@@ -278,7 +278,7 @@ mod tests {
                     ..NONE
                 },
                 "Permit",
-                "not an allowed value",
+                "not one of: Allow, Deny",
             ),
             (
                 Rules {
