@@ -293,6 +293,27 @@ where
     error
 }
 
+/// A delete's answer: `Ok` when it worked or when the resource was already gone (`gone` tells
+/// that error with the service's generated `is_*` helper), else the error as [`sdk_error`].
+pub fn deleted<T, E, R>(
+    operation: &str,
+    answer: std::result::Result<T, aws_sdk_sts::error::SdkError<E, R>>,
+    gone: impl FnOnce(&E) -> bool,
+) -> Result<()>
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata
+        + aws_smithy_types::retry::ProvideErrorKind
+        + std::error::Error
+        + 'static,
+    R: std::fmt::Debug,
+{
+    match answer {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(gone) => Ok(()),
+        Err(e) => Err(sdk_error(operation, e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

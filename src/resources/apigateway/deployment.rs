@@ -78,8 +78,26 @@ async fn point_stage(ctx: &Ctx, api: &str, stage: &str, deployment: &str) -> Res
     }
 }
 
-impl Deployment {
-    async fn create_deployment(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["Description", "StageDescription", "StageName", "RestApiId"];
+
+impl Resource for Deployment {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    /// Never before its API's methods ("The REST API doesn't contain any methods").
+    fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        methods_deployed(stack, logical_id)
+    }
+
+    /// A deployment is a snapshot of its API: when a method or integration changes, the API
+    /// must be deployed again (CloudFormation makes users rename the Deployment for that).
+    fn replaced_when_changed(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        methods_deployed(stack, logical_id)
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         let stage = property::object(props, "StageDescription")?
             .cloned()
             .unwrap_or_default();
@@ -119,7 +137,7 @@ impl Deployment {
         })
     }
 
-    async fn read_deployment(&self, ctx: &Ctx, id: &str, desired: &Props) -> Result<Option<Live>> {
+    async fn read(&self, ctx: &Ctx, id: &str, desired: &Props) -> Result<Option<Live>> {
         let api = property::required(desired, "RestApiId")?;
         let out = match ctx
             .clients
@@ -151,13 +169,7 @@ impl Deployment {
         }))
     }
 
-    async fn update_deployment(
-        &self,
-        ctx: &Ctx,
-        id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
+    async fn update(&self, ctx: &Ctx, id: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let api = property::required(new, "RestApiId")?;
         if property::changed(old, new, "Description") {
             ctx.clients
@@ -179,44 +191,6 @@ impl Deployment {
             }
         }
         Ok(attributes(id))
-    }
-}
-
-/// The properties this handler sends and reads.
-const MANAGED: &[&str] = &["Description", "StageDescription", "StageName", "RestApiId"];
-
-impl Resource for Deployment {
-    fn managed_properties(&self) -> &'static [&'static str] {
-        MANAGED
-    }
-
-    /// Never before its API's methods ("The REST API doesn't contain any methods").
-    fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
-        methods_deployed(stack, logical_id)
-    }
-
-    /// A deployment is a snapshot of its API: when a method or integration changes, the API
-    /// must be deployed again (CloudFormation makes users rename the Deployment for that).
-    fn replaced_when_changed(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
-        methods_deployed(stack, logical_id)
-    }
-
-    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_deployment(ctx, props).await
-    }
-
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        self.read_deployment(ctx, physical_id, desired).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_deployment(ctx, physical_id, old, new).await
     }
 
     /// Deletes the stage the deployment created (when it still serves this deployment), then

@@ -439,8 +439,29 @@ fn method_patch(
     Ok(ops)
 }
 
-impl Method {
-    async fn create_method(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Integration",
+    "OperationName",
+    "RequestModels",
+    "RestApiId",
+    "AuthorizationScopes",
+    "RequestValidatorId",
+    "RequestParameters",
+    "MethodResponses",
+    "AuthorizerId",
+    "ResourceId",
+    "ApiKeyRequired",
+    "AuthorizationType",
+    "HttpMethod",
+];
+
+impl Resource for Method {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         let key = Key::from_props(props)?;
         put_method(ctx, &key, props).await?;
         for response in entries(props, "MethodResponses")? {
@@ -455,7 +476,15 @@ impl Method {
         })
     }
 
-    async fn update_method(
+    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
+        let key = Key::parse(physical_id)?;
+        Ok(get(ctx, &key).await?.map(|m| Live {
+            properties: method_props(&key, &m, desired),
+            attributes: Attributes::new(),
+        }))
+    }
+
+    async fn update(
         &self,
         ctx: &Ctx,
         physical_id: &str,
@@ -494,51 +523,6 @@ impl Method {
             }
         }
         Ok(Attributes::new())
-    }
-}
-
-/// The properties this handler sends and reads.
-const MANAGED: &[&str] = &[
-    "Integration",
-    "OperationName",
-    "RequestModels",
-    "RestApiId",
-    "AuthorizationScopes",
-    "RequestValidatorId",
-    "RequestParameters",
-    "MethodResponses",
-    "AuthorizerId",
-    "ResourceId",
-    "ApiKeyRequired",
-    "AuthorizationType",
-    "HttpMethod",
-];
-
-impl Resource for Method {
-    fn managed_properties(&self) -> &'static [&'static str] {
-        MANAGED
-    }
-
-    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_method(ctx, props).await
-    }
-
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        let key = Key::parse(physical_id)?;
-        Ok(get(ctx, &key).await?.map(|m| Live {
-            properties: method_props(&key, &m, desired),
-            attributes: Attributes::new(),
-        }))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_method(ctx, physical_id, old, new).await
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {

@@ -219,8 +219,25 @@ fn settings_patch(
     Ok(ops)
 }
 
-impl RestApi {
-    async fn create_api(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Policy",
+    "Description",
+    "MinimumCompressionSize",
+    "DisableExecuteApiEndpoint",
+    "BinaryMediaTypes",
+    "Name",
+    "ApiKeySourceType",
+    "EndpointConfiguration",
+    "Tags",
+];
+
+impl Resource for RestApi {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         if props.contains_key("Body") || props.contains_key("BodyS3Location") {
             return Err(ResourceError::invalid(
                 "Body",
@@ -267,7 +284,7 @@ impl RestApi {
         })
     }
 
-    async fn read_api(&self, ctx: &Ctx, id: &str, desired: &Props) -> Result<Option<Live>> {
+    async fn read(&self, ctx: &Ctx, id: &str, desired: &Props) -> Result<Option<Live>> {
         let Some(api) = get(ctx, id).await? else {
             return Ok(None);
         };
@@ -281,13 +298,7 @@ impl RestApi {
         }))
     }
 
-    async fn update_api(
-        &self,
-        ctx: &Ctx,
-        id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
+    async fn update(&self, ctx: &Ctx, id: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let gateway = ctx.clients.apigateway();
         let live = get(ctx, id).await?.ok_or_else(|| {
             ResourceError::new("NotFoundException", format!("REST API {id} is gone"))
@@ -326,43 +337,6 @@ impl RestApi {
             None => root_resource_id(ctx, id).await?,
         };
         Ok(attributes(id, root.as_deref()))
-    }
-}
-
-/// The properties this handler sends and reads.
-const MANAGED: &[&str] = &[
-    "Policy",
-    "Description",
-    "MinimumCompressionSize",
-    "DisableExecuteApiEndpoint",
-    "BinaryMediaTypes",
-    "Name",
-    "ApiKeySourceType",
-    "EndpointConfiguration",
-    "Tags",
-];
-
-impl Resource for RestApi {
-    fn managed_properties(&self) -> &'static [&'static str] {
-        MANAGED
-    }
-
-    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_api(ctx, props).await
-    }
-
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        self.read_api(ctx, physical_id, desired).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_api(ctx, physical_id, old, new).await
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {

@@ -269,39 +269,6 @@ fn stage_props(api: &str, s: &GetStageOutput, desired: &Props) -> Props {
 }
 
 impl Stage {
-    async fn create_stage(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        let api = property::required(props, "RestApiId")?;
-        let name = property::required(props, "StageName")?;
-        ctx.clients
-            .apigateway()
-            .create_stage()
-            .rest_api_id(&api)
-            .stage_name(&name)
-            .deployment_id(property::required(props, "DeploymentId")?)
-            .set_description(property::string(props, "Description"))
-            .set_tracing_enabled(property::boolean(props, "TracingEnabled")?)
-            .set_cache_cluster_enabled(property::boolean(props, "CacheClusterEnabled")?)
-            .set_variables(
-                props
-                    .contains_key("Variables")
-                    .then(|| property::string_map(props, "Variables"))
-                    .transpose()?
-                    .map(|v| v.into_iter().collect()),
-            )
-            .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| sdk_error("apigateway:CreateStage", e))?;
-        // Method settings and access logging are only settable by patch.
-        let mut ops = method_settings_patch(&Props::new(), props)?;
-        ops.extend(access_log_patch(&Props::new(), props)?);
-        update_stage(ctx, &api, &name, ops).await?;
-        Ok(Created {
-            physical_id: name,
-            attributes: Attributes::new(),
-        })
-    }
-
     async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let api = property::required(new, "RestApiId")?;
         update_stage(ctx, &api, name, stage_patch(old, new)?).await?;
@@ -357,7 +324,36 @@ impl Resource for Stage {
     }
 
     async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_stage(ctx, props).await
+        let api = property::required(props, "RestApiId")?;
+        let name = property::required(props, "StageName")?;
+        ctx.clients
+            .apigateway()
+            .create_stage()
+            .rest_api_id(&api)
+            .stage_name(&name)
+            .deployment_id(property::required(props, "DeploymentId")?)
+            .set_description(property::string(props, "Description"))
+            .set_tracing_enabled(property::boolean(props, "TracingEnabled")?)
+            .set_cache_cluster_enabled(property::boolean(props, "CacheClusterEnabled")?)
+            .set_variables(
+                props
+                    .contains_key("Variables")
+                    .then(|| property::string_map(props, "Variables"))
+                    .transpose()?
+                    .map(|v| v.into_iter().collect()),
+            )
+            .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("apigateway:CreateStage", e))?;
+        // Method settings and access logging are only settable by patch.
+        let mut ops = method_settings_patch(&Props::new(), props)?;
+        ops.extend(access_log_patch(&Props::new(), props)?);
+        update_stage(ctx, &api, &name, ops).await?;
+        Ok(Created {
+            physical_id: name,
+            attributes: Attributes::new(),
+        })
     }
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {

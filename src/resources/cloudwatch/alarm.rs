@@ -290,80 +290,6 @@ fn sdk_tags(tags: Vec<(String, String)>) -> Vec<Tag> {
         .collect()
 }
 
-impl Alarm {
-    async fn read_alarm(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
-        let Some(alarm) = describe(ctx, name).await? else {
-            return Ok(None);
-        };
-        let arn = alarm
-            .alarm_arn()
-            .map(str::to_owned)
-            .unwrap_or_else(|| alarm_arn(ctx, name));
-        let mut properties = alarm_props(&alarm, desired);
-        if desired.contains_key("Tags") {
-            let tags = ctx
-                .clients
-                .cloudwatch()
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudwatch:ListTagsForResource", e))?;
-            let pairs: Vec<(String, String)> = tags
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect();
-            properties.insert(
-                "Tags".into(),
-                property::tags_value(pairs.iter().map(|(k, v)| (k, v))),
-            );
-        }
-        Ok(Some(Live {
-            properties,
-            attributes: arn_attributes(&arn),
-        }))
-    }
-
-    async fn update_alarm(
-        &self,
-        ctx: &Ctx,
-        name: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        let definition_changed = new.keys().chain(old.keys()).any(|k| {
-            k != "Tags"
-                && !k.starts_with(property::RESERVED_PREFIX)
-                && property::changed(old, new, k)
-        });
-        if definition_changed {
-            put_alarm(ctx, new, None).await?;
-        }
-        // PutMetricAlarm ignores tags on an existing alarm: they go through the tagging API.
-        let arn = alarm_arn(ctx, name);
-        let cw = ctx.clients.cloudwatch();
-        let (set, removed) = property::tag_changes(old, new);
-        if !set.is_empty() {
-            cw.tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(sdk_tags(set)))
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudwatch:TagResource", e))?;
-        }
-        if !removed.is_empty() {
-            cw.untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|e| sdk_error("cloudwatch:UntagResource", e))?;
-        }
-        Ok(arn_attributes(&arn))
-    }
-}
-
 /// The properties this handler sends and reads.
 const MANAGED: &[&str] = &[
     "ThresholdMetricId",
@@ -412,38 +338,83 @@ impl Resource for Alarm {
         })
     }
 
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        self.read_alarm(ctx, physical_id, desired).await
+    async fn read(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
+        let Some(alarm) = describe(ctx, name).await? else {
+            return Ok(None);
+        };
+        let arn = alarm
+            .alarm_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| alarm_arn(ctx, name));
+        let mut properties = alarm_props(&alarm, desired);
+        if desired.contains_key("Tags") {
+            let tags = ctx
+                .clients
+                .cloudwatch()
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudwatch:ListTagsForResource", e))?;
+            let pairs: Vec<(String, String)> = tags
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect();
+            properties.insert(
+                "Tags".into(),
+                property::tags_value(pairs.iter().map(|(k, v)| (k, v))),
+            );
+        }
+        Ok(Some(Live {
+            properties,
+            attributes: arn_attributes(&arn),
+        }))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_alarm(ctx, physical_id, old, new).await
+    async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
+        let definition_changed = new.keys().chain(old.keys()).any(|k| {
+            k != "Tags"
+                && !k.starts_with(property::RESERVED_PREFIX)
+                && property::changed(old, new, k)
+        });
+        if definition_changed {
+            put_alarm(ctx, new, None).await?;
+        }
+        // PutMetricAlarm ignores tags on an existing alarm: they go through the tagging API.
+        let arn = alarm_arn(ctx, name);
+        let cw = ctx.clients.cloudwatch();
+        let (set, removed) = property::tag_changes(old, new);
+        if !set.is_empty() {
+            cw.tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(sdk_tags(set)))
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudwatch:TagResource", e))?;
+        }
+        if !removed.is_empty() {
+            cw.untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| sdk_error("cloudwatch:UntagResource", e))?;
+        }
+        Ok(arn_attributes(&arn))
     }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
-        match ctx
-            .clients
-            .cloudwatch()
-            .delete_alarms()
-            .alarm_names(physical_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("cloudwatch:DeleteAlarms", e)),
-        }
+        property::deleted(
+            "cloudwatch:DeleteAlarms",
+            ctx.clients
+                .cloudwatch()
+                .delete_alarms()
+                .alarm_names(physical_id)
+                .send()
+                .await,
+            |s| s.is_resource_not_found(),
+        )
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {

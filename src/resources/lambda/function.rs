@@ -160,7 +160,103 @@ fn arn_attributes(arn: Option<&str>) -> Attributes {
 }
 
 impl Function {
-    async fn create_function(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+    /// Sends every configuration property of `new`; one the template dropped goes back to
+    /// Lambda's default.
+    async fn update_configuration(&self, client: &Client, name: &str, new: &Props) -> Result<()> {
+        let empty_vpc = VpcConfig::builder()
+            .set_subnet_ids(Some(vec![]))
+            .set_security_group_ids(Some(vec![]))
+            .build();
+        let no_variables = Environment::builder()
+            .set_variables(Some(HashMap::new()))
+            .build();
+        client
+            .update_function_configuration()
+            .function_name(name)
+            .set_runtime(runtime(new))
+            .set_handler(property::string(new, "Handler"))
+            .set_role(property::string(new, "Role"))
+            .memory_size(property::integer(new, "MemorySize")?.unwrap_or(128))
+            .timeout(property::integer(new, "Timeout")?.unwrap_or(3))
+            .description(property::string(new, "Description").unwrap_or_default())
+            .environment(environment(new)?.unwrap_or(no_variables))
+            .vpc_config(vpc_config(new)?.unwrap_or(empty_vpc))
+            .set_logging_config(logging_config(new)?)
+            .set_layers(Some(property::strings(new, "Layers")?))
+            .send()
+            .await
+            .map_err(|e| sdk_error("lambda:UpdateFunctionConfiguration", e))?;
+        Ok(())
+    }
+
+    async fn live_code_sha256(&self, client: &Client, name: &str) -> Result<String> {
+        Ok(client
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error("lambda:GetFunctionConfiguration", e))?
+            .code_sha256
+            .unwrap_or_default())
+    }
+}
+
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &[
+    "Description",
+    "VpcConfig",
+    "ReservedConcurrentExecutions",
+    "FunctionName",
+    "Runtime",
+    "Layers",
+    "Tags",
+    "MemorySize",
+    "Timeout",
+    "Handler",
+    "Code",
+    "Role",
+    "LoggingConfig",
+    "Environment",
+    "Architectures",
+];
+
+impl Resource for Function {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    /// A function waits until Active; in a VPC its network interfaces take seconds more.
+    fn typical_seconds(&self) -> TypicalSeconds {
+        TypicalSeconds {
+            create: 10,
+            update: 5,
+            delete: 5,
+        }
+    }
+
+    fn name_property(&self) -> Option<&'static str> {
+        Some("FunctionName")
+    }
+
+    fn needs_template_dir(&self) -> bool {
+        true
+    }
+
+    /// Packaged code (inline or a local folder) compares by the `CodeSha256` it will have; code
+    /// in S3 cannot be hashed here and compares as written.
+    fn compare_view(&self, mut props: Props) -> Result<Props> {
+        if let Some(sha) = super::code::desired_code_sha256(&props)? {
+            props.insert("Code".into(), json!({ CODE_SHA_KEY: sha }));
+        }
+        props.remove(super::code::TEMPLATE_DIR_KEY);
+        Ok(props)
+    }
+
+    fn name_rules(&self) -> (usize, bool) {
+        (64, false)
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         let client = ctx.clients.lambda();
         let name = property::required(props, "FunctionName")?;
         let code = resolve_code(props)?;
@@ -214,7 +310,7 @@ impl Function {
         })
     }
 
-    async fn read_function(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
+    async fn read(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
         let out = match ctx
             .clients
             .lambda()
@@ -329,13 +425,7 @@ impl Function {
         }))
     }
 
-    async fn update_function(
-        &self,
-        ctx: &Ctx,
-        name: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
+    async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let client = ctx.clients.lambda();
         let (old, new) = (&with_defaults(old), &with_defaults(new));
         const CONFIGURATION: &[&str] = &[
@@ -413,138 +503,17 @@ impl Function {
         Ok(arn_attributes(Some(&arn)))
     }
 
-    /// Sends every configuration property of `new`; one the template dropped goes back to
-    /// Lambda's default.
-    async fn update_configuration(&self, client: &Client, name: &str, new: &Props) -> Result<()> {
-        let empty_vpc = VpcConfig::builder()
-            .set_subnet_ids(Some(vec![]))
-            .set_security_group_ids(Some(vec![]))
-            .build();
-        let no_variables = Environment::builder()
-            .set_variables(Some(HashMap::new()))
-            .build();
-        client
-            .update_function_configuration()
-            .function_name(name)
-            .set_runtime(runtime(new))
-            .set_handler(property::string(new, "Handler"))
-            .set_role(property::string(new, "Role"))
-            .memory_size(property::integer(new, "MemorySize")?.unwrap_or(128))
-            .timeout(property::integer(new, "Timeout")?.unwrap_or(3))
-            .description(property::string(new, "Description").unwrap_or_default())
-            .environment(environment(new)?.unwrap_or(no_variables))
-            .vpc_config(vpc_config(new)?.unwrap_or(empty_vpc))
-            .set_logging_config(logging_config(new)?)
-            .set_layers(Some(property::strings(new, "Layers")?))
-            .send()
-            .await
-            .map_err(|e| sdk_error("lambda:UpdateFunctionConfiguration", e))?;
-        Ok(())
-    }
-
-    async fn live_code_sha256(&self, client: &Client, name: &str) -> Result<String> {
-        Ok(client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| sdk_error("lambda:GetFunctionConfiguration", e))?
-            .code_sha256
-            .unwrap_or_default())
-    }
-}
-
-/// The properties this handler sends and reads.
-const MANAGED: &[&str] = &[
-    "Description",
-    "VpcConfig",
-    "ReservedConcurrentExecutions",
-    "FunctionName",
-    "Runtime",
-    "Layers",
-    "Tags",
-    "MemorySize",
-    "Timeout",
-    "Handler",
-    "Code",
-    "Role",
-    "LoggingConfig",
-    "Environment",
-    "Architectures",
-];
-
-impl Resource for Function {
-    fn managed_properties(&self) -> &'static [&'static str] {
-        MANAGED
-    }
-
-    /// A function waits until Active; in a VPC its network interfaces take seconds more.
-    fn typical_seconds(&self) -> TypicalSeconds {
-        TypicalSeconds {
-            create: 10,
-            update: 5,
-            delete: 5,
-        }
-    }
-
-    fn name_property(&self) -> Option<&'static str> {
-        Some("FunctionName")
-    }
-
-    fn needs_template_dir(&self) -> bool {
-        true
-    }
-
-    /// Packaged code (inline or a local folder) compares by the `CodeSha256` it will have; code
-    /// in S3 cannot be hashed here and compares as written.
-    fn compare_view(&self, mut props: Props) -> Result<Props> {
-        if let Some(sha) = super::code::desired_code_sha256(&props)? {
-            props.insert("Code".into(), json!({ CODE_SHA_KEY: sha }));
-        }
-        props.remove(super::code::TEMPLATE_DIR_KEY);
-        Ok(props)
-    }
-
-    fn name_rules(&self) -> (usize, bool) {
-        (64, false)
-    }
-
-    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_function(ctx, props).await
-    }
-
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        self.read_function(ctx, physical_id, desired).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_function(ctx, physical_id, old, new).await
-    }
-
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
-        match ctx
-            .clients
-            .lambda()
-            .delete_function()
-            .function_name(physical_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("lambda:DeleteFunction", e)),
-        }
+        property::deleted(
+            "lambda:DeleteFunction",
+            ctx.clients
+                .lambda()
+                .delete_function()
+                .function_name(physical_id)
+                .send()
+                .await,
+            |s| s.is_resource_not_found_exception(),
+        )
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {

@@ -184,24 +184,17 @@ impl Resource for Permission {
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, props: &Props) -> Result<()> {
         let function = property::required(props, "FunctionName")?;
-        match ctx
-            .clients
-            .lambda()
-            .remove_permission()
-            .function_name(function)
-            .statement_id(physical_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("lambda:RemovePermission", e)),
-        }
+        property::deleted(
+            "lambda:RemovePermission",
+            ctx.clients
+                .lambda()
+                .remove_permission()
+                .function_name(function)
+                .statement_id(physical_id)
+                .send()
+                .await,
+            |s| s.is_resource_not_found_exception(),
+        )
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {

@@ -71,8 +71,23 @@ async fn set_retention(ctx: &Ctx, name: &str, days: Option<i32>) -> Result<()> {
     }
 }
 
-impl LogGroup {
-    async fn create_group(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
+/// The properties this handler sends and reads.
+const MANAGED: &[&str] = &["LogGroupName", "KmsKeyId", "RetentionInDays", "Tags"];
+
+impl Resource for LogGroup {
+    fn managed_properties(&self) -> &'static [&'static str] {
+        MANAGED
+    }
+
+    fn name_property(&self) -> Option<&'static str> {
+        Some("LogGroupName")
+    }
+
+    fn name_rules(&self) -> (usize, bool) {
+        (512, false)
+    }
+
+    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         let name = property::required(props, "LogGroupName")?;
         ctx.clients
             .logs()
@@ -92,7 +107,7 @@ impl LogGroup {
         })
     }
 
-    async fn read_group(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
+    async fn read(&self, ctx: &Ctx, name: &str, desired: &Props) -> Result<Option<Live>> {
         let Some(group) = describe(ctx, name).await? else {
             return Ok(None);
         };
@@ -124,13 +139,7 @@ impl LogGroup {
         }))
     }
 
-    async fn update_group(
-        &self,
-        ctx: &Ctx,
-        name: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
+    async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let logs = ctx.clients.logs();
         if property::changed(old, new, "RetentionInDays") {
             set_retention(ctx, name, property::integer(new, "RetentionInDays")?).await?;
@@ -173,60 +182,18 @@ impl LogGroup {
         }
         Ok(attributes(ctx, name))
     }
-}
-
-/// The properties this handler sends and reads.
-const MANAGED: &[&str] = &["LogGroupName", "KmsKeyId", "RetentionInDays", "Tags"];
-
-impl Resource for LogGroup {
-    fn managed_properties(&self) -> &'static [&'static str] {
-        MANAGED
-    }
-
-    fn name_property(&self) -> Option<&'static str> {
-        Some("LogGroupName")
-    }
-
-    fn name_rules(&self) -> (usize, bool) {
-        (512, false)
-    }
-
-    async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
-        self.create_group(ctx, props).await
-    }
-
-    async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
-        self.read_group(ctx, physical_id, desired).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        physical_id: &str,
-        old: &Props,
-        new: &Props,
-    ) -> Result<Attributes> {
-        self.update_group(ctx, physical_id, old, new).await
-    }
 
     async fn delete(&self, ctx: &Ctx, physical_id: &str, _props: &Props) -> Result<()> {
-        match ctx
-            .clients
-            .logs()
-            .delete_log_group()
-            .log_group_name(physical_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("logs:DeleteLogGroup", e)),
-        }
+        property::deleted(
+            "logs:DeleteLogGroup",
+            ctx.clients
+                .logs()
+                .delete_log_group()
+                .log_group_name(physical_id)
+                .send()
+                .await,
+            |s| s.is_resource_not_found_exception(),
+        )
     }
 
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
