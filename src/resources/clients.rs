@@ -34,4 +34,12 @@ clients! {
     ec2: aws_sdk_ec2::Client = aws_sdk_ec2::Client::new;
     logs: aws_sdk_cloudwatchlogs::Client = aws_sdk_cloudwatchlogs::Client::new;
     cloudwatch: aws_sdk_cloudwatch::Client = aws_sdk_cloudwatch::Client::new;
+    kms: aws_sdk_kms::Client = aws_sdk_kms::Client::new;
+    wafv2: aws_sdk_wafv2::Client = aws_sdk_wafv2::Client::new;
+    acm: aws_sdk_acm::Client = aws_sdk_acm::Client::new;
+    route53: aws_sdk_route53::Client = aws_sdk_route53::Client::new;
+    cloudformation: aws_sdk_cloudformation::Client = aws_sdk_cloudformation::Client::new;
+    sqs: aws_sdk_sqs::Client = aws_sdk_sqs::Client::new;
+    sns: aws_sdk_sns::Client = aws_sdk_sns::Client::new;
+    ssm: aws_sdk_ssm::Client = aws_sdk_ssm::Client::new;
 }

@@ -254,6 +254,19 @@ fn text(p: &Props, key: &str) -> String {
 /// log through it), so it still exists and reads back after a delete.
 const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete leaves it");
 
+mod messaging;
+mod network;
+mod platform;
+
+/// Every fixture: the first types' here, the later ones' in `handler_conformance/<area>.rs`.
+fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
+    FIXTURES
+        .iter()
+        .chain(network::FIXTURES)
+        .chain(platform::FIXTURES)
+        .chain(messaging::FIXTURES)
+}
+
 static FIXTURES: &[Fixture] = &[
     Fixture {
         type_name: "AWS::ApiGateway::Account",
@@ -1130,8 +1143,7 @@ async fn lost_answer(f: &Fixture, h: &dyn Handler, env: &Env) {
 /// The fixtures of one service (`AWS::<service>::`), one after the other.
 async fn conform_service(service: &str) {
     let prefix = format!("AWS::{service}::");
-    let fixtures: Vec<&Fixture> = FIXTURES
-        .iter()
+    let fixtures: Vec<&Fixture> = all_fixtures()
         .filter(|f| f.type_name.starts_with(&prefix))
         .collect();
     assert!(!fixtures.is_empty(), "no fixture for {prefix}");
@@ -1168,7 +1180,7 @@ services! {
 
 #[test]
 fn every_registered_type_has_a_fixture() {
-    let fixtures: Vec<&str> = FIXTURES.iter().map(|f| f.type_name).collect();
+    let fixtures: Vec<&str> = all_fixtures().map(|f| f.type_name).collect();
     let unique_fixtures: BTreeSet<&str> = fixtures.iter().copied().collect();
     assert_eq!(
         unique_fixtures.len(),
@@ -1179,11 +1191,11 @@ fn every_registered_type_has_a_fixture() {
         assert!(
             unique_fixtures.contains(type_name),
             "{type_name} is registered in BUILTIN but has no fixture in \
-             tests/integration/handler_conformance.rs (FIXTURES)"
+             tests/integration/handler_conformance.rs or handler_conformance/<area>.rs"
         );
     }
     let registered: BTreeSet<&str> = BUILTIN.iter().map(|(t, _)| *t).collect();
-    for f in FIXTURES {
+    for f in all_fixtures() {
         let t = f.type_name;
         assert!(
             registered.contains(t),
@@ -1199,7 +1211,7 @@ fn every_registered_type_has_a_fixture() {
 
 #[test]
 fn every_fixture_updates_a_mutable_managed_property_when_there_is_one() {
-    for f in FIXTURES {
+    for f in all_fixtures() {
         let t = f.type_name;
         let managed = handler(t).unwrap().managed_properties();
         let create_only = schema::lookup(t).unwrap().create_only;
@@ -1227,7 +1239,7 @@ fn every_fixture_updates_a_mutable_managed_property_when_there_is_one() {
 
 #[test]
 fn only_secret_or_write_only_properties_are_not_read_back() {
-    for f in FIXTURES {
+    for f in all_fixtures() {
         let t = f.type_name;
         let secret = handler(t).unwrap().secret_properties();
         let write_only = schema::lookup(t).unwrap().write_only;
