@@ -63,7 +63,8 @@ pub async fn create_once(request: &CreateRequest<'_>) -> Result<CreatedOnce, Res
             }
             Err(e) => e,
         };
-        let ours = already_exists(&e) && (ambiguous || request.name_is_ours);
+        let ours = already_exists(&e)
+            && (ambiguous || request.name_is_ours || owned_here(request).await?);
         if !e.retryable && !ours {
             return Err(e);
         }
@@ -94,6 +95,18 @@ pub async fn create_once(request: &CreateRequest<'_>) -> Result<CreatedOnce, Res
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(8));
     }
+}
+
+/// Whether the resource already holding the template-given name carries this stack's and this
+/// logical id's ownership tags: created by an earlier run whose record was lost (a kill before
+/// the checkpoint, a restored older state), so it is adopted rather than refused. A resource
+/// of another stack, or of nobody, stays an "already exists" error.
+async fn owned_here(request: &CreateRequest<'_>) -> Result<bool, ResourceError> {
+    let Some(name) = sent_name(request.handler, request.props) else {
+        return Ok(false);
+    };
+    let owner = retry(|| request.handler.owner(request.ctx, &name)).await?;
+    Ok(owner.is_some_and(|o| o.is(request.ctx)))
 }
 
 /// The resource this create made, if an attempt got through: its physical id and live properties.

@@ -14,6 +14,38 @@ pub struct Adopted {
     pub live: Live,
 }
 
+/// Whose a live resource is, by its ownership tags (`fuelflow:stack`, `fuelflow:logical-id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub stack: String,
+    pub logical_id: String,
+}
+
+impl Owner {
+    /// The owner the tags name, when they carry both ownership tags.
+    pub fn from_tags<K: AsRef<str>, V: AsRef<str>>(
+        tags: impl IntoIterator<Item = (K, V)>,
+    ) -> Option<Owner> {
+        let (mut stack, mut logical_id) = (None, None);
+        for (k, v) in tags {
+            match k.as_ref() {
+                super::OWNER_STACK_TAG => stack = Some(v.as_ref().to_string()),
+                super::OWNER_LOGICAL_ID_TAG => logical_id = Some(v.as_ref().to_string()),
+                _ => {}
+            }
+        }
+        Some(Owner {
+            stack: stack?,
+            logical_id: logical_id?,
+        })
+    }
+
+    /// Whether this is the resource `ctx` is about (same stack, same logical id).
+    pub fn is(&self, ctx: &Ctx) -> bool {
+        self.stack == ctx.stack && self.logical_id == ctx.logical_id
+    }
+}
+
 /// How long a type's operations typically take on AWS, in seconds: what the apply walk uses to
 /// start the longest chains first, and what the plan's estimate adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +161,15 @@ pub trait Resource: Send + Sync {
     fn find(&self, ctx: &Ctx, props: &Props)
     -> impl Future<Output = Result<Option<String>>> + Send;
 
+    /// The owner named by the ownership tags of the resource called `name` (its name property's
+    /// value), `None` when it has no such tags, does not exist, or the type cannot tell (the
+    /// default). A create that meets "already exists" for a template-given name adopts the
+    /// resource when it is this stack's own (a run that created it was killed, or an older state
+    /// was restored), instead of failing.
+    fn owner(&self, _ctx: &Ctx, _name: &str) -> impl Future<Output = Result<Option<Owner>>> + Send {
+        async { Ok(None) }
+    }
+
     /// Deletes keeping a final snapshot named `snapshot` (only asked when
     /// [`Resource::takes_final_snapshot`]).
     fn delete_with_snapshot(
@@ -186,6 +227,8 @@ pub trait Handler: Send + Sync {
         physical_id: &'a str,
         snapshot: &'a str,
     ) -> BoxFuture<'a, Result<()>>;
+
+    fn owner<'a>(&'a self, ctx: &'a Ctx, name: &'a str) -> BoxFuture<'a, Result<Option<Owner>>>;
 
     /// A resource this stack created but never recorded, with its full live properties (read
     /// with `props` as the desired ones), so what follows diffs from what AWS has.
@@ -283,6 +326,10 @@ impl<T: Resource> Handler for T {
         ))
     }
 
+    fn owner<'a>(&'a self, ctx: &'a Ctx, name: &'a str) -> BoxFuture<'a, Result<Option<Owner>>> {
+        Box::pin(Resource::owner(self, ctx, name))
+    }
+
     fn adopt<'a>(
         &'a self,
         ctx: &'a Ctx,
@@ -296,5 +343,26 @@ impl<T: Resource> Handler for T {
                 .await?
                 .map(|live| Adopted { physical_id, live }))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owner_needs_both_ownership_tags() {
+        let both = [
+            ("Team", "a"),
+            ("fuelflow:stack", "app"),
+            ("fuelflow:logical-id", "Role"),
+        ];
+        let owner = Owner::from_tags(both).unwrap();
+        assert_eq!(
+            (owner.stack.as_str(), owner.logical_id.as_str()),
+            ("app", "Role")
+        );
+        assert_eq!(Owner::from_tags([("fuelflow:stack", "app")]), None);
+        assert_eq!(Owner::from_tags(Vec::<(String, String)>::new()), None);
     }
 }

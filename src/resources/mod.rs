@@ -43,7 +43,7 @@ pub mod scrub;
 pub mod secretsmanager;
 
 pub use clients::Clients;
-pub use contract::{Adopted, Handler, Resource, TypicalSeconds};
+pub use contract::{Adopted, Handler, Owner, Resource, TypicalSeconds};
 pub use property::{sdk_error, tag_changes, template_tags, text};
 pub use registry::Registry;
 

@@ -6,8 +6,9 @@
 //! Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
 
 use crate::diagnostic::Diagnostic;
+use crate::source::Span;
 use crate::suggest::closest;
-use crate::template::yaml::{Kind, Node};
+use crate::template::yaml::{Key, Kind, Node};
 
 const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
 const VERSIONS: &[&str] = &["2012-10-17", "2008-10-17"];
@@ -64,6 +65,31 @@ pub fn check_resource(logical_id: &str, properties: &Node, errors: &mut Vec<Diag
 struct Policy<'a> {
     logical_id: &'a str,
     errors: &'a mut Vec<Diagnostic>,
+}
+
+/// A parsed JSON value as a template node, every part at `span` (the string it came from).
+fn node_from_json(json: &serde_json::Value, span: Span) -> Node {
+    use serde_json::Value;
+    let kind = match json {
+        Value::Null => Kind::Null,
+        Value::Bool(b) => Kind::Bool(*b),
+        Value::Number(n) => Kind::Number(n.to_string()),
+        Value::String(s) => Kind::String(s.clone()),
+        Value::Array(items) => Kind::Seq(items.iter().map(|i| node_from_json(i, span)).collect()),
+        Value::Object(entries) => Kind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = Key {
+                        name: k.clone(),
+                        span,
+                    };
+                    (key, node_from_json(v, span))
+                })
+                .collect(),
+        ),
+    };
+    Node { span, kind }
 }
 
 fn is_intrinsic(node: &Node) -> bool {
@@ -127,8 +153,19 @@ impl Policy<'_> {
             }
             return;
         }
+        if let Kind::String(text) = &node.kind {
+            // A document given as a JSON string (as CloudFormation allows): the same grammar,
+            // reported at the string.
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(json) => self.document(&node_from_json(&json, node.span), path),
+                Err(e) => {
+                    self.error(node, path, format!("not a JSON policy document: {e}"));
+                }
+            }
+            return;
+        }
         let Kind::Map(entries) = &node.kind else {
-            return; // a JSON string, or a shape error reported by the schema check
+            return; // a shape error, reported by the schema check
         };
         for (k, v) in entries {
             let full = format!("{path}.{}", k.name);

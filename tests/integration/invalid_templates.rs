@@ -113,6 +113,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "policy `AssumeRolePolicyDocument.Statement[0].Effect` of `Role`: `Effect` is `Permit`; it must be Allow or Deny",
     ),
     (
+        "iam_json_string_effect.yaml",
+        "5:33",
+        "policy `AssumeRolePolicyDocument.Statement[0].Effect` of `Role`: `Effect` is `Permit`; it must be Allow or Deny",
+    ),
+    (
+        "iam_json_string_malformed.yaml",
+        "5:33",
+        "policy `AssumeRolePolicyDocument` of `Role`: not a JSON policy document: expected value at line 1 column 41",
+    ),
+    (
         "iam_principal.yaml",
         "9:26",
         "policy `AssumeRolePolicyDocument.Statement[0].Principal.Services` of `Role`: unknown principal type `Services`; it must be AWS, Service, Federated or CanonicalUser",

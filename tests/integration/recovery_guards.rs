@@ -592,7 +592,6 @@ async fn the_first_apply_after_an_interruption_converges() {
 
 /// An older version put back (A recorded, B and C live but unrecorded): one apply converges.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails today: C's create meets EntityAlreadyExists and is not adopted while B is (the adoption half of issue 12, src/apply/idempotent.rs)"]
 async fn the_first_apply_after_restoring_an_older_state_converges() {
     let moto = MotoServer::shared();
     let config = moto.sdk_config().await;

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::resources::compare::equivalent;
 use crate::resources::{
-    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, template_tags,
+    Attributes, Created, Ctx, Live, Owner, Props, Resource, ResourceError, Result, template_tags,
 };
 
 pub struct Role;
@@ -391,6 +391,11 @@ impl Resource for Role {
             return Ok(None);
         };
         Ok(get_role(ctx, &name).await?.map(|_| name))
+    }
+
+    async fn owner(&self, ctx: &Ctx, name: &str) -> Result<Option<Owner>> {
+        let role = get_role(ctx, name).await?;
+        Ok(role.and_then(|r| Owner::from_tags(r.tags().iter().map(|t| (t.key(), t.value())))))
     }
 }
 

@@ -2,6 +2,7 @@
 //! folder or file that fuelflow packages itself). Physical id: the function name.
 
 use super::code::{CODE_SHA_KEY, Code, resolve_code};
+use crate::resources::Owner;
 use crate::resources::property::{self, changed};
 use crate::resources::sdk_error;
 use crate::resources::{
@@ -529,6 +530,26 @@ impl Resource for Function {
             .await
         {
             Ok(_) => Ok(Some(name)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error("lambda:GetFunction", e)),
+        }
+    }
+
+    async fn owner(&self, ctx: &Ctx, name: &str) -> Result<Option<Owner>> {
+        match ctx
+            .clients
+            .lambda()
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Owner::from_tags(out.tags().into_iter().flatten())),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) =>

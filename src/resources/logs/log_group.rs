@@ -1,6 +1,7 @@
 //! `AWS::Logs::LogGroup`: a CloudWatch Logs group with its retention, KMS key and tags.
 //! Physical id: the group name.
 
+use crate::resources::Owner;
 use crate::resources::property;
 use crate::resources::sdk_error;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
@@ -201,5 +202,20 @@ impl Resource for LogGroup {
             return Ok(None);
         };
         Ok(describe(ctx, &name).await?.map(|_| name))
+    }
+
+    async fn owner(&self, ctx: &Ctx, name: &str) -> Result<Option<Owner>> {
+        if describe(ctx, name).await?.is_none() {
+            return Ok(None);
+        }
+        let tags = ctx
+            .clients
+            .logs()
+            .list_tags_for_resource()
+            .resource_arn(tagging_arn(ctx, name))
+            .send()
+            .await
+            .map_err(|e| sdk_error("logs:ListTagsForResource", e))?;
+        Ok(Owner::from_tags(tags.tags().into_iter().flatten()))
     }
 }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::value::{aws, tag_list};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
+use crate::resources::Owner;
 use crate::resources::compare::equivalent;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 
@@ -377,5 +378,9 @@ impl Resource for Bucket {
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Ok(None),
             Err(e) => Err(aws("s3:HeadBucket")(e)),
         }
+    }
+
+    async fn owner(&self, ctx: &Ctx, name: &str) -> Result<Option<Owner>> {
+        Ok(Owner::from_tags(tags::get(ctx.clients.s3(), name).await?))
     }
 }
