@@ -41,6 +41,9 @@ pub mod registry;
 pub mod s3;
 pub mod scrub;
 pub mod secretsmanager;
+pub mod sns;
+pub mod sqs;
+pub mod ssm;
 
 pub use clients::Clients;
 pub use contract::{Adopted, Handler, Owner, Resource, TypicalSeconds};

@@ -3,6 +3,7 @@
 
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
+use super::{sns, sqs, ssm};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -58,6 +59,12 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         "AWS::SecretsManager::Secret",
         &secretsmanager::secret::Secret,
     ),
+    ("AWS::SNS::Subscription", &sns::subscription::Subscription),
+    ("AWS::SNS::Topic", &sns::topic::Topic),
+    ("AWS::SNS::TopicPolicy", &sns::topic_policy::TopicPolicy),
+    ("AWS::SQS::Queue", &sqs::queue::Queue),
+    ("AWS::SQS::QueuePolicy", &sqs::queue_policy::QueuePolicy),
+    ("AWS::SSM::Parameter", &ssm::parameter::Parameter),
 ];
 
 /// Types in the schema table that have no handler on purpose: read-only data sources, which

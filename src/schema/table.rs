@@ -451,6 +451,60 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::SNS::Subscription",
+        properties: &SNS_SUBSCRIPTION_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["Endpoint", "Protocol", "TopicArn"],
+        write_only: &["Region"],
+        primary_identifier: &["Arn"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::SNS::Topic",
+        properties: &SNS_TOPIC_PROPERTIES,
+        attributes: &["TopicArn"],
+        create_only: &["TopicName", "FifoTopic"],
+        write_only: &[],
+        primary_identifier: &["TopicArn"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::SNS::TopicPolicy",
+        properties: &SNS_TOPICPOLICY_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::SQS::Queue",
+        properties: &SQS_QUEUE_PROPERTIES,
+        attributes: &["QueueUrl", "Arn"],
+        create_only: &["FifoQueue", "QueueName"],
+        write_only: &[],
+        primary_identifier: &["QueueUrl"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::SQS::QueuePolicy",
+        properties: &SQS_QUEUEPOLICY_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::SSM::Parameter",
+        properties: &SSM_PARAMETER_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["Name"],
+        write_only: &["Description", "Tier", "AllowedPattern", "Policies"],
+        primary_identifier: &["Name"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::SecretsManager::Secret",
         properties: &SECRETSMANAGER_SECRET_PROPERTIES,
         attributes: &["Id"],
@@ -6751,6 +6805,378 @@ static S3_BUCKETPOLICY_PROPERTIES: Object = Object {
         },
     ],
     required: &["Bucket", "PolicyDocument"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_SUBSCRIPTION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ReplayPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "RawMessageDelivery",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Endpoint",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FilterPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "TopicArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RedrivePolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "DeliveryPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Region",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SubscriptionRoleArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FilterPolicyScope",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Protocol",
+            shape: Shape::String,
+        },
+    ],
+    required: &["TopicArn", "Protocol"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_TOPIC_SUBSCRIPTION: Object = Object {
+    properties: &[
+        Property {
+            name: "Endpoint",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Protocol",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Endpoint", "Protocol"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_TOPIC_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_TOPIC_LOGGINGCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "Protocol",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["http/s", "sqs", "lambda", "firehose", "application"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SuccessFeedbackRoleArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SuccessFeedbackSampleRate",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FailureFeedbackRoleArn",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Protocol"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_TOPIC_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DisplayName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "KmsMasterKeyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DataProtectionPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Subscription",
+            shape: Shape::List(&Shape::Object(&SNS_TOPIC_SUBSCRIPTION)),
+        },
+        Property {
+            name: "FifoTopic",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ContentBasedDeduplication",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ArchivePolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "FifoThroughputScope",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&SNS_TOPIC_TAG)),
+        },
+        Property {
+            name: "TopicName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SignatureVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TracingConfig",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DeliveryStatusLogging",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&SNS_TOPIC_LOGGINGCONFIG)),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SNS_TOPICPOLICY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Topics",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "PolicyDocument",
+            shape: Shape::Json,
+        },
+    ],
+    required: &["PolicyDocument", "Topics"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SQS_QUEUE_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SQS_QUEUE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ContentBasedDeduplication",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "DeduplicationScope",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DelaySeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "FifoQueue",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "FifoThroughputLimit",
+            shape: Shape::String,
+        },
+        Property {
+            name: "KmsDataKeyReusePeriodSeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "KmsMasterKeyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SqsManagedSseEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "MaximumMessageSize",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "MessageRetentionPeriod",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "QueueName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ReceiveMessageWaitTimeSeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "RedriveAllowPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "RedrivePolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&SQS_QUEUE_TAG)),
+        },
+        Property {
+            name: "VisibilityTimeout",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SQS_QUEUEPOLICY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "PolicyDocument",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Queues",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["PolicyDocument", "Queues"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static SSM_PARAMETER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Type",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["String", "StringList"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Policies",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AllowedPattern",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tier",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["Standard", "Advanced", "Intelligent-Tiering"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "DataType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["text", "aws:ec2:image"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Type"],
     open: false,
     one_of: &[],
     any_of: &[],

@@ -1176,6 +1176,9 @@ services! {
     rds => "RDS",
     s3 => "S3",
     secretsmanager => "SecretsManager",
+    sns => "SNS",
+    sqs => "SQS",
+    ssm => "SSM",
 }
 
 #[test]

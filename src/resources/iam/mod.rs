@@ -63,7 +63,7 @@ fn tag_list<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Value {
     )
 }
 
-fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
