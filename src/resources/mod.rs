@@ -33,6 +33,7 @@ pub mod dynamic;
 pub mod dynamodb;
 pub mod ec2;
 pub mod iam;
+pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod property;
@@ -44,6 +45,7 @@ pub mod secretsmanager;
 pub mod sns;
 pub mod sqs;
 pub mod ssm;
+pub mod wafv2;
 
 pub use clients::Clients;
 pub use contract::{Adopted, Handler, Owner, Resource, TypicalSeconds};

@@ -3,6 +3,7 @@
 
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
+use super::{kms, wafv2};
 use super::{sns, sqs, ssm};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -45,6 +46,8 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::IAM::Policy", &iam::policy::Policy),
     ("AWS::IAM::Role", &iam::role::Role),
     ("AWS::IAM::RolePolicy", &iam::role_policy::RolePolicy),
+    ("AWS::KMS::Alias", &kms::alias::Alias),
+    ("AWS::KMS::Key", &kms::key::Key),
     ("AWS::Lambda::Function", &lambda::function::Function),
     ("AWS::Lambda::Permission", &lambda::permission::Permission),
     ("AWS::Logs::LogGroup", &logs::log_group::LogGroup),
@@ -58,6 +61,11 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     (
         "AWS::SecretsManager::Secret",
         &secretsmanager::secret::Secret,
+    ),
+    ("AWS::WAFv2::WebACL", &wafv2::web_acl::WebAcl),
+    (
+        "AWS::WAFv2::WebACLAssociation",
+        &wafv2::web_acl_association::WebAclAssociation,
     ),
     ("AWS::SNS::Subscription", &sns::subscription::Subscription),
     ("AWS::SNS::Topic", &sns::topic::Topic),

@@ -277,6 +277,28 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::KMS::Alias",
+        properties: &KMS_ALIAS_PROPERTIES,
+        attributes: &[],
+        create_only: &["AliasName"],
+        write_only: &[],
+        primary_identifier: &["AliasName"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::KMS::Key",
+        properties: &KMS_KEY_PROPERTIES,
+        attributes: &["Arn", "KeyId"],
+        create_only: &[],
+        write_only: &[
+            "PendingWindowInDays",
+            "BypassPolicyLockoutSafetyCheck",
+            "RotationPeriodInDays",
+        ],
+        primary_identifier: &["KeyId"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::Lambda::Function",
         properties: &LAMBDA_FUNCTION_PROPERTIES,
         attributes: &[
@@ -512,6 +534,24 @@ pub static TYPES: &[ResourceSchema] = &[
         write_only: &["SecretString", "GenerateSecretString"],
         primary_identifier: &["Id"],
         taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::WAFv2::WebACL",
+        properties: &WAFV2_WEBACL_PROPERTIES,
+        attributes: &["Arn", "Capacity", "Id", "LabelNamespace"],
+        create_only: &["Name", "Scope"],
+        write_only: &[],
+        primary_identifier: &["Name", "Id", "Scope"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::WAFv2::WebACLAssociation",
+        properties: &WAFV2_WEBACLASSOCIATION_PROPERTIES,
+        attributes: &[],
+        create_only: &["ResourceArn", "WebACLArn"],
+        write_only: &[],
+        primary_identifier: &["ResourceArn", "WebACLArn"],
+        taggable: false,
     },
     ResourceSchema {
         type_name: "Fuelflow::Data::DefaultVpc",
@@ -3232,6 +3272,194 @@ static IAM_ROLEPOLICY_PROPERTIES: Object = Object {
         },
     ],
     required: &["PolicyName", "RoleName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static KMS_ALIAS_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "TargetKeyId",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "AliasName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^(alias/)[a-zA-Z0-9:/_-]+$"),
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["AliasName", "TargetKeyId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static KMS_KEY_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Key", "Value"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static KMS_KEY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Description",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(8192),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "EnableKeyRotation",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "KeyPolicy",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "KeyUsage",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "ENCRYPT_DECRYPT",
+                        "SIGN_VERIFY",
+                        "GENERATE_VERIFY_MAC",
+                        "KEY_AGREEMENT",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Origin",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["AWS_KMS", "EXTERNAL"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "KeySpec",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "SYMMETRIC_DEFAULT",
+                        "RSA_2048",
+                        "RSA_3072",
+                        "RSA_4096",
+                        "ECC_NIST_P256",
+                        "ECC_NIST_P384",
+                        "ECC_NIST_P521",
+                        "ECC_SECG_P256K1",
+                        "HMAC_224",
+                        "HMAC_256",
+                        "HMAC_384",
+                        "HMAC_512",
+                        "SM2",
+                        "ML_DSA_44",
+                        "ML_DSA_65",
+                        "ML_DSA_87",
+                        "ECC_NIST_EDWARDS25519",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MultiRegion",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "PendingWindowInDays",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(7.0),
+                    maximum: Some(30.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&KMS_KEY_TAG)),
+            ),
+        },
+        Property {
+            name: "BypassPolicyLockoutSafetyCheck",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "RotationPeriodInDays",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(90.0),
+                    maximum: Some(2560.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+    ],
+    required: &[],
     open: false,
     one_of: &[],
     any_of: &[],
@@ -7309,6 +7537,2741 @@ static SECRETSMANAGER_SECRET_PROPERTIES: Object = Object {
         },
     ],
     required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_DEFAULTACTION: Object = Object {
+    properties: &[
+        Property {
+            name: "Allow",
+            shape: Shape::Object(&WAFV2_WEBACL_ALLOWACTION),
+        },
+        Property {
+            name: "Block",
+            shape: Shape::Object(&WAFV2_WEBACL_BLOCKACTION),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ALLOWACTION: Object = Object {
+    properties: &[Property {
+        name: "CustomRequestHandling",
+        shape: Shape::Object(&WAFV2_WEBACL_CUSTOMREQUESTHANDLING),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CUSTOMREQUESTHANDLING: Object = Object {
+    properties: &[Property {
+        name: "InsertHeaders",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&WAFV2_WEBACL_CUSTOMHTTPHEADER)),
+        ),
+    }],
+    required: &["InsertHeaders"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CUSTOMHTTPHEADER: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Name", "Value"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_BLOCKACTION: Object = Object {
+    properties: &[Property {
+        name: "CustomResponse",
+        shape: Shape::Object(&WAFV2_WEBACL_CUSTOMRESPONSE),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CUSTOMRESPONSE: Object = Object {
+    properties: &[
+        Property {
+            name: "ResponseCode",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(200.0),
+                    maximum: Some(599.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "CustomResponseBodyKey",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[\\w\\-]+$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ResponseHeaders",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_CUSTOMHTTPHEADER)),
+            ),
+        },
+    ],
+    required: &["ResponseCode"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULE: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9A-Za-z_-]{1,128}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Priority",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Statement",
+            shape: Shape::Object(&WAFV2_WEBACL_STATEMENT),
+        },
+        Property {
+            name: "Action",
+            shape: Shape::Object(&WAFV2_WEBACL_RULEACTION),
+        },
+        Property {
+            name: "OverrideAction",
+            shape: Shape::Object(&WAFV2_WEBACL_OVERRIDEACTION),
+        },
+        Property {
+            name: "RuleLabels",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_LABEL)),
+        },
+        Property {
+            name: "VisibilityConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_VISIBILITYCONFIG),
+        },
+        Property {
+            name: "CaptchaConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CAPTCHACONFIG),
+        },
+        Property {
+            name: "ChallengeConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CHALLENGECONFIG),
+        },
+    ],
+    required: &["Name", "Priority", "Statement", "VisibilityConfig"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_STATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "ByteMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_BYTEMATCHSTATEMENT),
+        },
+        Property {
+            name: "SqliMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_SQLIMATCHSTATEMENT),
+        },
+        Property {
+            name: "XssMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_XSSMATCHSTATEMENT),
+        },
+        Property {
+            name: "SizeConstraintStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_SIZECONSTRAINTSTATEMENT),
+        },
+        Property {
+            name: "GeoMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_GEOMATCHSTATEMENT),
+        },
+        Property {
+            name: "RuleGroupReferenceStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_RULEGROUPREFERENCESTATEMENT),
+        },
+        Property {
+            name: "IPSetReferenceStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_IPSETREFERENCESTATEMENT),
+        },
+        Property {
+            name: "RegexPatternSetReferenceStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_REGEXPATTERNSETREFERENCESTATEMENT),
+        },
+        Property {
+            name: "ManagedRuleGroupStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_MANAGEDRULEGROUPSTATEMENT),
+        },
+        Property {
+            name: "RateBasedStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_RATEBASEDSTATEMENT),
+        },
+        Property {
+            name: "AndStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_ANDSTATEMENT),
+        },
+        Property {
+            name: "OrStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_ORSTATEMENT),
+        },
+        Property {
+            name: "NotStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_NOTSTATEMENT),
+        },
+        Property {
+            name: "LabelMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_LABELMATCHSTATEMENT),
+        },
+        Property {
+            name: "RegexMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_REGEXMATCHSTATEMENT),
+        },
+        Property {
+            name: "AsnMatchStatement",
+            shape: Shape::Object(&WAFV2_WEBACL_ASNMATCHSTATEMENT),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_BYTEMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "SearchString",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SearchStringBase64",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+        Property {
+            name: "PositionalConstraint",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "EXACTLY",
+                        "STARTS_WITH",
+                        "ENDS_WITH",
+                        "CONTAINS",
+                        "CONTAINS_WORD",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[
+        "FieldToMatch",
+        "PositionalConstraint",
+        "TextTransformations",
+    ],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_FIELDTOMATCH: Object = Object {
+    properties: &[
+        Property {
+            name: "SingleHeader",
+            shape: Shape::Object(
+                &WAFV2_WEBACL_RULES_STATEMENT_BYTEMATCHSTATEMENT_FIELDTOMATCH_SINGLEHEADER,
+            ),
+        },
+        Property {
+            name: "SingleQueryArgument",
+            shape: Shape::Object(
+                &WAFV2_WEBACL_RULES_STATEMENT_BYTEMATCHSTATEMENT_FIELDTOMATCH_SINGLEQUERYARGUMENT,
+            ),
+        },
+        Property {
+            name: "AllQueryArguments",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "UriPath",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "QueryString",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Body",
+            shape: Shape::Object(&WAFV2_WEBACL_BODY),
+        },
+        Property {
+            name: "Method",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "JsonBody",
+            shape: Shape::Object(&WAFV2_WEBACL_JSONBODY),
+        },
+        Property {
+            name: "Headers",
+            shape: Shape::Object(&WAFV2_WEBACL_HEADERS),
+        },
+        Property {
+            name: "Cookies",
+            shape: Shape::Object(&WAFV2_WEBACL_COOKIES),
+        },
+        Property {
+            name: "JA3Fingerprint",
+            shape: Shape::Object(&WAFV2_WEBACL_JA3FINGERPRINT),
+        },
+        Property {
+            name: "JA4Fingerprint",
+            shape: Shape::Object(&WAFV2_WEBACL_JA4FINGERPRINT),
+        },
+        Property {
+            name: "UriFragment",
+            shape: Shape::Object(&WAFV2_WEBACL_URIFRAGMENT),
+        },
+        Property {
+            name: "HeaderOrder",
+            shape: Shape::Object(&WAFV2_WEBACL_HEADERORDER),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULES_STATEMENT_BYTEMATCHSTATEMENT_FIELDTOMATCH_SINGLEHEADER: Object = Object {
+    properties: &[Property {
+        name: "Name",
+        shape: Shape::String,
+    }],
+    required: &["Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULES_STATEMENT_BYTEMATCHSTATEMENT_FIELDTOMATCH_SINGLEQUERYARGUMENT: Object =
+    Object {
+        properties: &[Property {
+            name: "Name",
+            shape: Shape::String,
+        }],
+        required: &["Name"],
+        open: false,
+        one_of: &[],
+        any_of: &[],
+        dependent_required: &[],
+    };
+static WAFV2_WEBACL_BODY: Object = Object {
+    properties: &[Property {
+        name: "OversizeHandling",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["CONTINUE", "MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_JSONBODY: Object = Object {
+    properties: &[
+        Property {
+            name: "MatchPattern",
+            shape: Shape::Object(&WAFV2_WEBACL_JSONMATCHPATTERN),
+        },
+        Property {
+            name: "MatchScope",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ALL", "KEY", "VALUE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "InvalidFallbackBehavior",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "OversizeHandling",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CONTINUE", "MATCH", "NO_MATCH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["MatchPattern", "MatchScope"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_JSONMATCHPATTERN: Object = Object {
+    properties: &[
+        Property {
+            name: "All",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "IncludedPaths",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[\\/]+([^~]*(~[01])*)*{1,512}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_HEADERS: Object = Object {
+    properties: &[
+        Property {
+            name: "MatchPattern",
+            shape: Shape::Object(&WAFV2_WEBACL_HEADERMATCHPATTERN),
+        },
+        Property {
+            name: "MatchScope",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ALL", "KEY", "VALUE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "OversizeHandling",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CONTINUE", "MATCH", "NO_MATCH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["MatchPattern", "MatchScope", "OversizeHandling"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_HEADERMATCHPATTERN: Object = Object {
+    properties: &[
+        Property {
+            name: "All",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "IncludedHeaders",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(199),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(64),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "ExcludedHeaders",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(199),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(64),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_COOKIES: Object = Object {
+    properties: &[
+        Property {
+            name: "MatchPattern",
+            shape: Shape::Object(&WAFV2_WEBACL_COOKIEMATCHPATTERN),
+        },
+        Property {
+            name: "MatchScope",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ALL", "KEY", "VALUE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "OversizeHandling",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CONTINUE", "MATCH", "NO_MATCH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["MatchPattern", "MatchScope", "OversizeHandling"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_COOKIEMATCHPATTERN: Object = Object {
+    properties: &[
+        Property {
+            name: "All",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "IncludedCookies",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(199),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(60),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "ExcludedCookies",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(199),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(60),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_JA3FINGERPRINT: Object = Object {
+    properties: &[Property {
+        name: "FallbackBehavior",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["FallbackBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_JA4FINGERPRINT: Object = Object {
+    properties: &[Property {
+        name: "FallbackBehavior",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["FallbackBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_URIFRAGMENT: Object = Object {
+    properties: &[Property {
+        name: "FallbackBehavior",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_HEADERORDER: Object = Object {
+    properties: &[Property {
+        name: "OversizeHandling",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["CONTINUE", "MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["OversizeHandling"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_TEXTTRANSFORMATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Priority",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Type",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "NONE",
+                        "COMPRESS_WHITE_SPACE",
+                        "HTML_ENTITY_DECODE",
+                        "LOWERCASE",
+                        "CMD_LINE",
+                        "URL_DECODE",
+                        "BASE64_DECODE",
+                        "HEX_DECODE",
+                        "MD5",
+                        "REPLACE_COMMENTS",
+                        "ESCAPE_SEQ_DECODE",
+                        "SQL_HEX_DECODE",
+                        "CSS_DECODE",
+                        "JS_DECODE",
+                        "NORMALIZE_PATH",
+                        "NORMALIZE_PATH_WIN",
+                        "REMOVE_NULLS",
+                        "REPLACE_NULLS",
+                        "BASE64_DECODE_EXT",
+                        "URL_DECODE_UNI",
+                        "UTF8_TO_UNICODE",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Priority", "Type"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_SQLIMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+        Property {
+            name: "SensitivityLevel",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["LOW", "HIGH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["FieldToMatch", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_XSSMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["FieldToMatch", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_SIZECONSTRAINTSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "ComparisonOperator",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["EQ", "NE", "LE", "LT", "GE", "GT"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Size",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(21474836480.0),
+                    ..Rules::NONE
+                },
+                &Shape::Number,
+            ),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &[
+        "FieldToMatch",
+        "ComparisonOperator",
+        "Size",
+        "TextTransformations",
+    ],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_GEOMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "CountryCodes",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(2),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        },
+        Property {
+            name: "ForwardedIPConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_FORWARDEDIPCONFIGURATION),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_FORWARDEDIPCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "HeaderName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[a-zA-Z0-9-]+{1,255}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FallbackBehavior",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["MATCH", "NO_MATCH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["HeaderName", "FallbackBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULEGROUPREFERENCESTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Arn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(20),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ExcludedRules",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_EXCLUDEDRULE)),
+        },
+        Property {
+            name: "RuleActionOverrides",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_items: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_RULEACTIONOVERRIDE)),
+            ),
+        },
+    ],
+    required: &["Arn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_EXCLUDEDRULE: Object = Object {
+    properties: &[Property {
+        name: "Name",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some("^[0-9A-Za-z_-]{1,128}$"),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULEACTIONOVERRIDE: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9A-Za-z_-]{1,128}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ActionToUse",
+            shape: Shape::Object(&WAFV2_WEBACL_RULEACTION),
+        },
+    ],
+    required: &["Name", "ActionToUse"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RULEACTION: Object = Object {
+    properties: &[
+        Property {
+            name: "Allow",
+            shape: Shape::Object(&WAFV2_WEBACL_ALLOWACTION),
+        },
+        Property {
+            name: "Block",
+            shape: Shape::Object(&WAFV2_WEBACL_BLOCKACTION),
+        },
+        Property {
+            name: "Count",
+            shape: Shape::Object(&WAFV2_WEBACL_COUNTACTION),
+        },
+        Property {
+            name: "Captcha",
+            shape: Shape::Object(&WAFV2_WEBACL_CAPTCHAACTION),
+        },
+        Property {
+            name: "Challenge",
+            shape: Shape::Object(&WAFV2_WEBACL_CHALLENGEACTION),
+        },
+        Property {
+            name: "Monetize",
+            shape: Shape::Object(&WAFV2_WEBACL_MONETIZEACTION),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_COUNTACTION: Object = Object {
+    properties: &[Property {
+        name: "CustomRequestHandling",
+        shape: Shape::Object(&WAFV2_WEBACL_CUSTOMREQUESTHANDLING),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CAPTCHAACTION: Object = Object {
+    properties: &[Property {
+        name: "CustomRequestHandling",
+        shape: Shape::Object(&WAFV2_WEBACL_CUSTOMREQUESTHANDLING),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CHALLENGEACTION: Object = Object {
+    properties: &[Property {
+        name: "CustomRequestHandling",
+        shape: Shape::Object(&WAFV2_WEBACL_CUSTOMREQUESTHANDLING),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_MONETIZEACTION: Object = Object {
+    properties: &[Property {
+        name: "PriceMultiplier",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some("^([1-9][0-9]?|100)$"),
+                min_length: Some(1),
+                max_length: Some(3),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_IPSETREFERENCESTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Arn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(20),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "IPSetForwardedIPConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_IPSETFORWARDEDIPCONFIGURATION),
+        },
+    ],
+    required: &["Arn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_IPSETFORWARDEDIPCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "HeaderName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[a-zA-Z0-9-]+{1,255}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FallbackBehavior",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["MATCH", "NO_MATCH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Position",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["FIRST", "LAST", "ANY"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["HeaderName", "FallbackBehavior", "Position"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REGEXPATTERNSETREFERENCESTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Arn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(20),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["Arn", "FieldToMatch", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_MANAGEDRULEGROUPSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9A-Za-z_-]{1,128}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "VendorName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Version",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[\\w#:\\.\\-/]+$"),
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ExcludedRules",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_EXCLUDEDRULE)),
+        },
+        Property {
+            name: "ScopeDownStatement",
+            shape: Shape::Any,
+        },
+        Property {
+            name: "ManagedRuleGroupConfigs",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_MANAGEDRULEGROUPCONFIG)),
+        },
+        Property {
+            name: "RuleActionOverrides",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_items: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_RULEACTIONOVERRIDE)),
+            ),
+        },
+    ],
+    required: &["VendorName", "Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_MANAGEDRULEGROUPCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "LoginPath",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "PayloadType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["JSON", "FORM_ENCODED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "UsernameField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "PasswordField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "AWSManagedRulesBotControlRuleSet",
+            shape: Shape::Object(&WAFV2_WEBACL_AWSMANAGEDRULESBOTCONTROLRULESET),
+        },
+        Property {
+            name: "AWSManagedRulesATPRuleSet",
+            shape: Shape::Object(&WAFV2_WEBACL_AWSMANAGEDRULESATPRULESET),
+        },
+        Property {
+            name: "AWSManagedRulesACFPRuleSet",
+            shape: Shape::Object(&WAFV2_WEBACL_AWSMANAGEDRULESACFPRULESET),
+        },
+        Property {
+            name: "AWSManagedRulesAntiDDoSRuleSet",
+            shape: Shape::Object(&WAFV2_WEBACL_AWSMANAGEDRULESANTIDDOSRULESET),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_FIELDIDENTIFIER: Object = Object {
+    properties: &[Property {
+        name: "Identifier",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some(".*\\S.*"),
+                min_length: Some(1),
+                max_length: Some(512),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Identifier"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_AWSMANAGEDRULESBOTCONTROLRULESET: Object = Object {
+    properties: &[
+        Property {
+            name: "InspectionLevel",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["COMMON", "TARGETED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "EnableMachineLearning",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["InspectionLevel"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_AWSMANAGEDRULESATPRULESET: Object = Object {
+    properties: &[
+        Property {
+            name: "LoginPath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EnableRegexInPath",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "RequestInspection",
+            shape: Shape::Object(&WAFV2_WEBACL_REQUESTINSPECTION),
+        },
+        Property {
+            name: "ResponseInspection",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTION),
+        },
+    ],
+    required: &["LoginPath"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REQUESTINSPECTION: Object = Object {
+    properties: &[
+        Property {
+            name: "PayloadType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["JSON", "FORM_ENCODED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "UsernameField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "PasswordField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+    ],
+    required: &["PayloadType", "UsernameField", "PasswordField"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RESPONSEINSPECTION: Object = Object {
+    properties: &[
+        Property {
+            name: "StatusCode",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTIONSTATUSCODE),
+        },
+        Property {
+            name: "Header",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTIONHEADER),
+        },
+        Property {
+            name: "BodyContains",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTIONBODYCONTAINS),
+        },
+        Property {
+            name: "Json",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTIONJSON),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RESPONSEINSPECTIONSTATUSCODE: Object = Object {
+    properties: &[
+        Property {
+            name: "SuccessCodes",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(10),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(0),
+                        max_length: Some(999),
+                        ..Rules::NONE
+                    },
+                    &Shape::Integer,
+                )),
+            ),
+        },
+        Property {
+            name: "FailureCodes",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(10),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(0),
+                        max_length: Some(999),
+                        ..Rules::NONE
+                    },
+                    &Shape::Integer,
+                )),
+            ),
+        },
+    ],
+    required: &["SuccessCodes", "FailureCodes"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RESPONSEINSPECTIONHEADER: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(200),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SuccessValues",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(3),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "FailureValues",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(3),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &["Name", "SuccessValues", "FailureValues"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RESPONSEINSPECTIONBODYCONTAINS: Object = Object {
+    properties: &[
+        Property {
+            name: "SuccessStrings",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "FailureStrings",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &["SuccessStrings", "FailureStrings"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RESPONSEINSPECTIONJSON: Object = Object {
+    properties: &[
+        Property {
+            name: "Identifier",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(512),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SuccessValues",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "FailureValues",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some(".*\\S.*"),
+                        min_length: Some(1),
+                        max_length: Some(100),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &["Identifier", "SuccessValues", "FailureValues"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_AWSMANAGEDRULESACFPRULESET: Object = Object {
+    properties: &[
+        Property {
+            name: "CreationPath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RegistrationPagePath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RequestInspection",
+            shape: Shape::Object(&WAFV2_WEBACL_REQUESTINSPECTIONACFP),
+        },
+        Property {
+            name: "ResponseInspection",
+            shape: Shape::Object(&WAFV2_WEBACL_RESPONSEINSPECTION),
+        },
+        Property {
+            name: "EnableRegexInPath",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["CreationPath", "RegistrationPagePath", "RequestInspection"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REQUESTINSPECTIONACFP: Object = Object {
+    properties: &[
+        Property {
+            name: "PayloadType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["JSON", "FORM_ENCODED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "UsernameField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "PasswordField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "EmailField",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER),
+        },
+        Property {
+            name: "PhoneNumberFields",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER)),
+        },
+        Property {
+            name: "AddressFields",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_FIELDIDENTIFIER)),
+        },
+    ],
+    required: &["PayloadType"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_AWSMANAGEDRULESANTIDDOSRULESET: Object = Object {
+    properties: &[
+        Property {
+            name: "ClientSideActionConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CLIENTSIDEACTIONCONFIG),
+        },
+        Property {
+            name: "SensitivityToBlock",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["LOW", "MEDIUM", "HIGH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["ClientSideActionConfig"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CLIENTSIDEACTIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Challenge",
+        shape: Shape::Object(&WAFV2_WEBACL_CLIENTSIDEACTION),
+    }],
+    required: &["Challenge"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CLIENTSIDEACTION: Object = Object {
+    properties: &[
+        Property {
+            name: "UsageOfAction",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ENABLED", "DISABLED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Sensitivity",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["LOW", "MEDIUM", "HIGH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ExemptUriRegularExpressions",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_REGEX)),
+        },
+    ],
+    required: &["UsageOfAction"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REGEX: Object = Object {
+    properties: &[Property {
+        name: "RegexString",
+        shape: Shape::Ruled(
+            &Rules {
+                min_length: Some(1),
+                max_length: Some(512),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: true,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATEBASEDSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Limit",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(10.0),
+                    maximum: Some(2000000000.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "EvaluationWindowSec",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["60", "120", "300", "600"],
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "AggregateKeyType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "CustomKeys",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_RATEBASEDSTATEMENTCUSTOMKEY)),
+            ),
+        },
+        Property {
+            name: "ScopeDownStatement",
+            shape: Shape::Any,
+        },
+        Property {
+            name: "ForwardedIPConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_FORWARDEDIPCONFIGURATION),
+        },
+    ],
+    required: &["Limit", "AggregateKeyType"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATEBASEDSTATEMENTCUSTOMKEY: Object = Object {
+    properties: &[
+        Property {
+            name: "Cookie",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITCOOKIE),
+        },
+        Property {
+            name: "ForwardedIP",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Header",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITHEADER),
+        },
+        Property {
+            name: "HTTPMethod",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "IP",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "LabelNamespace",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITLABELNAMESPACE),
+        },
+        Property {
+            name: "QueryArgument",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITQUERYARGUMENT),
+        },
+        Property {
+            name: "QueryString",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITQUERYSTRING),
+        },
+        Property {
+            name: "UriPath",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITURIPATH),
+        },
+        Property {
+            name: "JA3Fingerprint",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITJA3FINGERPRINT),
+        },
+        Property {
+            name: "JA4Fingerprint",
+            shape: Shape::Object(&WAFV2_WEBACL_RATELIMITJA4FINGERPRINT),
+        },
+        Property {
+            name: "ASN",
+            shape: Shape::Json,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITCOOKIE: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["Name", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITHEADER: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["Name", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITLABELNAMESPACE: Object = Object {
+    properties: &[Property {
+        name: "Namespace",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some("^[0-9A-Za-z_:-]{1,1024}$"),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Namespace"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITQUERYARGUMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["Name", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITQUERYSTRING: Object = Object {
+    properties: &[Property {
+        name: "TextTransformations",
+        shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+    }],
+    required: &["TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITURIPATH: Object = Object {
+    properties: &[Property {
+        name: "TextTransformations",
+        shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+    }],
+    required: &["TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITJA3FINGERPRINT: Object = Object {
+    properties: &[Property {
+        name: "FallbackBehavior",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["FallbackBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_RATELIMITJA4FINGERPRINT: Object = Object {
+    properties: &[Property {
+        name: "FallbackBehavior",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["MATCH", "NO_MATCH"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["FallbackBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ANDSTATEMENT: Object = Object {
+    properties: &[Property {
+        name: "Statements",
+        shape: Shape::List(&Shape::Any),
+    }],
+    required: &["Statements"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ORSTATEMENT: Object = Object {
+    properties: &[Property {
+        name: "Statements",
+        shape: Shape::List(&Shape::Any),
+    }],
+    required: &["Statements"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_NOTSTATEMENT: Object = Object {
+    properties: &[Property {
+        name: "Statement",
+        shape: Shape::Any,
+    }],
+    required: &["Statement"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_LABELMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "Scope",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["LABEL", "NAMESPACE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9A-Za-z_:-]{1,1024}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Scope", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REGEXMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "RegexString",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(512),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FieldToMatch",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOMATCH),
+        },
+        Property {
+            name: "TextTransformations",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_TEXTTRANSFORMATION)),
+        },
+    ],
+    required: &["RegexString", "FieldToMatch", "TextTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ASNMATCHSTATEMENT: Object = Object {
+    properties: &[
+        Property {
+            name: "AsnList",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(4294967295.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            )),
+        },
+        Property {
+            name: "ForwardedIPConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_FORWARDEDIPCONFIGURATION),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_OVERRIDEACTION: Object = Object {
+    properties: &[
+        Property {
+            name: "Count",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "None",
+            shape: Shape::Json,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_LABEL: Object = Object {
+    properties: &[Property {
+        name: "Name",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some("^[0-9A-Za-z_:-]{1,1024}$"),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_VISIBILITYCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "SampledRequestsEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "CloudWatchMetricsEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "MetricName",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[
+        "SampledRequestsEnabled",
+        "CloudWatchMetricsEnabled",
+        "MetricName",
+    ],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CAPTCHACONFIG: Object = Object {
+    properties: &[Property {
+        name: "ImmunityTimeProperty",
+        shape: Shape::Object(&WAFV2_WEBACL_IMMUNITYTIMEPROPERTY),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_IMMUNITYTIMEPROPERTY: Object = Object {
+    properties: &[Property {
+        name: "ImmunityTime",
+        shape: Shape::Ruled(
+            &Rules {
+                minimum: Some(60.0),
+                maximum: Some(259200.0),
+                ..Rules::NONE
+            },
+            &Shape::Integer,
+        ),
+    }],
+    required: &["ImmunityTime"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CHALLENGECONFIG: Object = Object {
+    properties: &[Property {
+        name: "ImmunityTimeProperty",
+        shape: Shape::Object(&WAFV2_WEBACL_IMMUNITYTIMEPROPERTY),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_DATAPROTECTIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "DataProtections",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&WAFV2_WEBACL_DATAPROTECT)),
+        ),
+    }],
+    required: &["DataProtections"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_DATAPROTECT: Object = Object {
+    properties: &[
+        Property {
+            name: "Field",
+            shape: Shape::Object(&WAFV2_WEBACL_FIELDTOPROTECT),
+        },
+        Property {
+            name: "Action",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["SUBSTITUTION", "HASH"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ExcludeRuleMatchDetails",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ExcludeRateBasedDetails",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["Field", "Action"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_FIELDTOPROTECT: Object = Object {
+    properties: &[
+        Property {
+            name: "FieldType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "SINGLE_HEADER",
+                        "SINGLE_COOKIE",
+                        "SINGLE_QUERY_ARGUMENT",
+                        "QUERY_STRING",
+                        "BODY",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FieldKeys",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        },
+    ],
+    required: &["FieldType"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_APPLICATIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Attributes",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                max_items: Some(10),
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&WAFV2_WEBACL_APPLICATIONATTRIBUTE)),
+        ),
+    }],
+    required: &["Attributes"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_APPLICATIONATTRIBUTE: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[\\w\\-]+$"),
+                    min_length: Some(1),
+                    max_length: Some(64),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Values",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(10),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some("^[\\w\\-]+$"),
+                        min_length: Some(1),
+                        max_length: Some(64),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &["Name", "Values"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CUSTOMRESPONSEBODY: Object = Object {
+    properties: &[
+        Property {
+            name: "ContentType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Content",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(10240),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["ContentType", "Content"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ASSOCIATIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "RequestBody",
+        shape: Shape::Map(&Shape::Object(
+            &WAFV2_WEBACL_REQUESTBODYASSOCIATEDRESOURCETYPECONFIG,
+        )),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_REQUESTBODYASSOCIATEDRESOURCETYPECONFIG: Object = Object {
+    properties: &[Property {
+        name: "DefaultSizeInspectionLimit",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["KB_16", "KB_32", "KB_48", "KB_64"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["DefaultSizeInspectionLimit"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_ONSOURCEDDOSPROTECTIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "ALBLowReputationMode",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["ACTIVE_UNDER_DDOS", "ALWAYS_ON"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["ALBLowReputationMode"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_MONETIZATIONCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "CryptoConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CRYPTOCONFIG),
+        },
+        Property {
+            name: "CurrencyMode",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["REAL", "TEST"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_CRYPTOCONFIG: Object = Object {
+    properties: &[Property {
+        name: "PaymentNetworks",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                max_items: Some(2),
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&WAFV2_WEBACL_PAYMENTNETWORK)),
+        ),
+    }],
+    required: &["PaymentNetworks"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_PAYMENTNETWORK: Object = Object {
+    properties: &[
+        Property {
+            name: "Chain",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "WalletAddress",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".*\\S.*"),
+                    min_length: Some(26),
+                    max_length: Some(44),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Prices",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(1),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_PRICE)),
+            ),
+        },
+    ],
+    required: &["Chain", "WalletAddress", "Prices"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_PRICE: Object = Object {
+    properties: &[
+        Property {
+            name: "Amount",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$",
+                    ),
+                    min_length: Some(1),
+                    max_length: Some(13),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Currency",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["USDC"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Amount", "Currency"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACL_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DefaultAction",
+            shape: Shape::Object(&WAFV2_WEBACL_DEFAULTACTION),
+        },
+        Property {
+            name: "Description",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
+                    ),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9A-Za-z_-]{1,128}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Scope",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CLOUDFRONT", "REGIONAL"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Rules",
+            shape: Shape::List(&Shape::Object(&WAFV2_WEBACL_RULE)),
+        },
+        Property {
+            name: "VisibilityConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_VISIBILITYCONFIG),
+        },
+        Property {
+            name: "DataProtectionConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_DATAPROTECTIONCONFIG),
+        },
+        Property {
+            name: "ApplicationConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_APPLICATIONCONFIG),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&WAFV2_WEBACL_TAG)),
+            ),
+        },
+        Property {
+            name: "CustomResponseBodies",
+            shape: Shape::Map(&Shape::Object(&WAFV2_WEBACL_CUSTOMRESPONSEBODY)),
+        },
+        Property {
+            name: "CaptchaConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CAPTCHACONFIG),
+        },
+        Property {
+            name: "ChallengeConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_CHALLENGECONFIG),
+        },
+        Property {
+            name: "TokenDomains",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[\\w\\.\\-/]+$"),
+                    min_length: Some(1),
+                    max_length: Some(253),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        },
+        Property {
+            name: "AssociationConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_ASSOCIATIONCONFIG),
+        },
+        Property {
+            name: "OnSourceDDoSProtectionConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_ONSOURCEDDOSPROTECTIONCONFIG),
+        },
+        Property {
+            name: "MonetizationConfig",
+            shape: Shape::Object(&WAFV2_WEBACL_MONETIZATIONCONFIG),
+        },
+    ],
+    required: &["DefaultAction", "Scope", "VisibilityConfig"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static WAFV2_WEBACLASSOCIATION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ResourceArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(20),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "WebACLArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(20),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["ResourceArn", "WebACLArn"],
     open: false,
     one_of: &[],
     any_of: &[],

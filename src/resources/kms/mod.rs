@@ -1,0 +1,4 @@
+//! KMS: customer-managed keys and their aliases.
+
+pub mod alias;
+pub mod key;
