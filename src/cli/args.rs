@@ -166,6 +166,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Take existing AWS resources under management: one by one, from a CloudFormation stack or
+    /// a Terraform state; or write a template from them (`--generate`)
+    Import(super::import::ImportArgs),
     /// Remove a lock left behind by a run that died
     ForceUnlock {
         #[command(flatten)]
@@ -239,7 +242,7 @@ pub struct RunArgs {
     pub accept_state_change: bool,
 }
 
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub(super) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),

@@ -5,6 +5,7 @@ mod bootstrap;
 mod console;
 mod cost;
 mod graph;
+mod import;
 mod output;
 mod render;
 mod reporter;
@@ -168,6 +169,7 @@ pub fn run(cli: Cli) -> ExitCode {
             &ctx,
             asynchronously(output::run(&ctx, env.name, stack, json)),
         ),
+        Command::Import(args) => finish(&ctx, asynchronously(import::run(&ctx, args))),
         Command::ForceUnlock {
             env,
             stack,

@@ -6,6 +6,7 @@
 mod cost;
 mod error;
 mod guard;
+pub mod import;
 mod lock;
 mod report;
 mod reporter;

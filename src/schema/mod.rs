@@ -141,7 +141,9 @@ fn intrinsic(node: &Node) -> Option<Yields<'_>> {
         "Fn::Sub" => Yields::Scalar("Fn::Sub"),
         "Fn::Join" => Yields::Scalar("Fn::Join"),
         "Fn::Base64" => Yields::Scalar("Fn::Base64"),
+        "Fn::ToJsonString" => Yields::Scalar("Fn::ToJsonString"),
         "Fn::Split" => Yields::List("Fn::Split"),
+        "Fn::Cidr" => Yields::List("Fn::Cidr"),
         "Fn::GetAZs" => Yields::List("Fn::GetAZs"),
         "Fn::If" => match arg.as_seq() {
             Some([_, a, b]) => Yields::Branches(vec![a, b]),

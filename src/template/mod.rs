@@ -2,6 +2,7 @@
 
 pub mod conditions;
 pub mod eval;
+pub mod foreach;
 pub mod model;
 pub mod params;
 pub mod stack;

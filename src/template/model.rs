@@ -140,6 +140,8 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Reads the template sections from a parsed file, reporting every problem found (warnings
 /// included). `None` when any of them is an error.
 pub fn read(file: FileId, root: &Node, errors: &mut Vec<Diagnostic>) -> Option<Template> {
+    let expanded = super::foreach::prepare(root, errors);
+    let root = expanded.as_ref().unwrap_or(root);
     let mut template = Template {
         file,
         root_span: root.span,
@@ -167,10 +169,7 @@ pub fn read(file: FileId, root: &Node, errors: &mut Vec<Diagnostic>) -> Option<T
             }
             "Description" => template.description = value.scalar_text(),
             "Metadata" | "Rules" => {}
-            "Transform" => errors.push(
-                Diagnostic::error(key.span, "`Transform` (macros such as AWS::Serverless) is not supported")
-                    .with_note("fuelflow applies templates itself; expand the macro first (e.g. `sam package`)"),
-            ),
+            "Transform" => {} // checked, and its loops expanded, by `foreach::prepare`
             "Parameters" => {
                 for (k, v) in entries(value, "Parameters", errors) {
                     if let Some(p) = read_parameter(k, v, errors) {

@@ -269,8 +269,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (
         "transform.yaml",
-        "1:1",
-        "`Transform` (macros such as AWS::Serverless) is not supported",
+        "1:12",
+        "`Transform` AWS::Serverless-2016-10-31: only AWS::LanguageExtensions is supported (macros such as AWS::Serverless are not)",
     ),
     (
         "unknown_condition.yaml",
@@ -301,7 +301,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "unknown_type.yaml",
         "3:11",
-        "resource `Queue` has unsupported type `AWS::SQS::Queue`: fuelflow does not manage this type",
+        "resource `Queue` has unsupported type `AWS::Batch::JobQueue`: fuelflow does not manage this type",
     ),
     (
         "unmanaged_property.yaml",
@@ -311,7 +311,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "unsupported_intrinsic.yaml",
         "6:9",
-        "intrinsic function `Fn::Cidr` is not supported",
+        "intrinsic function `Fn::Transform` is not supported",
     ),
     (
         "vpc_cidr.yaml",

@@ -20,6 +20,7 @@ mod data_tier;
 mod examples;
 mod handler_conformance;
 mod invalid_templates;
+mod language_extensions;
 mod lock;
 mod multi_stack;
 mod no_panic;

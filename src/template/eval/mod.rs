@@ -10,6 +10,7 @@
 //! - `lookups.rs`: `Fn::FindInMap`, `Fn::GetAZs`, `Fn::ImportValue`.
 
 mod conditions;
+mod language;
 mod lookups;
 mod references;
 mod strings;
@@ -81,6 +82,11 @@ pub trait Lookup: Sync {
     fn physical_id(&self, stack: &str, logical_id: &str) -> Option<Value>;
     fn attribute(&self, stack: &str, logical_id: &str, attribute: &str) -> Option<Value>;
     fn export(&self, name: &str) -> Option<Value>;
+    /// The value of the Systems Manager parameter `name` (for `AWS::SSM::Parameter::Value<...>`
+    /// template parameters), once the plan has fetched it.
+    fn ssm_parameter(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Nothing exists yet: every resource value is "known after apply".
@@ -153,7 +159,8 @@ pub struct Evaluator<'a> {
 }
 
 const SUPPORTED: &str = "Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, \
-Fn::Equals, Fn::And, Fn::Or, Fn::Not, Fn::FindInMap, Fn::ImportValue, Fn::Base64";
+Fn::Equals, Fn::And, Fn::Or, Fn::Not, Fn::FindInMap, Fn::ImportValue, Fn::Base64, Fn::Cidr, \
+Fn::Length, Fn::ToJsonString";
 
 impl<'a> Evaluator<'a> {
     pub fn new(scope: Scope<'a>) -> Evaluator<'a> {
@@ -224,6 +231,9 @@ impl<'a> Evaluator<'a> {
             "Fn::FindInMap" => self.find_in_map(arg),
             "Fn::ImportValue" => self.import_value(arg),
             "Fn::Base64" => self.base64(arg),
+            "Fn::Cidr" => self.cidr(arg),
+            "Fn::Length" => self.length(arg),
+            "Fn::ToJsonString" => self.to_json_string(arg),
             other => {
                 let mut d = Diagnostic::error(
                     span,
@@ -339,8 +349,8 @@ mod tests {
     fn unsupported_functions_are_named_with_the_closest_supported_one() {
         run(&[
             (
-                "!Cidr [10.0.0.0/16, 2, 8]",
-                Fails("intrinsic function `Fn::Cidr` is not supported"),
+                "{Fn::Transform: {Name: AWS::Include}}",
+                Fails("intrinsic function `Fn::Transform` is not supported"),
             ),
             ("{Fn::Joinn: [',', [a]]}", Fails("did you mean `Fn::Join`?")),
             ("{Fn::Nope: x}", Fails("supported: Ref, Fn::GetAtt")),
