@@ -1,7 +1,10 @@
-//! The one place that turns the user's `--endpoint-url/--region/--profile` into SDK clients.
+//! The one place that turns the user's `--endpoint-url/--region/--profile` (and the
+//! environment's `region`, `profile`, `role_arn`) into SDK clients.
 //!
 //! Credentials and region come from the standard aws-config chain (environment, profile, SSO,
-//! IMDS); `AWS_ENDPOINT_URL` and its per-service variants work as in every AWS tool.
+//! IMDS); `AWS_ENDPOINT_URL` and its per-service variants work as in every AWS tool. An
+//! environment's `role_arn` is assumed on top of those credentials (aws-config's
+//! `AssumeRoleProvider`, refreshed before it expires).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
 
@@ -11,6 +14,10 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// A role to assume with the credentials found (the environment's `role_arn`).
+    pub assume_role: Option<crate::project::AssumeRole>,
+    /// The session name when the role does not give one.
+    pub default_session_name: String,
 }
 
 /// Loads the shared SDK configuration. Throttling is retried by the SDK's adaptive retry mode.
@@ -26,7 +33,56 @@ pub async fn load_config(options: &AwsOptions) -> SdkConfig {
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let config = loader.load().await;
+    match &options.assume_role {
+        Some(role) => assuming(config, role, &options.default_session_name).await,
+        None => config,
+    }
+}
+
+/// `config` with the credentials of `role`, assumed with `config`'s own (the call is made when
+/// the first request needs them, through `config`'s endpoint and region).
+async fn assuming(
+    config: SdkConfig,
+    role: &crate::project::AssumeRole,
+    default_session_name: &str,
+) -> SdkConfig {
+    let session_name = role
+        .session_name
+        .clone()
+        .unwrap_or_else(|| session_name(default_session_name));
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+        .configure(&config)
+        .session_name(session_name);
+    if let Some(id) = &role.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    config
+        .into_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build()
+}
+
+/// A valid STS session name: `[\w+=,.@-]`, 2 to 64 characters.
+fn session_name(wanted: &str) -> String {
+    let mut name: String = wanted
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.len() < 2 {
+        name = "fuelflow".into();
+    }
+    name
 }
 
 /// An S3 client. With a custom endpoint (moto, MinIO, LocalStack) path-style addressing is used,

@@ -46,6 +46,22 @@ pub struct Environment {
     pub parameters: IndexMap<String, Given>,
     /// Usage assumptions for cost estimates (`lambda_requests_per_month: 1000000`).
     pub usage: IndexMap<String, f64>,
+    /// The environment's region (over the project's `region`; `--region` still wins).
+    pub region: Option<String>,
+    /// The AWS profile whose credentials the environment uses (`--profile` still wins).
+    pub profile: Option<String>,
+    /// A role assumed for every call of the environment (its account: state, locks, resources).
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// `role_arn` (+ `external_id`, `session_name`) of an environment: assumed through STS with the
+/// credentials the profile or the standard chain gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    /// Default: `fuelflow-<project>-<env>` (what CloudTrail shows as the session).
+    pub session_name: Option<String>,
 }
 
 impl Project {
@@ -259,8 +275,23 @@ fn read_environment(key: &Key, node: &Node, errors: &mut Vec<Diagnostic>) -> Env
         span: key.span,
         ..Environment::default()
     };
+    let (mut role_arn, mut external_id, mut session_name) = (None, None, None);
     for (k, v) in map(node, &format!("environments.{}", key.name), errors) {
+        let what = format!("environments.{}.{}", key.name, k.name);
         match k.name.as_str() {
+            "region" => env.region = text(v, &what, errors),
+            "profile" => env.profile = text(v, &what, errors),
+            "role_arn" => {
+                role_arn = text(v, &what, errors);
+                if let Some(arn) = role_arn.as_deref().filter(|a| !is_role_arn(a)) {
+                    errors.push(Diagnostic::error(
+                        v.span,
+                        format!("`{what}` must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), found `{arn}`"),
+                    ));
+                }
+            }
+            "external_id" => external_id = Some((text(v, &what, errors), v.span)),
+            "session_name" => session_name = Some((text(v, &what, errors), v.span)),
             "parameters" => {
                 for (pk, pv) in map(v, "parameters", errors) {
                     match &pv.kind {
@@ -325,9 +356,147 @@ fn read_environment(key: &Key, node: &Node, errors: &mut Vec<Diagnostic>) -> Env
                 k,
                 other,
                 &format!("key of environment `{}`", key.name),
-                &["parameters", "usage"],
+                &[
+                    "parameters",
+                    "usage",
+                    "region",
+                    "profile",
+                    "role_arn",
+                    "external_id",
+                    "session_name",
+                ],
             )),
         }
     }
+    match role_arn {
+        Some(role_arn) => {
+            env.assume_role = Some(AssumeRole {
+                role_arn,
+                external_id: external_id.and_then(|(id, _)| id),
+                session_name: session_name.and_then(|(name, _)| name),
+            })
+        }
+        None => {
+            for (given, span) in [external_id, session_name].into_iter().flatten() {
+                if given.is_some() {
+                    errors.push(Diagnostic::error(
+                        span,
+                        format!(
+                            "`external_id` and `session_name` of environment `{}` need a `role_arn`",
+                            key.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     env
+}
+
+impl AssumeRole {
+    /// The trust policy the role needs so that `from_account` (the account fuelflow runs with
+    /// before assuming it) may assume it, with the external id when one is given.
+    pub fn trust_policy(&self, from_account: &str) -> serde_json::Value {
+        let mut statement = serde_json::json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{from_account}:root")},
+            "Action": "sts:AssumeRole"
+        });
+        if let Some(id) = &self.external_id {
+            statement["Condition"] = serde_json::json!({"StringEquals": {"sts:ExternalId": id}});
+        }
+        serde_json::json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if !partition.is_empty()
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads a project file with one stack whose template exists (this file).
+    fn read_text(environments: &str) -> Result<Project, Vec<Diagnostic>> {
+        let mut sources = SourceMap::new();
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let text = format!(
+            "project: demo\nbackend: {{bucket: b, lock_table: t}}\nstacks:\n  app: src/project.rs\nenvironments:\n{environments}"
+        );
+        let file = sources.add(format!("{dir}/fuelflow.yaml"), text);
+        read(&sources, file)
+    }
+
+    #[test]
+    fn an_environment_has_its_own_region_profile_and_role() {
+        let project = read_text(
+            "  dev: {region: eu-west-1, profile: dev}\n  prod:\n    role_arn: arn:aws:iam::210987654321:role/deployer\n    external_id: x-1\n    session_name: ci\n",
+        )
+        .unwrap();
+        let dev = &project.environments["dev"];
+        assert_eq!(dev.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(dev.profile.as_deref(), Some("dev"));
+        assert_eq!(dev.assume_role, None);
+        let prod = &project.environments["prod"];
+        assert_eq!(
+            prod.assume_role,
+            Some(AssumeRole {
+                role_arn: "arn:aws:iam::210987654321:role/deployer".into(),
+                external_id: Some("x-1".into()),
+                session_name: Some("ci".into()),
+            })
+        );
+        assert_eq!(prod.region, None);
+    }
+
+    #[test]
+    fn a_bad_role_arn_and_an_external_id_without_a_role_are_errors() {
+        let errors =
+            read_text("  dev: {role_arn: 'arn:aws:iam::12:user/me'}\n  prod: {external_id: x}\n")
+                .unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains("must be an IAM role ARN"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("need a `role_arn`"), "{messages:?}");
+    }
+
+    #[test]
+    fn the_trust_policy_names_the_calling_account_and_the_external_id() {
+        let role = AssumeRole {
+            role_arn: "arn:aws:iam::210987654321:role/deployer".into(),
+            external_id: Some("x-1".into()),
+            session_name: None,
+        };
+        let policy = role.trust_policy("123456789012");
+        let statement = &policy["Statement"][0];
+        assert_eq!(
+            statement["Principal"]["AWS"],
+            "arn:aws:iam::123456789012:root"
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["sts:ExternalId"],
+            "x-1"
+        );
+        let plain = AssumeRole {
+            external_id: None,
+            ..role
+        };
+        assert!(
+            plain
+                .trust_policy("1")
+                .to_string()
+                .find("Condition")
+                .is_none()
+        );
+    }
 }

@@ -18,6 +18,7 @@ pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outc
         session.backend.describe(),
         session.region
     );
+    cross_account_note(ctx, &session);
     let check = bootstrap::bootstrap(&session.sdk, &spec, true)
         .await
         .map_err(|e| Failed::Message(e.to_string()))?;
@@ -62,4 +63,24 @@ pub async fn run(ctx: &Context, env: Option<String>, auto_approve: bool) -> Outc
     }
     println!("Backend ready: {}", session.backend.describe());
     Ok(())
+}
+
+/// When the environment assumes a role: which one, and the trust policy it needs (the account
+/// fuelflow runs from is the one of the credentials before the role).
+fn cross_account_note(ctx: &Context, session: &session::Session) {
+    let role = session
+        .project
+        .as_ref()
+        .and_then(|p| p.environments.get(&session.env))
+        .and_then(|e| e.assume_role.as_ref());
+    let (Some(role), false) = (role, ctx.quiet) else {
+        return;
+    };
+    let policy = role.trust_policy("ACCOUNT_YOU_RUN_FROM");
+    println!(
+        "Environment {} works as {}: create that role in the target account with this trust policy\n(ACCOUNT_YOU_RUN_FROM: the account of your own credentials) and the permissions fuelflow needs:\n{}",
+        session.env,
+        role.role_arn,
+        serde_json::to_string_pretty(&policy).unwrap_or_default()
+    );
 }

@@ -25,18 +25,30 @@ pub fn project(ctx: &Context) -> Result<Option<Project>, Failed> {
     }
 }
 
-/// The SDK configuration: `--region`, else the project's region, else the standard chain.
+/// The SDK configuration: `--region`, else the environment's region, else the project's, else
+/// the standard chain; `--profile`, else the environment's; then the environment's `role_arn`.
 pub async fn sdk_config(
     ctx: &Context,
     project: Option<&Project>,
+    env: &str,
 ) -> Result<aws_config::SdkConfig, Failed> {
+    let environment = project.and_then(|p| p.environments.get(env));
     let options = AwsOptions {
         endpoint_url: ctx.endpoint_url.clone(),
         region: ctx
             .region
             .clone()
+            .or_else(|| environment.and_then(|e| e.region.clone()))
             .or_else(|| project.and_then(|p| p.region.clone())),
-        profile: ctx.profile.clone(),
+        profile: ctx
+            .profile
+            .clone()
+            .or_else(|| environment.and_then(|e| e.profile.clone())),
+        assume_role: environment.and_then(|e| e.assume_role.clone()),
+        default_session_name: match project {
+            Some(p) => format!("fuelflow-{}-{env}", p.name),
+            None => format!("fuelflow-{env}"),
+        },
     };
     let config = aws::load_config(&options).await;
     if config.region().is_none() {
@@ -65,7 +77,7 @@ pub async fn open(ctx: &Context, env: Option<String>) -> Result<Session, Failed>
         }
         (None, env) => env.unwrap_or_else(|| "default".to_string()),
     };
-    let sdk = sdk_config(ctx, project.as_ref()).await?;
+    let sdk = sdk_config(ctx, project.as_ref(), &env).await?;
     let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
     let names = backend_names(ctx, project.as_ref())?;
     let (names, account_id) = if names.needs_account_id() {
