@@ -6,6 +6,7 @@
 mod platform;
 mod support;
 
+mod accounts;
 mod api_postgres;
 mod bootstrap;
 mod cfn_lint;
@@ -19,6 +20,7 @@ mod data_source;
 mod data_tier;
 mod examples;
 mod handler_conformance;
+mod import;
 mod invalid_templates;
 mod language_extensions;
 mod lock;
