@@ -120,7 +120,10 @@ fn api_props(api: &GetRestApiOutput, desired: &Props) -> Props {
     );
     put(
         "Policy",
-        api.policy().map(|v| policy_value(v, desired.get("Policy"))),
+        // An API without a policy answers "" (AWS and moto alike): no policy, not drift.
+        api.policy()
+            .filter(|v| !v.is_empty())
+            .map(|v| policy_value(v, desired.get("Policy"))),
     );
     if let Some(config) = api.endpoint_configuration() {
         let types: Vec<&str> = config.types().iter().map(|t| t.as_str()).collect();
@@ -374,5 +377,21 @@ impl Resource for RestApi {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_live_policy_is_no_policy() {
+        let api = GetRestApiOutput::builder().name("api").policy("").build();
+        assert!(!api_props(&api, &Props::new()).contains_key("Policy"));
+        let api = GetRestApiOutput::builder()
+            .name("api")
+            .policy(r#"{"Version":"2012-10-17","Statement":[]}"#)
+            .build();
+        assert!(api_props(&api, &Props::new()).contains_key("Policy"));
     }
 }
