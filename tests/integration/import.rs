@@ -214,6 +214,14 @@ async fn a_cloudformation_stack_is_taken_over_with_the_steps_to_hand_it_over() {
     );
     let plan = ok(&p.run(&["plan", "--env", "dev"]));
     assert!(plan.contains("No changes"), "{plan}");
+
+    // A template from the stack, with its logical ids, that validates.
+    let generated = ok(&p.run(&["import", "--generate", "--from-cloudformation", &cfn_stack]));
+    for id in ["  Data:\n", "  Worker:\n", "  Scratch:\n"] {
+        assert!(generated.contains(id), "{generated}");
+    }
+    std::fs::write(p.path().join("from-cfn.yaml"), &generated).unwrap();
+    ok(&p.run(&["-t", "from-cfn.yaml", "validate"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,5 @@
 //! `import --from-cloudformation STACK_NAME`: the resources of a CloudFormation stack
-//! (DescribeStackResources) taken over by the template resources with the same logical id, and
+//! (ListStackResources) taken over by the template resources with the same logical id, and
 //! the steps that then hand them over without CloudFormation deleting them.
 
 use super::{ImportItem, Unmatched};
@@ -14,35 +14,40 @@ pub struct CfnResource {
     pub resource_type: String,
 }
 
-/// The resources of `stack_name` that exist (a physical id, not deleted).
+/// The resources of `stack_name` that exist (a physical id, not deleted). Listed with
+/// ListStackResources, paginated: DescribeStackResources answers only the first 100.
 pub async fn describe(
     clients: &Clients,
     stack_name: &str,
 ) -> Result<Vec<CfnResource>, ResourceError> {
-    let out = clients
+    let mut found = Vec::new();
+    let mut pages = clients
         .cloudformation()
-        .describe_stack_resources()
+        .list_stack_resources()
         .stack_name(stack_name)
-        .send()
-        .await
-        .map_err(|e| sdk_error("cloudformation:DescribeStackResources", e))?;
-    Ok(out
-        .stack_resources()
-        .iter()
-        .filter(|r| {
-            !matches!(
-                r.resource_status().map(|s| s.as_str()),
-                Some("DELETE_COMPLETE" | "DELETE_IN_PROGRESS")
-            )
-        })
-        .filter_map(|r| {
-            Some(CfnResource {
-                logical_id: r.logical_resource_id()?.to_string(),
-                physical_id: r.physical_resource_id()?.to_string(),
-                resource_type: r.resource_type()?.to_string(),
-            })
-        })
-        .collect())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error("cloudformation:ListStackResources", e))?;
+        for r in page.stack_resource_summaries() {
+            let status = r.resource_status().map(|s| s.as_str());
+            if matches!(status, Some("DELETE_COMPLETE" | "DELETE_IN_PROGRESS")) {
+                continue;
+            }
+            if let (Some(logical_id), Some(physical_id), Some(resource_type)) = (
+                r.logical_resource_id(),
+                r.physical_resource_id(),
+                r.resource_type(),
+            ) {
+                found.push(CfnResource {
+                    logical_id: logical_id.to_string(),
+                    physical_id: physical_id.to_string(),
+                    resource_type: resource_type.to_string(),
+                });
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The items to import into `stack`, and why the others are not.
