@@ -15,6 +15,31 @@ pub async fn check(
     found: Option<&StateDocument>,
 ) -> StoreResult<()> {
     let history = store.history(key).await?;
+    let before = match previous(found, &history) {
+        Some(version) => Some(store.get_version(key, &version.id).await?),
+        None => None,
+    };
+    judge(key, found, &history, before.as_ref())
+}
+
+/// The version `found` is judged against (`history[1]`, when `found` is `history[0]` and that
+/// one is not a delete marker): the one to read before [`judge`].
+pub fn previous<'h>(
+    found: Option<&StateDocument>,
+    history: &'h [StateVersion],
+) -> Option<&'h StateVersion> {
+    found?;
+    history.get(1).filter(|v| !v.deleted)
+}
+
+/// [`check`]'s verdict from what was read: `before` is the document of [`previous`] (`None`
+/// when there is none).
+pub fn judge(
+    key: &StateKey,
+    found: Option<&StateDocument>,
+    history: &[StateVersion],
+    before: Option<&StateDocument>,
+) -> StoreResult<()> {
     let Some(doc) = found else {
         if history.iter().any(|v| !v.deleted) {
             return Err(StoreError::Deleted {
@@ -25,10 +50,9 @@ pub async fn check(
         return Ok(());
     };
     // history[0] is the object just read; judge it against the one before.
-    let Some(previous) = history.get(1).filter(|v| !v.deleted) else {
+    let Some(before) = before else {
         return Ok(());
     };
-    let before = store.get_version(key, &previous.id).await?;
     if before.lineage != doc.lineage {
         return Err(StoreError::Rewound {
             key: key.clone(),

@@ -25,8 +25,8 @@ struct Inner {
     versions: BTreeMap<StateKey, Vec<Version>>,
 }
 
-/// A kept version: its id and the bytes written (`None`: a delete marker).
-type Version = (String, Option<Vec<u8>>);
+/// A kept version: its id, the bytes written (`None`: a delete marker) and their tag.
+type Version = (String, Option<Vec<u8>>, Etag);
 
 impl Inner {
     fn tag(&mut self) -> Etag {
@@ -36,10 +36,11 @@ impl Inner {
 
     fn keep(&mut self, key: &StateKey, bytes: Option<Vec<u8>>) {
         let id = format!("v{}", self.next_tag);
+        let tag = Etag(format!("m{}", self.next_tag));
         self.versions
             .entry(key.clone())
             .or_default()
-            .push((id, bytes));
+            .push((id, bytes, tag));
     }
 
     fn stored(&self, key: &StateKey) -> StoreResult<Option<(StateDocument, Etag)>> {
@@ -166,10 +167,11 @@ impl StateStore for MemoryStateStore {
             Ok(kept
                 .iter()
                 .rev()
-                .map(|(id, bytes)| StateVersion {
+                .map(|(id, bytes, tag)| StateVersion {
                     id: id.clone(),
                     modified: None,
                     deleted: bytes.is_none(),
+                    etag: bytes.is_some().then(|| tag.clone()),
                 })
                 .collect())
         })
@@ -185,8 +187,8 @@ impl StateStore for MemoryStateStore {
             let bytes = inner
                 .versions
                 .get(key)
-                .and_then(|kept| kept.iter().find(|(v, _)| v == id))
-                .and_then(|(_, bytes)| bytes.clone());
+                .and_then(|kept| kept.iter().find(|(v, _, _)| v == id))
+                .and_then(|(_, bytes, _)| bytes.clone());
             match bytes {
                 Some(bytes) => parse_stored(key, "memory", &bytes),
                 None => Err(StoreError::NoSuchVersion {

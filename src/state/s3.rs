@@ -103,6 +103,22 @@ impl S3StateStore {
         )))
     }
 
+    /// The stored object's ETag, from `HeadObject` (no body).
+    async fn tag_now(&self, key: &StateKey) -> StoreResult<Option<Etag>> {
+        let result = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.object_key(key))
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.e_tag().map(|t| Etag(t.to_owned()))),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) => Err(AwsError::from_sdk("s3:HeadObject", e).into()),
+        }
+    }
+
     /// The serial now stored, for naming it in a conflict; best effort.
     async fn stored_serial(&self, key: &StateKey) -> Option<u64> {
         self.get_now(key)
@@ -217,6 +233,7 @@ impl S3StateStore {
                 id: v.version_id().unwrap_or("null").to_string(),
                 modified: v.last_modified().map(|t| t.to_string()),
                 deleted: false,
+                etag: v.e_tag().map(|t| Etag(t.to_owned())),
             };
             entries.push((
                 v.is_latest() == Some(true),
@@ -233,6 +250,7 @@ impl S3StateStore {
                 id: m.version_id().unwrap_or("null").to_string(),
                 modified: m.last_modified().map(|t| t.to_string()),
                 deleted: true,
+                etag: None,
             };
             entries.push((
                 m.is_latest() == Some(true),
@@ -324,6 +342,10 @@ impl StateStore for S3StateStore {
         expected: Option<&'a Etag>,
     ) -> BoxFuture<'a, StoreResult<Etag>> {
         Box::pin(self.put_now(key, doc, expected))
+    }
+
+    fn tag<'a>(&'a self, key: &'a StateKey) -> BoxFuture<'a, StoreResult<Option<Etag>>> {
+        Box::pin(self.tag_now(key))
     }
 
     fn delete<'a>(

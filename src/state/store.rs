@@ -110,6 +110,8 @@ pub struct StateVersion {
     pub modified: Option<String>,
     /// A delete marker: the state was deleted at that point.
     pub deleted: bool,
+    /// The tag `get` returns for this version, when the store lists it (S3's ETag).
+    pub etag: Option<Etag>,
 }
 
 fn serial_note(serial: Option<u64>) -> String {
@@ -138,6 +140,12 @@ pub trait StateStore: Send + Sync {
         doc: &'a StateDocument,
         expected: Option<&'a Etag>,
     ) -> BoxFuture<'a, StoreResult<Etag>>;
+
+    /// The tag of what is stored now (`None`: nothing), without reading the document: how a
+    /// state read before the lock was held is confirmed after (one HEAD on S3).
+    fn tag<'a>(&'a self, key: &'a StateKey) -> BoxFuture<'a, StoreResult<Option<Etag>>> {
+        Box::pin(async move { Ok(self.get(key).await?.map(|(_, tag)| tag)) })
+    }
 
     /// Deletes the state if the stored tag is still `expected`.
     fn delete<'a>(
