@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -137,6 +137,8 @@ pub struct Stats {
     pub blocked: AtomicU64,
     /// (service, action) of every request forwarded, in order.
     pub log: Mutex<Vec<(String, String)>>,
+    /// When each forwarded request arrived and when its answer went back (see [`Stats::depth`]).
+    pub spans: Mutex<Vec<(Instant, Instant)>>,
 }
 
 impl Stats {
@@ -151,6 +153,26 @@ impl Stats {
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
         self.log.lock().unwrap().clear();
+        self.spans.lock().unwrap().clear();
+    }
+
+    /// The longest chain of requests since the last reset in which each arrived only after the
+    /// one before it was answered: the round trips the client waited on one after another
+    /// (requests sent together overlap and count once). With the latency well above the
+    /// client's own work between requests, this is the sequential depth of what it did.
+    pub fn depth(&self) -> usize {
+        let mut spans = self.spans.lock().unwrap().clone();
+        spans.sort();
+        let mut chain: Vec<usize> = Vec::with_capacity(spans.len());
+        for (i, (arrived, _)) in spans.iter().enumerate() {
+            let before = (0..i)
+                .filter(|&j| spans[j].1 <= *arrived)
+                .map(|j| chain[j])
+                .max()
+                .unwrap_or(0);
+            chain.push(before + 1);
+        }
+        chain.into_iter().max().unwrap_or(0)
     }
 
     /// The first request forwarded since the last reset that is not a read (`Get*`,
@@ -243,6 +265,7 @@ async fn serve(
         let Some(request) = read_request(&mut client).await? else {
             return Ok(());
         };
+        let arrived = Instant::now();
         let cfg = config.lock().unwrap().clone();
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let jitter = cfg.jitter.mul_f64(unit(seq ^ 0xABCD));
@@ -288,6 +311,7 @@ async fn serve(
             return Ok(()); // carried out, but the client sees a reset connection
         }
         client.write_all(&response).await?;
+        stats.spans.lock().unwrap().push((arrived, Instant::now()));
         Ok(())
     }
 }
