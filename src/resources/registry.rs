@@ -25,6 +25,14 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::ApiGateway::Stage", &apigateway::stage::Stage),
     ("AWS::CloudWatch::Alarm", &cloudwatch::alarm::Alarm),
     ("AWS::DynamoDB::Table", &dynamodb::table::Table),
+    ("AWS::EC2::EIP", &ec2::eip::Eip),
+    (
+        "AWS::EC2::InternetGateway",
+        &ec2::internet_gateway::InternetGateway,
+    ),
+    ("AWS::EC2::NatGateway", &ec2::nat_gateway::NatGateway),
+    ("AWS::EC2::Route", &ec2::route::Route),
+    ("AWS::EC2::RouteTable", &ec2::route_table::RouteTable),
     (
         "AWS::EC2::SecurityGroup",
         &ec2::security_group::SecurityGroup,
@@ -38,7 +46,16 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         &ec2::security_group_ingress::SECURITY_GROUP_INGRESS,
     ),
     ("AWS::EC2::Subnet", &ec2::subnet::Subnet),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        &ec2::subnet_route_table_association::SubnetRouteTableAssociation,
+    ),
     ("AWS::EC2::VPC", &ec2::vpc::Vpc),
+    ("AWS::EC2::VPCEndpoint", &ec2::vpc_endpoint::VpcEndpoint),
+    (
+        "AWS::EC2::VPCGatewayAttachment",
+        &ec2::vpc_gateway_attachment::VpcGatewayAttachment,
+    ),
     (
         "AWS::IAM::ManagedPolicy",
         &iam::managed_policy::ManagedPolicy,
@@ -62,17 +79,17 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         "AWS::SecretsManager::Secret",
         &secretsmanager::secret::Secret,
     ),
-    ("AWS::WAFv2::WebACL", &wafv2::web_acl::WebAcl),
-    (
-        "AWS::WAFv2::WebACLAssociation",
-        &wafv2::web_acl_association::WebAclAssociation,
-    ),
     ("AWS::SNS::Subscription", &sns::subscription::Subscription),
     ("AWS::SNS::Topic", &sns::topic::Topic),
     ("AWS::SNS::TopicPolicy", &sns::topic_policy::TopicPolicy),
     ("AWS::SQS::Queue", &sqs::queue::Queue),
     ("AWS::SQS::QueuePolicy", &sqs::queue_policy::QueuePolicy),
     ("AWS::SSM::Parameter", &ssm::parameter::Parameter),
+    ("AWS::WAFv2::WebACL", &wafv2::web_acl::WebAcl),
+    (
+        "AWS::WAFv2::WebACLAssociation",
+        &wafv2::web_acl_association::WebAclAssociation,
+    ),
 ];
 
 /// Types in the schema table that have no handler on purpose: read-only data sources, which

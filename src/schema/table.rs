@@ -93,6 +93,74 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::EC2::EIP",
+        properties: &EC2_EIP_PROPERTIES,
+        attributes: &["PublicIp", "AllocationId"],
+        create_only: &[
+            "NetworkBorderGroup",
+            "TransferAddress",
+            "IpamPoolId",
+            "Address",
+        ],
+        write_only: &["TransferAddress", "IpamPoolId", "Address"],
+        primary_identifier: &["PublicIp", "AllocationId"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::InternetGateway",
+        properties: &EC2_INTERNETGATEWAY_PROPERTIES,
+        attributes: &["InternetGatewayId"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["InternetGatewayId"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::NatGateway",
+        properties: &EC2_NATGATEWAY_PROPERTIES,
+        attributes: &[
+            "NatGatewayId",
+            "EniId",
+            "AutoProvisionZones",
+            "AutoScalingIps",
+            "RouteTableId",
+        ],
+        create_only: &[
+            "VpcId",
+            "SubnetId",
+            "ConnectivityType",
+            "AllocationId",
+            "PrivateIpAddress",
+            "AvailabilityMode",
+        ],
+        write_only: &["MaxDrainDurationSeconds"],
+        primary_identifier: &["NatGatewayId"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::Route",
+        properties: &EC2_ROUTE_PROPERTIES,
+        attributes: &["CidrBlock"],
+        create_only: &[
+            "RouteTableId",
+            "DestinationCidrBlock",
+            "DestinationIpv6CidrBlock",
+            "DestinationPrefixListId",
+        ],
+        write_only: &[],
+        primary_identifier: &["RouteTableId", "CidrBlock"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::RouteTable",
+        properties: &EC2_ROUTETABLE_PROPERTIES,
+        attributes: &["RouteTableId"],
+        create_only: &["VpcId"],
+        write_only: &[],
+        primary_identifier: &["RouteTableId"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::EC2::SecurityGroup",
         properties: &EC2_SECURITYGROUP_PROPERTIES,
         attributes: &["Id", "GroupId"],
@@ -172,6 +240,15 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::EC2::SubnetRouteTableAssociation",
+        properties: &EC2_SUBNETROUTETABLEASSOCIATION_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["SubnetId", "RouteTableId"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::EC2::VPC",
         properties: &EC2_VPC_PROPERTIES,
         attributes: &[
@@ -230,6 +307,38 @@ pub static TYPES: &[ResourceSchema] = &[
         ],
         primary_identifier: &["VpcId"],
         taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::VPCEndpoint",
+        properties: &EC2_VPCENDPOINT_PROPERTIES,
+        attributes: &[
+            "NetworkInterfaceIds",
+            "CreationTimestamp",
+            "DnsEntries",
+            "Id",
+        ],
+        create_only: &[
+            "ServiceName",
+            "VpcEndpointType",
+            "VpcId",
+            "ServiceNetworkArn",
+            "ResourceConfigurationArn",
+            "ServiceRegion",
+            "DnsOptions.PrivateDnsPreference",
+            "DnsOptions.PrivateDnsSpecifiedDomains",
+        ],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::VPCGatewayAttachment",
+        properties: &EC2_VPCGATEWAYATTACHMENT_PROPERTIES,
+        attributes: &["AttachmentType"],
+        create_only: &["VpcId"],
+        write_only: &[],
+        primary_identifier: &["AttachmentType", "VpcId"],
+        taggable: false,
     },
     ResourceSchema {
         type_name: "AWS::IAM::ManagedPolicy",
@@ -2357,6 +2466,337 @@ static DYNAMODB_TABLE_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static EC2_EIP_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_EIP_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Domain",
+            shape: Shape::String,
+        },
+        Property {
+            name: "NetworkBorderGroup",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TransferAddress",
+            shape: Shape::String,
+        },
+        Property {
+            name: "InstanceId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PublicIpv4Pool",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IpamPoolId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Address",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EC2_EIP_TAG)),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_INTERNETGATEWAY_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_INTERNETGATEWAY_PROPERTIES: Object = Object {
+    properties: &[Property {
+        name: "Tags",
+        shape: Shape::List(&Shape::Object(&EC2_INTERNETGATEWAY_TAG)),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NATGATEWAY_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NATGATEWAY_AVAILABILITYZONEADDRESS: Object = Object {
+    properties: &[
+        Property {
+            name: "AvailabilityZone",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AvailabilityZoneId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AllocationIds",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+    ],
+    required: &["AllocationIds"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NATGATEWAY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "SubnetId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ConnectivityType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PrivateIpAddress",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EC2_NATGATEWAY_TAG)),
+        },
+        Property {
+            name: "AllocationId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SecondaryAllocationIds",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "SecondaryPrivateIpAddresses",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "SecondaryPrivateIpAddressCount",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(1.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "MaxDrainDurationSeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "VpcId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AvailabilityMode",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AvailabilityZoneAddresses",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EC2_NATGATEWAY_AVAILABILITYZONEADDRESS)),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_ROUTE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CarrierGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CoreNetworkArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DestinationCidrBlock",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DestinationIpv6CidrBlock",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DestinationPrefixListId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EgressOnlyInternetGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "GatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "InstanceId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "LocalGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "NatGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "NetworkInterfaceId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RouteTableId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TransitGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpcEndpointId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpcPeeringConnectionId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OdbNetworkArn",
+            shape: Shape::String,
+        },
+    ],
+    required: &["RouteTableId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_ROUTETABLE_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_ROUTETABLE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "VpcId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EC2_ROUTETABLE_TAG)),
+        },
+    ],
+    required: &["VpcId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static EC2_SECURITYGROUP_INGRESS: Object = Object {
     properties: &[
         Property {
@@ -2798,6 +3238,23 @@ static EC2_SUBNET_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static EC2_SUBNETROUTETABLEASSOCIATION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "RouteTableId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SubnetId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["RouteTableId", "SubnetId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static EC2_VPC_VPCENCRYPTIONCONTROL: Object = Object {
     properties: &[
         Property {
@@ -3042,6 +3499,213 @@ static EC2_VPC_PROPERTIES: Object = Object {
         },
     ],
     required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_VPCENDPOINT_DNSOPTIONSSPECIFICATION: Object = Object {
+    properties: &[
+        Property {
+            name: "PrivateDnsOnlyForInboundResolverEndpoint",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["OnlyInboundResolver", "AllResolvers", "NotSpecified"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "PrivateDnsSpecifiedDomains",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(10),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(1),
+                        max_length: Some(255),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "DnsRecordIpType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "ipv4",
+                        "ipv6",
+                        "dualstack",
+                        "service-defined",
+                        "not-specified",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "PrivateDnsPreference",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "VERIFIED_DOMAINS_ONLY",
+                        "ALL_DOMAINS",
+                        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+                        "SPECIFIED_DOMAINS_ONLY",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_VPCENDPOINT_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_VPCENDPOINT_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "PrivateDnsEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "IpAddressType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ipv4", "ipv6", "dualstack", "not-specified"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ServiceRegion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DnsOptions",
+            shape: Shape::Object(&EC2_VPCENDPOINT_DNSOPTIONSSPECIFICATION),
+        },
+        Property {
+            name: "ResourceConfigurationArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SecurityGroupIds",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "SubnetIds",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "ServiceNetworkArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpcId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RouteTableIds",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "ServiceName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PolicyDocument",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "VpcEndpointType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "Interface",
+                        "Gateway",
+                        "GatewayLoadBalancer",
+                        "ServiceNetwork",
+                        "Resource",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EC2_VPCENDPOINT_TAG)),
+        },
+    ],
+    required: &["VpcId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_VPCGATEWAYATTACHMENT_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "InternetGatewayId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpcId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpnGatewayId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["VpcId"],
     open: false,
     one_of: &[],
     any_of: &[],

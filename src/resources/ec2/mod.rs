@@ -1,17 +1,27 @@
 //! Amazon EC2 networking: `AWS::EC2::VPC`, `AWS::EC2::Subnet`, `AWS::EC2::SecurityGroup` and
-//! the standalone `AWS::EC2::SecurityGroupIngress` / `AWS::EC2::SecurityGroupEgress` rules.
+//! the standalone `AWS::EC2::SecurityGroupIngress` / `AWS::EC2::SecurityGroupEgress` rules; the
+//! VPC plumbing of issue 16: route tables, routes and their subnet associations, internet
+//! gateways and their attachments, Elastic IPs, NAT gateways and VPC endpoints.
 //!
 //! AWS assigns the ids of all of these, so none has a name property: `adopt` finds them by the
 //! ownership tags with `tag:fuelflow:stack` / `tag:fuelflow:logical-id` filters. EC2 models no
 //! error shapes, so "not found" is recognised by its error code.
 
+pub mod eip;
+pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod route;
+pub mod route_table;
 mod rules;
 pub mod security_group;
 pub mod security_group_egress;
 pub mod security_group_ingress;
 mod standalone_rule;
 pub mod subnet;
+pub mod subnet_route_table_association;
 pub mod vpc;
+pub mod vpc_endpoint;
+pub mod vpc_gateway_attachment;
 
 use super::text;
 use super::{Ctx, OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG, Props, ResourceError, Result};
@@ -71,6 +81,24 @@ fn ownership_filters(ctx: &Ctx) -> Vec<Filter> {
             .build()
     })
     .collect()
+}
+
+/// Whether live EC2 tags carry this stack's ownership tags for `ctx.logical_id` (for the
+/// Describe* calls whose `tag:` filters moto ignores, checked again on the answer).
+fn owned_here(ctx: &Ctx, tags: &[Tag]) -> bool {
+    let has = |key: &str, value: &str| {
+        tags.iter()
+            .any(|t| t.key() == Some(key) && t.value() == Some(value))
+    };
+    has(OWNER_STACK_TAG, &ctx.stack) && has(OWNER_LOGICAL_ID_TAG, &ctx.logical_id)
+}
+
+/// The pending create's client token (the engine's [`CLIENT_TOKEN`](crate::resources::CLIENT_TOKEN),
+/// the same across the retries of one create), cut to the 64 characters EC2 takes.
+fn client_token(props: &Props) -> Option<String> {
+    let mut token = string(props, crate::resources::CLIENT_TOKEN)?;
+    token.truncate(64);
+    Some(token)
 }
 
 /// Brings the tags of `resource_id` from the `old` template tags to the `new` ones.
