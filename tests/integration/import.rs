@@ -140,6 +140,16 @@ async fn a_bucket_and_a_role_made_with_the_sdk_are_imported_then_plan_adds_nothi
         "{}",
         stderr(&missing)
     );
+    // While another run holds the stack's lock: exit 3, nothing read or written.
+    let backend = p.backend(&config);
+    let held = backend
+        .locker
+        .try_lock(&backend.lock_request("dev", "app", "apply"))
+        .await
+        .unwrap();
+    let locked = p.run(&["import", "--env", "dev", "Other", &bucket]);
+    assert_eq!(code(&locked), Some(3), "{}", stderr(&locked));
+    backend.locker.unlock(&held.path, &held.id).await.unwrap();
     let after = p.state(&config).await.unwrap();
     assert_eq!(
         after.serial, state.serial,
