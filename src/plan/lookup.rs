@@ -12,6 +12,8 @@ pub struct Known {
     /// (full stack name, logical id) -> (physical id, attributes)
     resources: HashMap<(String, String), (String, BTreeMap<String, Json>)>,
     exports: HashMap<String, Json>,
+    /// Systems Manager parameter values by name (for `AWS::SSM::Parameter::Value<...>`).
+    ssm_parameters: HashMap<String, String>,
 }
 
 impl Known {
@@ -51,6 +53,14 @@ impl Known {
             .remove(&(stack.to_string(), logical_id.to_string()));
     }
 
+    pub fn set_ssm_parameter(&mut self, name: &str, value: String) {
+        self.ssm_parameters.insert(name.to_string(), value);
+    }
+
+    pub fn has_ssm_parameter(&self, name: &str) -> bool {
+        self.ssm_parameters.contains_key(name)
+    }
+
     pub fn set_export(&mut self, name: &str, value: Json) {
         self.exports.insert(name.to_string(), value);
     }
@@ -78,6 +88,10 @@ impl Lookup for Known {
 
     fn export(&self, name: &str) -> Option<Value> {
         self.exports.get(name).map(Value::from_json)
+    }
+
+    fn ssm_parameter(&self, name: &str) -> Option<String> {
+        self.ssm_parameters.get(name).cloned()
     }
 }
 

@@ -21,6 +21,7 @@ pub mod render;
 pub mod run;
 pub mod secret_versions;
 pub mod secrets;
+pub mod ssm_parameters;
 pub mod target;
 pub mod update_replace;
 

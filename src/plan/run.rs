@@ -6,6 +6,7 @@ use super::data_sources::look_up_data_sources;
 use super::diff_stacks::diff_all;
 use super::lookup::{self, Known};
 use super::refresh::{self, Refreshed};
+use super::ssm_parameters::fetch_ssm_parameters;
 use super::secret_versions::{SecretVersionsNow, current_secret_versions, secret_rotations};
 use super::target::keep_targets;
 use super::{Action, Plan, StackPlan};
@@ -118,6 +119,15 @@ pub async fn plan(
     let env = project.map(|_| engine.env.as_str());
     let load = |known: &Known| workspace::load(source, env, &request.stacks, &facts, known);
     let mut workspace = load(&known)?;
+    // `AWS::SSM::Parameter::Value<...>` parameters and `{{resolve:ssm:...}}` references: their
+    // values read, then evaluated again (until no new one appears: a parameter's value may
+    // complete a `Fn::Sub` holding a reference).
+    while fetch_ssm_parameters(engine, &workspace, &mut known)
+        .await
+        .map_err(PlanError::Resources)?
+    {
+        workspace = load(&known)?;
+    }
     let found_data_sources = look_up_data_sources(engine, &workspace, &mut known)
         .await
         .map_err(PlanError::Resources)?;

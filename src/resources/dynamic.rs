@@ -1,8 +1,9 @@
-//! Dynamic references (`{{resolve:secretsmanager:...}}`) are resolved only at the moment of the
-//! API call; the resolved value is never recorded, printed or logged. What is recorded is which
+//! Dynamic references (`{{resolve:secretsmanager:...}}`, `{{resolve:ssm-secure:...}}`) are
+//! resolved only at the moment of the API call; the resolved value is never recorded, printed or logged. What is recorded is which
 //! secret versions were used, so a new version makes the resource update.
 
 use super::secretsmanager::dynamic_ref;
+use super::ssm::dynamic_ref as ssm_ref;
 use super::{Clients, Props, ResourceError};
 use serde_json::Value;
 
@@ -46,9 +47,42 @@ pub async fn current_versions(
         let (arn, version) = found?;
         used.push(format!("{arn}:{version}"));
     }
+    let mut secure = Vec::new();
+    for value in props.values() {
+        secure_references_in(value, &mut secure)?;
+    }
+    secure.sort();
+    secure.dedup();
+    let lookups = secure
+        .iter()
+        .map(|selector| ssm_ref::current_version(clients, selector));
+    for found in futures_util::future::join_all(lookups).await {
+        used.push(found?);
+    }
     used.sort();
     used.dedup();
     Ok(used)
+}
+
+/// The selectors of every `{{resolve:ssm-secure:...}}` in the strings of `value`.
+fn secure_references_in(value: &Value, out: &mut Vec<String>) -> Result<(), ResourceError> {
+    match value {
+        Value::String(s) if s.contains("{{resolve:ssm-secure:") => {
+            out.extend(ssm_ref::scan(s)?.into_iter().map(|(_, selector)| selector));
+        }
+        Value::Array(items) => {
+            for item in items {
+                secure_references_in(item, out)?;
+            }
+        }
+        Value::Object(map) => {
+            for item in map.values() {
+                secure_references_in(item, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// What names one secret version: the secret, and the stage or id asked for.
@@ -106,6 +140,8 @@ fn resolve_value<'a>(
                         .into_iter()
                         .map(|(arn, version)| format!("{arn}:{version}")),
                 );
+                let (text, versions) = ssm_ref::resolve_string(clients, &text).await?;
+                used.extend(versions);
                 Value::String(text)
             }
             Value::Array(items) => {

@@ -5,6 +5,7 @@ pub mod eval;
 pub mod foreach;
 pub mod model;
 pub mod params;
+pub mod ssm_refs;
 pub mod stack;
 pub mod value;
 pub mod yaml;

@@ -29,6 +29,11 @@ pub enum ParameterType {
     AwsString,
     /// `List<AWS::EC2::Subnet::Id>` and friends.
     AwsList,
+    /// `AWS::SSM::Parameter::Value<T>`: the value given names a Systems Manager parameter, and
+    /// the parameter's value (fetched at plan time) is used; `list` for list types.
+    SsmValue {
+        list: bool,
+    },
 }
 
 impl ParameterType {
@@ -324,12 +329,22 @@ fn number_field(node: &Node, what: &str, errors: &mut Vec<Diagnostic>) -> Option
     }
 }
 
+/// The prefix of the SSM parameter types (`AWS::SSM::Parameter::Value<String>`).
+const SSM_VALUE: &str = "AWS::SSM::Parameter::Value<";
+
 fn parameter_type(text: &str) -> Option<ParameterType> {
     Some(match text {
         "String" => ParameterType::String,
         "Number" => ParameterType::Number,
         "List<Number>" => ParameterType::NumberList,
         "CommaDelimitedList" | "List<String>" => ParameterType::CommaDelimitedList,
+        t if t.starts_with(SSM_VALUE) && t.ends_with('>') => {
+            let inner = &t[SSM_VALUE.len()..t.len() - 1];
+            ParameterType::SsmValue {
+                list: inner.starts_with("List<") || inner == "CommaDelimitedList",
+            }
+        }
+        "AWS::SSM::Parameter::Name" => ParameterType::AwsString,
         t if t.starts_with("AWS::SSM::") => return None,
         t if t.starts_with("List<AWS::") && t.ends_with('>') => ParameterType::AwsList,
         t if t.starts_with("AWS::") => ParameterType::AwsString,
@@ -372,7 +387,7 @@ fn read_parameter(key: &Key, node: &Node, errors: &mut Vec<Diagnostic>) -> Optio
                     Some(kind) => p.kind = kind,
                     None => errors.push(
                         Diagnostic::error(v.span, format!("parameter type `{text}` is not supported"))
-                            .with_note("supported: String, Number, List<Number>, List<String>, CommaDelimitedList, AWS::EC2::*::Id and List<AWS::...> (SSM parameter types are not)"),
+                            .with_note("supported: String, Number, List<Number>, List<String>, CommaDelimitedList, AWS::EC2::*::Id, List<AWS::...>, AWS::SSM::Parameter::Name and AWS::SSM::Parameter::Value<...>"),
                     ),
                 }
             }

@@ -1,6 +1,7 @@
 //! Parameter values: given (project file, `--parameter`) or defaulted, then checked against the
 //! parameter's type and constraints. A `NoEcho` value is never repeated in a message.
 
+use super::eval::Lookup;
 use super::model::{Parameter, ParameterType, Template};
 use super::value::Value;
 use super::yaml::Kind;
@@ -18,11 +19,14 @@ pub struct Given {
 
 /// Resolves every parameter of `template`. With `strict`, a given value for a parameter the
 /// template does not declare is an error (template mode); project environments share one set of
-/// parameters across stacks, so there it is not.
+/// parameters across stacks, so there it is not. An `AWS::SSM::Parameter::Value<...>` parameter's
+/// value is the named Systems Manager parameter's, from `lookup` (unknown until the plan has
+/// fetched it).
 pub fn resolve(
     template: &Template,
     given: &IndexMap<String, Given>,
     strict: bool,
+    lookup: &dyn Lookup,
     errors: &mut Vec<Diagnostic>,
 ) -> IndexMap<String, Value> {
     if strict {
@@ -74,9 +78,43 @@ pub fn resolve(
             values.insert(name.clone(), Value::Unknown(format!("parameter {name}")));
             continue;
         }
-        values.insert(name.clone(), to_value(p.kind, &text));
+        let value = match p.kind {
+            ParameterType::SsmValue { list } => ssm_value(lookup, &text, list),
+            kind => to_value(kind, &text),
+        };
+        values.insert(name.clone(), value);
     }
     values
+}
+
+/// The value of the Systems Manager parameter `name`, split into a list for list types.
+fn ssm_value(lookup: &dyn Lookup, name: &str, list: bool) -> Value {
+    let kind = match list {
+        true => ParameterType::CommaDelimitedList,
+        false => ParameterType::String,
+    };
+    match lookup.ssm_parameter(name) {
+        Some(value) => to_value(kind, &value),
+        None => Value::Unknown(format!("SSM parameter {name}")),
+    }
+}
+
+/// The Systems Manager parameters the template's `AWS::SSM::Parameter::Value<...>` parameters
+/// name (given, else defaulted), for the plan to fetch.
+pub fn ssm_parameter_names(template: &Template, given: &IndexMap<String, Given>) -> Vec<String> {
+    let mut names: Vec<String> = template
+        .parameters
+        .values()
+        .filter(|p| matches!(p.kind, ParameterType::SsmValue { .. }))
+        .filter_map(|p| match given.get(&p.name) {
+            Some(g) => Some(g.value.clone()),
+            None => p.default.as_ref().and_then(default_text),
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn default_text(node: &super::yaml::Node) -> Option<String> {
@@ -190,6 +228,7 @@ fn check(p: &Parameter, text: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::source::SourceMap;
+    use crate::template::eval::NothingExists;
     use crate::template::{model, yaml};
 
     fn template(text: &str) -> Template {
@@ -230,6 +269,7 @@ Resources: {}
             &t,
             &given(&[("Name", "abc"), ("Secret", "longenough")]),
             true,
+            &NothingExists,
             &mut errors,
         );
         assert!(errors.is_empty(), "{errors:?}");
@@ -254,6 +294,7 @@ Resources: {}
                 ("Nope", "x"),
             ]),
             true,
+            &NothingExists,
             &mut errors,
         );
         let text: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
@@ -269,7 +310,58 @@ Resources: {}
     fn missing_value_is_reported_at_the_parameter() {
         let t = template("Parameters:\n  X: {Type: String}\nResources: {}\n");
         let mut errors = Vec::new();
-        resolve(&t, &IndexMap::new(), true, &mut errors);
+        resolve(&t, &IndexMap::new(), true, &NothingExists, &mut errors);
         assert!(errors[0].message.contains("`X` has no value"));
+    }
+
+    /// The values the plan fetched: `/app/colour` and `/app/zones`.
+    struct Fetched;
+
+    impl crate::template::eval::Lookup for Fetched {
+        fn physical_id(&self, _: &str, _: &str) -> Option<Value> {
+            None
+        }
+        fn attribute(&self, _: &str, _: &str, _: &str) -> Option<Value> {
+            None
+        }
+        fn export(&self, _: &str) -> Option<Value> {
+            None
+        }
+        fn ssm_parameter(&self, name: &str) -> Option<String> {
+            match name {
+                "/app/colour" => Some("blue".into()),
+                "/app/zones" => Some("a,b".into()),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn ssm_parameter_types_take_the_named_parameters_value_once_fetched() {
+        let t = template(
+            "Parameters:
+  Colour: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /app/colour}
+  Zones: {Type: 'AWS::SSM::Parameter::Value<List<String>>'}
+  Image: {Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: /app/ami}
+Resources: {}
+",
+        );
+        let given = given(&[("Zones", "/app/zones")]);
+        assert_eq!(
+            ssm_parameter_names(&t, &given),
+            vec!["/app/ami", "/app/colour", "/app/zones"]
+        );
+        let mut errors = Vec::new();
+        let v = resolve(&t, &given, true, &Fetched, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(v["Colour"], Value::String("blue".into()));
+        assert_eq!(
+            v["Zones"],
+            Value::List(vec![Value::String("a".into()), Value::String("b".into())])
+        );
+        // Not fetched yet (validate, or a plan before the fetch): known after the fetch.
+        assert!(matches!(&v["Image"], Value::Unknown(why) if why.contains("/app/ami")));
+        let before = resolve(&t, &given, true, &NothingExists, &mut errors);
+        assert!(matches!(before["Colour"], Value::Unknown(_)));
     }
 }

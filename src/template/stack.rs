@@ -5,6 +5,7 @@ use super::conditions;
 use super::eval::{Evaluator, Lookup, Pseudo, RefKind, Reference, Scope};
 use super::model::{DeletionPolicy, Template};
 use super::params::{self, Given};
+use super::ssm_refs;
 use super::value::Value;
 use crate::diagnostic::Diagnostic;
 use crate::schema;
@@ -51,6 +52,8 @@ pub struct Stack {
     pub parameters: IndexMap<String, Value>,
     /// Parameters whose values must never be shown (`NoEcho`).
     pub no_echo: HashSet<String>,
+    /// The Systems Manager parameters that `AWS::SSM::Parameter::Value<...>` parameters name.
+    pub ssm_parameter_names: Vec<String>,
     pub conditions: IndexMap<String, Option<bool>>,
     /// Resources left out by a false condition, with that condition.
     pub excluded: HashMap<String, String>,
@@ -68,7 +71,8 @@ pub fn evaluate(
     lookup: &dyn Lookup,
     errors: &mut Vec<Diagnostic>,
 ) -> Stack {
-    let parameters = params::resolve(&template, given, strict_parameters, errors);
+    let parameters = params::resolve(&template, given, strict_parameters, lookup, errors);
+    let mut ssm_parameter_names = params::ssm_parameter_names(&template, given);
     let no_echo = template
         .parameters
         .values()
@@ -135,6 +139,8 @@ pub fn evaluate(
             Some(node) => evaluator.eval(node).unwrap_or(Value::Null),
             None => Value::Null,
         };
+        ssm_refs::collect(&properties, &mut ssm_parameter_names);
+        let properties = ssm_refs::resolve(properties, lookup);
         let properties = match properties {
             Value::Null => Value::Map(IndexMap::new()),
             other => other,
@@ -224,12 +230,15 @@ pub fn evaluate(
             },
         );
     }
+    ssm_parameter_names.sort();
+    ssm_parameter_names.dedup();
     Stack {
         id,
         template,
         pseudo,
         parameters,
         no_echo,
+        ssm_parameter_names,
         conditions: decided,
         excluded,
         resources,
@@ -264,7 +273,7 @@ impl Stack {
         let mut evaluator = Evaluator::new(self.scope(lookup));
         match evaluator.eval(node) {
             Some(Value::Null) | None => Value::Map(IndexMap::new()),
-            Some(v) => v,
+            Some(v) => ssm_refs::resolve(v, lookup),
         }
     }
 

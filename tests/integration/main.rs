@@ -47,6 +47,7 @@ mod resources_observability;
 mod resources_rds;
 mod resources_s3;
 mod resources_secrets;
+mod ssm_references;
 mod state_store;
 mod template_secrets;
 mod update_replace;

@@ -1,6 +1,8 @@
 //! SSM Parameter Store: parameters, and the reads that template parameter types
-//! (`AWS::SSM::Parameter::Value<String>`) and `{{resolve:ssm:...}}` references make.
+//! (`AWS::SSM::Parameter::Value<String>`) and `{{resolve:ssm:...}}` /
+//! `{{resolve:ssm-secure:...}}` references make.
 
+pub mod dynamic_ref;
 pub mod parameter;
 
 use crate::resources::{Result, sdk_error};
