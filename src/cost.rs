@@ -24,6 +24,15 @@ const ALARM_PER_MONTH: f64 = 0.10;
 const LOGS_PER_GB_INGESTED: f64 = 0.50;
 const DATA_TRANSFER_OUT_PER_GB: f64 = 0.09;
 const HOURS_PER_MONTH: f64 = 730.0;
+/// VPC interface endpoints: per endpoint, per availability zone (subnet), per hour.
+const INTERFACE_ENDPOINT_PER_AZ_HOUR: f64 = 0.01;
+const NAT_GATEWAY_PER_HOUR: f64 = 0.045;
+const NAT_GATEWAY_PER_GB: f64 = 0.045;
+/// A public IPv4 address (an Elastic IP), per hour, attached or not.
+const PUBLIC_IPV4_PER_HOUR: f64 = 0.005;
+/// The data a NAT gateway processes when the usage does not say (`nat_data_gb`): the function's
+/// S3 and Secrets Manager traffic goes through the endpoints, so only other egress is left.
+const NAT_DATA_GB_ASSUMED: f64 = 10.0;
 const LAMBDA_FREE_REQUESTS: f64 = 1_000_000.0;
 const LAMBDA_FREE_GB_SECONDS: f64 = 400_000.0;
 const FREE_ALARMS: f64 = 10.0;
@@ -183,6 +192,33 @@ pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -
                     let gb = u("cloudwatch_logs_gb") / count("AWS::Logs::LogGroup");
                     line(gb * LOGS_PER_GB_INGESTED, format!("{gb:.1} GB ingested"));
                 }
+                "AWS::EC2::VPCEndpoint" => {
+                    let (usd, basis) = vpc_endpoint(&r.properties);
+                    line(usd, basis);
+                }
+                "AWS::EC2::NatGateway" => {
+                    let gb = usage
+                        .get("nat_data_gb")
+                        .copied()
+                        .unwrap_or(NAT_DATA_GB_ASSUMED);
+                    let gateways = count("AWS::EC2::NatGateway");
+                    line(
+                        NAT_GATEWAY_PER_HOUR * HOURS_PER_MONTH + gb / gateways * NAT_GATEWAY_PER_GB,
+                        format!(
+                            "{HOURS_PER_MONTH} h, {:.0} GB processed (usage nat_data_gb{})",
+                            gb / gateways,
+                            if usage.contains_key("nat_data_gb") {
+                                String::new()
+                            } else {
+                                format!(", assumed {NAT_DATA_GB_ASSUMED} GB")
+                            }
+                        ),
+                    );
+                }
+                "AWS::EC2::EIP" => line(
+                    PUBLIC_IPV4_PER_HOUR * HOURS_PER_MONTH,
+                    format!("1 public IPv4 address, {HOURS_PER_MONTH} h"),
+                ),
                 _ => {}
             }
         }
@@ -216,6 +252,27 @@ pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -
     }
 }
 
+/// An interface endpoint is billed per hour in each availability zone it has a subnet in; a
+/// gateway endpoint (S3, DynamoDB) is free. Data processed ($0.01/GB) is not priced: the
+/// function's Secrets Manager calls are a few kilobytes each.
+fn vpc_endpoint(props: &Value) -> (f64, String) {
+    let kind = text(props, "VpcEndpointType").unwrap_or_else(|| "Gateway".into());
+    if kind != "Interface" {
+        return (0.0, "gateway endpoint (free)".into());
+    }
+    let zones = match props {
+        Value::Map(map) => match map.get("SubnetIds") {
+            Some(Value::List(subnets)) => subnets.len().max(1),
+            _ => 1,
+        },
+        _ => 1,
+    };
+    (
+        INTERFACE_ENDPOINT_PER_AZ_HOUR * HOURS_PER_MONTH * zones as f64,
+        format!("interface endpoint in {zones} AZ, {HOURS_PER_MONTH} h each"),
+    )
+}
+
 fn text(props: &Value, key: &str) -> Option<String> {
     match props {
         Value::Map(map) => map.get(key).and_then(Value::to_text),
@@ -234,5 +291,98 @@ fn human(n: f64) -> String {
         format!("{:.0}k", n / 1e3)
     } else {
         format!("{n:.0}")
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+
+    fn priced(resource_type: &str, properties: &[(&str, Value)]) -> Priced {
+        Priced {
+            item: format!("network.{resource_type}"),
+            resource_type: resource_type.into(),
+            properties: Value::Map(
+                properties
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn usd(resources: &[Priced], usage: &IndexMap<String, f64>) -> Vec<f64> {
+        let lines = estimate_resources(resources, usage).lines;
+        lines
+            .iter()
+            .map(|l| (l.monthly_usd * 100.0).round() / 100.0)
+            .collect()
+    }
+
+    #[test]
+    fn interface_endpoints_are_priced_per_zone_and_gateway_endpoints_are_free() {
+        let subnets = Value::List(vec![Value::String("a".into()), Value::String("b".into())]);
+        let interface = priced(
+            "AWS::EC2::VPCEndpoint",
+            &[
+                ("VpcEndpointType", Value::String("Interface".into())),
+                ("SubnetIds", subnets),
+            ],
+        );
+        let gateway = priced(
+            "AWS::EC2::VPCEndpoint",
+            &[("VpcEndpointType", Value::String("Gateway".into()))],
+        );
+        assert_eq!(usd(&[interface, gateway], &IndexMap::new()), [14.60, 0.0]);
+    }
+
+    #[test]
+    fn a_nat_gateway_is_priced_by_the_hour_and_the_gigabyte_with_its_address() {
+        let resources = [
+            priced("AWS::EC2::NatGateway", &[]),
+            priced("AWS::EC2::EIP", &[]),
+        ];
+        // 730 h x $0.045 + the assumed 10 GB x $0.045; the address 730 h x $0.005.
+        assert_eq!(usd(&resources, &IndexMap::new()), [33.30, 3.65]);
+        let usage = IndexMap::from([("nat_data_gb".to_string(), 100.0)]);
+        assert_eq!(usd(&resources, &usage)[0], 37.35);
+        let line = &estimate_resources(&resources, &IndexMap::new()).lines[0];
+        assert!(line.basis.contains("assumed 10 GB"), "{}", line.basis);
+    }
+}
+
+#[cfg(test)]
+mod prod_enhancement_tests {
+    use super::*;
+
+    fn priced(resource_type: &str, properties: Value) -> Priced {
+        Priced {
+            item: format!("x.{resource_type}"),
+            resource_type: resource_type.into(),
+            properties,
+        }
+    }
+
+    #[test]
+    fn a_key_a_web_acl_and_a_zone_each_have_their_line() {
+        let rules = Value::List(vec![Value::Map(Default::default()); 3]);
+        let acl = Value::Map([("Rules".to_string(), rules)].into_iter().collect());
+        let resources = [
+            priced("AWS::KMS::Key", Value::Map(Default::default())),
+            priced("AWS::WAFv2::WebACL", acl),
+            priced("AWS::Route53::HostedZone", Value::Map(Default::default())),
+        ];
+        let usage = IndexMap::from([
+            ("s3_requests_per_month".to_string(), 90_000.0),
+            ("secret_api_calls_per_month".to_string(), 10_000.0),
+            ("api_requests_per_month".to_string(), 10_000_000.0),
+        ]);
+        let usd: Vec<f64> = estimate_resources(&resources, &usage)
+            .lines
+            .iter()
+            .map(|l| (l.monthly_usd * 100.0).round() / 100.0)
+            .collect();
+        // $1 + 100k requests x $0.03/10k; $5 + 3 rules x $1 + 10M x $0.60/M; $0.50.
+        assert_eq!(usd, [1.30, 14.0, 0.50]);
     }
 }

@@ -1,5 +1,7 @@
 //! `fuelflow cost` reproduces the platform's reference budget (../shared/seed) within 10% with the
-//! repository's usage assumptions: dev ≈ $17/month, prod ≈ $96/month.
+//! repository's usage assumptions: dev ≈ $17/month, prod ≈ $96/month for the seed's resources;
+//! what issue 16 added (VPC endpoints, the production enhancements) is asserted line by line on
+//! top of that baseline.
 
 use std::process::Command;
 
@@ -28,6 +30,47 @@ fn line(e: &serde_json::Value, item: &str) -> f64 {
         .unwrap()
 }
 
+/// The seed's resource types (../shared/seed), and `-` for data transfer: the reference budget.
+const SEED_TYPES: &[&str] = &[
+    "AWS::Lambda::Function",
+    "AWS::ApiGateway::RestApi",
+    "AWS::RDS::DBInstance",
+    "AWS::S3::Bucket",
+    "AWS::DynamoDB::Table",
+    "AWS::SecretsManager::Secret",
+    "AWS::CloudWatch::Alarm",
+    "AWS::Logs::LogGroup",
+    "-",
+];
+
+/// The total of the seed's lines only.
+fn seed_total(e: &serde_json::Value) -> f64 {
+    let lines = e["lines"].as_array().unwrap();
+    lines
+        .iter()
+        .filter(|l| SEED_TYPES.contains(&l["resource_type"].as_str().unwrap()))
+        .map(|l| l["monthly_usd"].as_f64().unwrap())
+        .sum()
+}
+
+/// Both environments: the S3 gateway endpoint is free, the Secrets Manager interface endpoint
+/// costs 2 AZ x 730 h x $0.01, and no NAT gateway (off by default) is priced.
+fn network_lines(e: &serde_json::Value) {
+    assert_eq!(line(e, "network.S3Endpoint"), 0.0);
+    assert!(within(
+        line(e, "network.SecretsManagerEndpoint"),
+        14.60,
+        0.001
+    ));
+    let lines = e["lines"].as_array().unwrap();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["resource_type"] == "AWS::EC2::NatGateway"),
+        "{lines:?}"
+    );
+}
+
 fn within(actual: f64, reference: f64, share: f64) -> bool {
     (actual - reference).abs() <= reference * share
 }
@@ -35,8 +78,12 @@ fn within(actual: f64, reference: f64, share: f64) -> bool {
 #[test]
 fn dev_matches_the_reference_budget() {
     let e = estimate("dev");
+    let seed = seed_total(&e);
+    assert!(within(seed, 17.0, 0.10), "dev seed total {seed}");
+    network_lines(&e);
+    // dev adds nothing else to the seed: $17.23 + $14.60.
     let total = e["total_usd"].as_f64().unwrap();
-    assert!(within(total, 17.0, 0.10), "dev total {total}");
+    assert!(within(total, 31.83, 0.005), "dev total {total}");
     assert!(
         within(line(&e, "database.Database"), 13.14, 0.01),
         "db.t3.micro single-AZ"
@@ -48,8 +95,9 @@ fn dev_matches_the_reference_budget() {
 #[test]
 fn prod_matches_the_reference_budget() {
     let e = estimate("prod");
-    let total = e["total_usd"].as_f64().unwrap();
-    assert!(within(total, 96.0, 0.10), "prod total {total}");
+    let seed = seed_total(&e);
+    assert!(within(seed, 96.0, 0.10), "prod seed total {seed}");
+    network_lines(&e);
     assert!(
         within(line(&e, "database.Database"), 52.56, 0.01),
         "db.t3.small Multi-AZ"

@@ -149,7 +149,9 @@ async fn concurrent_plans_one_holds_the_lock_per_round() {
     let out = p.run(&["apply", "--env", "dev", "--auto-approve"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     let serial = p.state(&config).await.unwrap().serial;
-    let proxy = latency_proxy(moto, 40).await;
+    // A no-op plan holds its lock for about three round trips (the fixed work, the reads, the
+    // unlock): long enough, at this latency, for five runs started in a row to collide.
+    let proxy = latency_proxy(moto, 150).await;
     p.endpoint = proxy.endpoint();
 
     for round in 0..5 {
