@@ -6,8 +6,52 @@ use crate::template::yaml::{Kind, Node};
 
 /// Checks the cross-property facts of one resource's literal `Properties`.
 pub fn check(type_name: &str, logical_id: &str, properties: &Node, errors: &mut Vec<Diagnostic>) {
-    if type_name == "AWS::DynamoDB::Table" {
-        unused_attribute_definitions(logical_id, properties, errors);
+    match type_name {
+        "AWS::DynamoDB::Table" => unused_attribute_definitions(logical_id, properties, errors),
+        "AWS::S3::Bucket" => acl_without_object_writer(logical_id, properties, errors),
+        _ => {}
+    }
+}
+
+/// S3 refuses a canned ACL other than `private` on a bucket whose object ownership is
+/// `BucketOwnerEnforced`, the default since April 2023: "The bucket does not allow ACLs"
+/// (CreateBucket / PutBucketAcl, InvalidBucketAclWithObjectOwnership; S3 user guide, "Controlling
+/// ownership of objects"). Only literal values are judged.
+fn acl_without_object_writer(logical_id: &str, properties: &Node, errors: &mut Vec<Diagnostic>) {
+    let Some(acl) = properties.get("AccessControl") else {
+        return;
+    };
+    let Some(name) = acl.as_str() else {
+        return;
+    };
+    if matches!(name, "Private" | "BucketOwnerFullControl" | "BucketOwnerRead") {
+        return;
+    }
+    let ownership = match properties.get("OwnershipControls") {
+        None => Some("BucketOwnerEnforced"),
+        Some(controls) => match controls.get("Rules").map(|r| &r.kind) {
+            Some(Kind::Seq(rules)) => rules
+                .first()
+                .and_then(|r| r.get("ObjectOwnership"))
+                .and_then(Node::as_str),
+            _ => None, // an intrinsic: not known here
+        },
+    };
+    if ownership == Some("BucketOwnerEnforced") {
+        errors.push(
+            Diagnostic::error(
+                acl.span,
+                format!(
+                    "property `AccessControl` of `{logical_id}` is `{name}`, but the bucket's object \
+                     ownership is BucketOwnerEnforced (the default), which disables ACLs: S3 \
+                     refuses it (InvalidBucketAclWithObjectOwnership)"
+                ),
+            )
+            .with_note(
+                "set `OwnershipControls: {Rules: [{ObjectOwnership: ObjectWriter}]}` (or \
+                 BucketOwnerPreferred), or grant access with a bucket policy instead",
+            ),
+        );
     }
 }
 

@@ -82,14 +82,14 @@ const CASES: &[Case] = &[
             "property `ObjectLockEnabled` of `ObjectStorageBucket` (AWS::S3::Bucket) is not supported by fuelflow yet",
         ),
     ),
-    // Real AWS refuses the canned ACL (InvalidBucketAclWithObjectOwnership); fuelflow refuses
-    // AccessControl before calling AWS.
+    // Real AWS refuses the canned ACL on a bucket with the default object ownership
+    // (InvalidBucketAclWithObjectOwnership); fuelflow says so before calling AWS.
     case(
         "aws-cloudformation-templates/S3AccessLogs.cfn.yaml",
         &["S3AccessLogsBucketName={u}"],
         Shared,
         Refused(
-            "property `AccessControl` of `S3AccessLogsBucket` (AWS::S3::Bucket) is not supported by fuelflow yet",
+            "property `AccessControl` of `S3AccessLogsBucket` is `LogDeliveryWrite`, but the bucket's object ownership is BucketOwnerEnforced",
         ),
     ),
     case(

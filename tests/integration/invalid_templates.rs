@@ -253,6 +253,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "property `MaxSessionDuration` of `Role` is 60, out of range: it must be between 3600 and 43200",
     ),
     (
+        "s3_acl_without_object_writer.yaml",
+        "5:22",
+        "property `AccessControl` of `Logs` is `LogDeliveryWrite`, but the bucket's object ownership is BucketOwnerEnforced (the default), which disables ACLs: S3 refuses it (InvalidBucketAclWithObjectOwnership)",
+    ),
+    (
         "security_group_cidr.yaml",
         "10:19",
         "property `SecurityGroupIngress[0].CidrIp` of `Sg` is `0.0.0/0`, which is not an IPv4 CIDR block (a.b.c.d/0-32)",
@@ -306,7 +311,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "unmanaged_property.yaml",
         "6:7",
-        "property `WebsiteConfiguration` of `Site` (AWS::S3::Bucket) is not supported by fuelflow yet",
+        "property `AnalyticsConfigurations` of `Site` (AWS::S3::Bucket) is not supported by fuelflow yet",
     ),
     (
         "unsupported_intrinsic.yaml",

@@ -498,3 +498,67 @@ async fn bucket_policy_lifecycle() {
         .await
         .expect("delete with the bucket gone");
 }
+
+/// `WebsiteConfiguration` and `AccessControl`: set at create, seen live with the SDK, read back
+/// without drift, changed in place, and reset when the template drops them.
+#[tokio::test]
+async fn website_and_canned_acl_are_set_read_changed_and_reset() {
+    let ctx = ctx("Site").await;
+    let h = bucket_handler();
+    let s3 = ctx.clients.s3();
+    let name = support::unique("ff-site").to_lowercase();
+    let desired = props(json!({
+        "BucketName": name,
+        "AccessControl": "PublicRead",
+        "WebsiteConfiguration": {
+            "IndexDocument": "index.html", "ErrorDocument": "error.html",
+            "RoutingRules": [{"RedirectRule": {"ReplaceKeyPrefixWith": "docs/", "HttpRedirectCode": "301"},
+                              "RoutingRuleCondition": {"KeyPrefixEquals": "old/"}}]
+        }
+    }));
+    h.create(&ctx, &desired).await.expect("create");
+
+    let site = s3.get_bucket_website().bucket(&name).send().await.unwrap();
+    assert_eq!(site.index_document().unwrap().suffix(), "index.html");
+    assert_eq!(site.error_document().unwrap().key(), "error.html");
+    assert_eq!(site.routing_rules().len(), 1);
+    let public_read = |acl: &aws_sdk_s3::operation::get_bucket_acl::GetBucketAclOutput| {
+        acl.grants().iter().any(|g| {
+            g.grantee().and_then(|e| e.uri())
+                == Some("http://acs.amazonaws.com/groups/global/AllUsers")
+        })
+    };
+    let acl = s3.get_bucket_acl().bucket(&name).send().await.unwrap();
+    assert!(public_read(&acl), "{acl:?}");
+    let live = h.read(&ctx, &name, &desired).await.unwrap().unwrap();
+    assert_no_drift(&desired, &live.properties);
+
+    let mut changed = desired.clone();
+    changed.insert("AccessControl".into(), json!("Private"));
+    changed.insert(
+        "WebsiteConfiguration".into(),
+        json!({"RedirectAllRequestsTo": {"HostName": "example.com", "Protocol": "https"}}),
+    );
+    h.update(&ctx, &name, &desired, &changed)
+        .await
+        .expect("update");
+    let site = s3.get_bucket_website().bucket(&name).send().await.unwrap();
+    assert_eq!(
+        site.redirect_all_requests_to().unwrap().host_name(),
+        "example.com"
+    );
+    assert!(site.index_document().is_none());
+    assert!(!public_read(
+        &s3.get_bucket_acl().bucket(&name).send().await.unwrap()
+    ));
+    let live = h.read(&ctx, &name, &changed).await.unwrap().unwrap();
+    assert_no_drift(&changed, &live.properties);
+
+    let plain = props(json!({"BucketName": name}));
+    h.update(&ctx, &name, &changed, &plain)
+        .await
+        .expect("reset");
+    let gone = s3.get_bucket_website().bucket(&name).send().await;
+    assert!(gone.is_err(), "website configuration left: {gone:?}");
+    h.delete(&ctx, &name, &plain).await.unwrap();
+}

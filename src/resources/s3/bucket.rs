@@ -8,6 +8,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use serde_json::{Value, json};
 
 use super::value::{aws, tag_list};
+use super::{acl, website};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
 use crate::resources::Owner;
 use crate::resources::compare::equivalent;
@@ -20,23 +21,27 @@ pub struct Bucket;
 enum Part {
     OwnershipControls,
     PublicAccessBlock,
+    AccessControl,
     Encryption,
     Versioning,
     Lifecycle,
     Logging,
     Cors,
+    Website,
 }
 
 /// In the order they are applied at create: ownership and public access first, so the bucket is
 /// never open while the rest is set up.
-const PARTS: [Part; 7] = [
+const PARTS: [Part; 9] = [
     Part::OwnershipControls,
     Part::PublicAccessBlock,
+    Part::AccessControl,
     Part::Encryption,
     Part::Versioning,
     Part::Lifecycle,
     Part::Logging,
     Part::Cors,
+    Part::Website,
 ];
 
 impl Part {
@@ -49,6 +54,8 @@ impl Part {
             Part::Lifecycle => "LifecycleConfiguration",
             Part::Logging => "LoggingConfiguration",
             Part::Cors => "CorsConfiguration",
+            Part::AccessControl => "AccessControl",
+            Part::Website => "WebsiteConfiguration",
         }
     }
 
@@ -62,6 +69,8 @@ impl Part {
             Part::Lifecycle => lifecycle::config(value).map(drop),
             Part::Logging => logging::config(value, bucket).map(drop),
             Part::Cors => cors::config(value).map(drop),
+            Part::AccessControl => acl::config(value).map(drop),
+            Part::Website => website::config(value).map(drop),
         }
     }
 
@@ -74,6 +83,8 @@ impl Part {
             Part::Lifecycle => lifecycle::put(s3, bucket, value).await,
             Part::Logging => logging::put(s3, bucket, value).await,
             Part::Cors => cors::put(s3, bucket, value).await,
+            Part::AccessControl => acl::put(s3, bucket, value).await,
+            Part::Website => website::put(s3, bucket, value).await,
         }
     }
 
@@ -87,6 +98,8 @@ impl Part {
             Part::Lifecycle => lifecycle::get(s3, bucket, desired).await,
             Part::Logging => logging::get(s3, bucket, desired).await,
             Part::Cors => cors::get(s3, bucket).await,
+            Part::AccessControl => acl::get(s3, bucket, desired).await,
+            Part::Website => website::get(s3, bucket).await,
         }
     }
 
@@ -100,6 +113,8 @@ impl Part {
             Part::Lifecycle => lifecycle::reset(s3, bucket).await,
             Part::Logging => logging::reset(s3, bucket).await,
             Part::Cors => cors::reset(s3, bucket).await,
+            Part::AccessControl => acl::reset(s3, bucket).await,
+            Part::Website => website::reset(s3, bucket).await,
         }
     }
 }
@@ -201,6 +216,7 @@ async fn put_tags(ctx: &Ctx, bucket: &str, props: &Props) -> Result<()> {
 
 /// The properties this handler sends and reads.
 const MANAGED: &[&str] = &[
+    "AccessControl",
     "BucketEncryption",
     "BucketName",
     "CorsConfiguration",
@@ -210,6 +226,7 @@ const MANAGED: &[&str] = &[
     "PublicAccessBlockConfiguration",
     "Tags",
     "VersioningConfiguration",
+    "WebsiteConfiguration",
 ];
 
 impl Resource for Bucket {

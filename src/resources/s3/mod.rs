@@ -1,5 +1,6 @@
 //! S3: buckets (each configuration property in a file of its own) and bucket policies.
 
+mod acl;
 pub(crate) mod bucket;
 pub(crate) mod bucket_policy;
 mod cors;
@@ -12,3 +13,4 @@ mod public_access;
 mod tags;
 mod value;
 mod versioning;
+mod website;

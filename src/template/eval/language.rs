@@ -53,7 +53,7 @@ impl Evaluator<'_> {
     }
 
     /// `Fn::ToJsonString`: a mapping or list as compact JSON text.
-    pub(super) fn to_json_string(&mut self, arg: &Node) -> Value {
+    pub(super) fn json_string(&mut self, arg: &Node) -> Value {
         match self.eval(arg) {
             Some(v @ (Value::Map(_) | Value::List(_))) if v.is_known() => {
                 Value::String(v.to_json().to_string())

@@ -233,7 +233,7 @@ impl<'a> Evaluator<'a> {
             "Fn::Base64" => self.base64(arg),
             "Fn::Cidr" => self.cidr(arg),
             "Fn::Length" => self.length(arg),
-            "Fn::ToJsonString" => self.to_json_string(arg),
+            "Fn::ToJsonString" => self.json_string(arg),
             other => {
                 let mut d = Diagnostic::error(
                     span,
