@@ -240,7 +240,7 @@ async fn a_terraform_state_of_sdk_made_resources_is_imported_by_name() {
     let config = moto.sdk_config().await;
     let p = Project::new("imptf", moto, |name| {
         format!(
-            "Resources:\n{}{}  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /{name}/app\n      RetentionInDays: 7\n",
+            "Resources:\n{}{}  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /{name}/app\n      RetentionInDays: 7\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: {name}-jobs\n",
             bucket_yaml("Site", &format!("{name}-tf-site"), ""),
             role_yaml("Runner", &format!("{name}-tf-runner")),
         )
@@ -264,6 +264,14 @@ async fn a_terraform_state_of_sdk_made_resources_is_imported_by_name() {
         .send()
         .await
         .unwrap();
+    let queue_url = aws_sdk_sqs::Client::new(&config)
+        .create_queue()
+        .queue_name(format!("{}-jobs", p.name))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     // Terraform names differ from the logical ids: the physical names match them.
     let tfstate = serde_json::json!({
         "version": 4, "terraform_version": "1.6.0", "serial": 3, "lineage": "x",
@@ -274,6 +282,8 @@ async fn a_terraform_state_of_sdk_made_resources_is_imported_by_name() {
              "instances": [{"attributes": {"id": role, "name": role, "arn": format!("arn:aws:iam::123456789012:role/{role}")}}]},
             {"mode": "managed", "type": "aws_cloudwatch_log_group", "name": "app", "provider": "p",
              "instances": [{"attributes": {"id": group, "name": group}}]},
+            {"mode": "managed", "type": "aws_sqs_queue", "name": "jobs", "provider": "p",
+             "instances": [{"attributes": {"id": queue_url, "url": queue_url, "name": format!("{}-jobs", p.name)}}]},
             {"mode": "managed", "type": "aws_instance", "name": "bastion", "provider": "p",
              "instances": [{"attributes": {"id": "i-0123"}}]},
             {"mode": "data", "type": "aws_caller_identity", "name": "me", "provider": "p",
@@ -302,9 +312,20 @@ async fn a_terraform_state_of_sdk_made_resources_is_imported_by_name() {
         out.contains("Not imported: aws_instance.bastion (aws_instance): fuelflow does not map this Terraform type"),
         "{out}"
     );
-    assert!(out.contains("3 imported, 1 not imported"), "{out}");
+    assert!(out.contains("4 imported, 1 not imported"), "{out}");
     let state = p.state(&config).await.unwrap();
     assert_eq!(state.resources["Logs"].physical_id, group);
+    assert_eq!(state.resources["Jobs"].physical_id, queue_url);
+    let queue_tags = aws_sdk_sqs::Client::new(&config)
+        .list_queue_tags()
+        .queue_url(&queue_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        queue_tags.tags().and_then(|t| t.get("fuelflow:logical-id")),
+        Some(&"Jobs".to_string())
+    );
     let plan = ok(&p.run(&["plan", "--env", "dev"]));
     assert!(plan.contains("No changes"), "{plan}");
 }

@@ -4,8 +4,10 @@
 //! them), so there is no generic path through it. Tags already on the resource stay.
 //!
 //! Covered: S3 buckets, IAM roles and managed policies, Lambda functions, API Gateway REST APIs,
-//! RDS instances and subnet groups, EC2 VPCs, subnets and security groups, Secrets Manager
-//! secrets, DynamoDB tables, CloudWatch log groups. Other types are recorded untagged.
+//! RDS instances and subnet groups, EC2 VPCs, subnets, security groups, internet and NAT
+//! gateways, route tables and VPC endpoints, Secrets Manager secrets, DynamoDB tables,
+//! CloudWatch log groups, SQS queues, SNS topics, KMS keys, SSM parameters. Other types are
+//! recorded untagged.
 
 use crate::resources::{Attributes, Ctx, ResourceError, Result, sdk_error};
 
@@ -100,7 +102,13 @@ pub(in crate::ops) async fn tag(
                 .await
                 .map_err(|e| sdk_error("rds:AddTagsToResource", e))?;
         }
-        "AWS::EC2::VPC" | "AWS::EC2::Subnet" | "AWS::EC2::SecurityGroup" => {
+        "AWS::EC2::VPC"
+        | "AWS::EC2::Subnet"
+        | "AWS::EC2::SecurityGroup"
+        | "AWS::EC2::InternetGateway"
+        | "AWS::EC2::RouteTable"
+        | "AWS::EC2::NatGateway"
+        | "AWS::EC2::VPCEndpoint" => {
             let tags = tags
                 .iter()
                 .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
@@ -160,6 +168,73 @@ pub(in crate::ops) async fn tag(
                 .send()
                 .await
                 .map_err(|e| sdk_error("logs:TagResource", e))?;
+        }
+        "AWS::SQS::Queue" => {
+            c.sqs()
+                .tag_queue()
+                .queue_url(physical_id)
+                .set_tags(Some(tags.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| sdk_error("sqs:TagQueue", e))?;
+        }
+        "AWS::SNS::Topic" => {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| {
+                    aws_sdk_sns::types::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(|e| ResourceError::new("InvalidTag", e.to_string()))
+                })
+                .collect::<Result<_>>()?;
+            c.sns()
+                .tag_resource()
+                .resource_arn(physical_id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| sdk_error("sns:TagResource", e))?;
+        }
+        "AWS::KMS::Key" => {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| {
+                    aws_sdk_kms::types::Tag::builder()
+                        .tag_key(k)
+                        .tag_value(v)
+                        .build()
+                        .map_err(|e| ResourceError::new("InvalidTag", e.to_string()))
+                })
+                .collect::<Result<_>>()?;
+            c.kms()
+                .tag_resource()
+                .key_id(physical_id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| sdk_error("kms:TagResource", e))?;
+        }
+        "AWS::SSM::Parameter" => {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| {
+                    aws_sdk_ssm::types::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(|e| ResourceError::new("InvalidTag", e.to_string()))
+                })
+                .collect::<Result<_>>()?;
+            c.ssm()
+                .add_tags_to_resource()
+                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+                .resource_id(physical_id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| sdk_error("ssm:AddTagsToResource", e))?;
         }
         _ => return Ok(None),
     }

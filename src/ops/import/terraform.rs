@@ -1,8 +1,8 @@
 //! `import --from-terraform STATEFILE`: the `aws_*` resources of a Terraform state (format v4)
 //! matched to the template's resources of the same type: by physical name (the template's
 //! `BucketName`, `RoleName`... equal to the state's `bucket`, `name`...), else, for the types
-//! whose id AWS generates (VPC, subnet, security group, REST API), by the Terraform resource name
-//! equal to the logical id (`aws_vpc.main` and `Main`, case and `_`/`-` aside).
+//! whose id AWS generates (VPC, subnet, gateways, KMS key, REST API...), by the Terraform
+//! resource name equal to the logical id (`aws_vpc.main` and `Main`, case and `_`/`-` aside).
 
 use super::{ImportItem, Unmatched};
 use crate::plan::run::known_props;
@@ -63,6 +63,19 @@ const TYPES: &[(&str, &str, &str, &str)] = &[
         "name",
         "name",
     ),
+    ("aws_sqs_queue", "AWS::SQS::Queue", "name", "url"),
+    ("aws_sns_topic", "AWS::SNS::Topic", "name", "arn"),
+    ("aws_kms_key", "AWS::KMS::Key", "", "key_id"),
+    ("aws_ssm_parameter", "AWS::SSM::Parameter", "name", "name"),
+    (
+        "aws_internet_gateway",
+        "AWS::EC2::InternetGateway",
+        "",
+        "id",
+    ),
+    ("aws_route_table", "AWS::EC2::RouteTable", "", "id"),
+    ("aws_nat_gateway", "AWS::EC2::NatGateway", "", "id"),
+    ("aws_vpc_endpoint", "AWS::EC2::VPCEndpoint", "", "id"),
 ];
 
 /// One managed resource instance of the state.
