@@ -5,6 +5,7 @@
 //!   an apply and its [`Report`].
 //! - `steps`: create, update, replace and adoption of one resource; `delete`: its deletes.
 //! - `record`: what is recorded (resources, exports, outputs); [`checkpoint`]: the state writer.
+//! - [`refresh_only`]: a `--refresh-only` plan, written into the states (no AWS call).
 //! - [`error`]: the failed [`error::Operation`] of a step, as a [`ResourceFailure`] names it.
 
 pub mod checkpoint;
@@ -15,6 +16,7 @@ mod execute;
 pub mod idempotent;
 mod names;
 mod record;
+pub mod refresh_only;
 pub mod schedule;
 mod steps;
 #[cfg(test)]

@@ -29,10 +29,18 @@ impl Shared {
         stack: &Stack,
         change: &Change,
         physical_id: &str,
-        attributes: Attributes,
+        mut attributes: Attributes,
         mut properties: Props,
         clear: Option<String>,
     ) {
+        // `Protect` is recorded, so the resource stays protected once removed from the template.
+        if stack
+            .resources
+            .get(&change.logical_id)
+            .is_some_and(|r| r.lifecycle.protect)
+        {
+            attributes.insert(crate::plan::lifecycle::PROTECTED.into(), Json::Bool(true));
+        }
         // Secret values given in the template are recorded as salted hashes only.
         let salt = self.salt(&change.stack);
         let hashed = secrets::redact(

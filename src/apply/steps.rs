@@ -188,8 +188,8 @@ impl Shared {
             .handler(&change.resource_type)
             .map_err(Operation::Plan.failed())?;
         let Desired {
-            recorded,
-            sent,
+            mut recorded,
+            mut sent,
             versions,
         } = self.desired(stack, &change.logical_id).await?;
         let Some(before) = self
@@ -199,6 +199,10 @@ impl Shared {
             return self.create(stack, change).await;
         };
         let old = self.current(stack, change, &before, &sent);
+        // `IgnoreChanges`: what AWS has is left alone (and recorded as it is).
+        if let Some(r) = stack.resources.get(&change.logical_id) {
+            keep_ignored(&r.lifecycle.ignore_changes, &old, &mut sent, &mut recorded);
+        }
         // Resolving the recorded references gives the secrets' *current* values. After a
         // rotation those are not what was applied: keep the references then, so the handler sees
         // the properties that use a secret as changed and sends the new value.
@@ -343,6 +347,19 @@ impl Shared {
                     && matches!(p.action, PendingAction::Create | PendingAction::Replace)
             })
             .cloned()
+    }
+}
+
+/// Sets each ignored property of what is sent and recorded to its current value `old` (absent
+/// when it has none), so an update neither changes nor resets it.
+fn keep_ignored(ignored: &[String], old: &Props, sent: &mut Props, recorded: &mut Props) {
+    for key in ignored {
+        for props in [&mut *sent, &mut *recorded] {
+            match old.get(key) {
+                Some(v) => props.insert(key.clone(), v.clone()),
+                None => props.remove(key),
+            };
+        }
     }
 }
 

@@ -212,6 +212,27 @@ pub enum StateAction {
         #[arg(long, value_name = "ID")]
         version: Option<String>,
     },
+    /// Rename a recorded resource, or move it to another stack (AWS is not changed; its ownership tags follow)
+    Mv {
+        #[command(flatten)]
+        env: EnvArg,
+        /// STACK.LogicalId (the stack may be left out when there is only one)
+        from: String,
+        /// STACK.LogicalId
+        to: String,
+        /// How long to wait for a lock held by another run (e.g. 30s)
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
+    },
+    /// Forget a recorded resource without deleting it (it stays in AWS, no longer managed)
+    Rm {
+        #[command(flatten)]
+        env: EnvArg,
+        /// STACK.LogicalId
+        address: String,
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +245,15 @@ pub struct RunArgs {
     /// Only this resource and what it depends on (repeatable; `LogicalId` or `stack.LogicalId`)
     #[arg(long = "target", value_name = "ID")]
     pub targets: Vec<String>,
+    /// Replace this resource even if nothing changed (repeatable; `LogicalId` or `stack.LogicalId`)
+    #[arg(long = "replace", value_name = "ID")]
+    pub replace: Vec<String>,
+    /// Leave this resource, and what depends on it, out of the run (repeatable)
+    #[arg(long = "exclude", value_name = "ID")]
+    pub exclude: Vec<String>,
+    /// Accept the live values into the state instead of changing AWS (plan and apply)
+    #[arg(long, conflicts_with_all = ["replace", "exclude"])]
+    pub refresh_only: bool,
     /// How many AWS operations run at once
     #[arg(long, default_value_t = fuelflow::engine::DEFAULT_PARALLELISM)]
     pub parallelism: usize,

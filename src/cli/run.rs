@@ -24,6 +24,7 @@ pub async fn plan(
         scope,
         refresh,
         out,
+        refresh_only: run.refresh_only,
     };
     let outcome = ops::plan(engine, &options, Console::new(ctx, true, run.json)).await?;
     if let (Some(out), false) = (&outcome.saved_to, ctx.quiet) {
@@ -50,6 +51,7 @@ pub async fn apply(
         scope,
         auto_approve,
         plan_file,
+        refresh_only: run.refresh_only,
     };
     let console = Console::new(ctx, false, run.json);
     let result = ops::apply(engine, &options, console.clone()).await;
@@ -57,6 +59,11 @@ pub async fn apply(
 }
 
 pub async fn destroy(ctx: &Context, run: RunArgs, auto_approve: bool) -> Outcome {
+    if run.refresh_only || !run.replace.is_empty() {
+        return Err(Failed::Message(
+            "destroy takes neither --refresh-only nor --replace".into(),
+        ));
+    }
     let (engine, scope) = prepare(ctx, &run).await?;
     let options = DestroyOptions {
         scope,
@@ -72,12 +79,13 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
     // No AWS call and no lock for templates that cannot work. (A project run without --env
     // is refused by the session before any call.)
     let env = run.env.name.as_deref();
+    let ids: [(&str, &[String]); 2] = [("--replace", &run.replace), ("--exclude", &run.exclude)];
     match &ctx.source {
         fuelflow::workspace::Source::Project { .. } if env.is_some() => {
-            ops::templates_valid(&ctx.source, env, &run.stacks, ctx.region.clone())?
+            ops::run_valid(&ctx.source, env, &run.stacks, ctx.region.clone(), &ids)?
         }
         fuelflow::workspace::Source::Template { .. } => {
-            ops::templates_valid(&ctx.source, env, &[], ctx.region.clone())?
+            ops::run_valid(&ctx.source, env, &[], ctx.region.clone(), &ids)?
         }
         fuelflow::workspace::Source::Project { .. } => {}
     }
@@ -111,6 +119,8 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         project: session.project,
         stacks,
         targets: run.targets.clone(),
+        replace: run.replace.clone(),
+        exclude: run.exclude.clone(),
         lock_timeout: run.lock_timeout,
     };
     Ok((Arc::new(engine), scope))

@@ -1,6 +1,9 @@
 //! `fuelflow state list|show`: what is recorded, read without taking the lock; `state restore`:
-//! the versions kept of a stack's state, and putting one back (under the stack's lock).
+//! the versions kept of a stack's state, and putting one back (under the stack's lock);
+//! `state mv|rm`: renaming, moving or forgetting a recorded resource.
 
+#[path = "state_mv.rs"]
+mod refactor;
 #[path = "state_restore.rs"]
 mod restore;
 
@@ -17,6 +20,17 @@ pub async fn run(ctx: &Context, action: StateAction) -> Outcome {
             stack,
             version,
         } => return restore::run(ctx, env.name, &stack, version.as_deref()).await,
+        StateAction::Mv {
+            env,
+            from,
+            to,
+            lock_timeout,
+        } => return refactor::mv(ctx, env.name, &from, &to, lock_timeout).await,
+        StateAction::Rm {
+            env,
+            address,
+            lock_timeout,
+        } => return refactor::rm(ctx, env.name, &address, lock_timeout).await,
     };
     let session = session::open(ctx, env).await?;
     let stacks = session.stacks(ctx, stack.as_deref())?;

@@ -58,6 +58,9 @@ pub enum OpError {
     Confirm(#[from] ConfirmError),
     #[error("apply cancelled; nothing was changed")]
     Cancelled,
+    /// The plan was refused (a protected resource, an id naming nothing); said in full.
+    #[error("{0}")]
+    Refused(String),
     /// Some changes failed, were skipped, or were interrupted; what was done is recorded.
     #[error("{}", incomplete(.0))]
     Incomplete(Box<ApplyReport>),
@@ -76,6 +79,7 @@ impl From<PlanError> for OpError {
             PlanError::Load(failure) => OpError::Template(TemplateErrors(failure)),
             PlanError::State(e) => OpError::State(Box::new(e)),
             PlanError::Resources(failures) => OpError::Refresh(failures),
+            refused @ PlanError::Refused(_) => OpError::Refused(refused.to_string()),
         }
     }
 }

@@ -17,9 +17,29 @@ pub fn templates_valid(
     selected: &[String],
     region: Option<String>,
 ) -> Result<(), OpError> {
-    workspace::load_offline(source, env, selected, region)
-        .map(drop)
-        .map_err(|failure| OpError::Template(super::TemplateErrors(failure)))
+    run_valid(source, env, selected, region, &[])
+}
+
+/// [`templates_valid`], and every id given to an option (`("--replace", ids)`) names one
+/// resource of the selected stacks: refused before any AWS call or lock otherwise.
+pub fn run_valid(
+    source: &Source,
+    env: Option<&str>,
+    selected: &[String],
+    region: Option<String>,
+    ids: &[(&str, &[String])],
+) -> Result<(), OpError> {
+    let ws = workspace::load_offline(source, env, selected, region)
+        .map_err(|failure| OpError::Template(super::TemplateErrors(failure)))?;
+    let problems: Vec<String> = ids
+        .iter()
+        .flat_map(|(option, ids)| crate::plan::target::unknown_ids(&ws, option, ids))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::plan::PlanError::Refused(problems).into())
+    }
 }
 
 /// An export recorded by a stack about to be destroyed.

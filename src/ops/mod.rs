@@ -8,14 +8,16 @@ mod error;
 mod guard;
 pub mod import;
 mod lock;
+mod refactor;
 mod report;
 mod reporter;
 mod saved;
 
 pub use error::{ConfirmError, OpError, Stale, TemplateErrors};
-pub use guard::templates_valid;
+pub use guard::{run_valid, templates_valid};
 pub use report::{ApplyReport, ChangeReport, OutputReport, PlanReport, Skipped};
 pub use reporter::{CostDelta, Interrupt, Reporter, Shown};
+pub use refactor::{Address, Moved, Removed, state_mv, state_rm};
 pub use saved::SavedPlan;
 
 use crate::apply;
@@ -39,6 +41,10 @@ pub struct Scope {
     pub stacks: Vec<String>,
     /// `--target`: only these resources and what they depend on.
     pub targets: Vec<String>,
+    /// `--replace`: replaced even when nothing changed.
+    pub replace: Vec<String>,
+    /// `--exclude`: left out, with what depends on them.
+    pub exclude: Vec<String>,
     /// How long to wait for a lock another run holds (zero: fail at once).
     pub lock_timeout: Duration,
 }
@@ -50,6 +56,8 @@ pub struct PlanOptions {
     pub refresh: bool,
     /// Save the plan there, for `apply` to carry out exactly.
     pub out: Option<PathBuf>,
+    /// `--refresh-only`: plan accepting the live values into the state.
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +67,8 @@ pub struct ApplyOptions {
     pub auto_approve: bool,
     /// Carry out this saved plan (refused when stale); never asks.
     pub plan_file: Option<PathBuf>,
+    /// `--refresh-only`: record the live values in the state; change nothing in AWS.
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,7 +100,12 @@ pub async fn plan(
 ) -> Result<PlanOutcome, OpError> {
     let scope = &options.scope;
     lock::holding(&engine, scope.locks("plan"), &reporter, |_| async {
-        let planned = make_plan(&engine, scope, options.refresh, false, &*reporter).await?;
+        let kind = Kind {
+            refresh: options.refresh || options.refresh_only,
+            destroy: false,
+            refresh_only: options.refresh_only,
+        };
+        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
         show(&engine, scope, &planned, &*reporter);
         let has_changes = planned.plan.has_changes();
         if let Some(out) = &options.out {
@@ -110,11 +125,23 @@ pub async fn apply(
     options: &ApplyOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<ApplyOutcome, OpError> {
-    let scope = &options.scope;
+    // A saved plan is made again as it was asked (`--replace`, `--exclude`, `--refresh-only`).
+    let saved = options.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    let mut scope = options.scope.clone();
+    let mut refresh_only = options.refresh_only;
+    if let Some(saved) = &saved {
+        saved.requested(&mut scope.replace, &mut scope.exclude, &mut refresh_only);
+    }
+    let scope = &scope;
     lock::holding(&engine, scope.locks("apply"), &reporter, |stop| async {
-        let planned = make_plan(&engine, scope, true, false, &*reporter).await?;
-        if let Some(file) = &options.plan_file {
-            SavedPlan::read(file)?.check(&planned.plan)?;
+        let kind = Kind {
+            refresh: true,
+            destroy: false,
+            refresh_only,
+        };
+        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
+        if let Some(saved) = &saved {
+            saved.check(&planned.plan)?;
         }
         show(&engine, scope, &planned, &*reporter);
         let approved = options.auto_approve || options.plan_file.is_some();
@@ -132,7 +159,12 @@ pub async fn destroy(
 ) -> Result<ApplyOutcome, OpError> {
     let scope = &options.scope;
     lock::holding(&engine, scope.locks("destroy"), &reporter, |stop| async {
-        let planned = make_plan(&engine, scope, true, true, &*reporter).await?;
+        let kind = Kind {
+            refresh: true,
+            destroy: true,
+            refresh_only: false,
+        };
+        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
         let destroyed: Vec<&str> = planned.plan.stacks.iter().map(|s| &*s.stack).collect();
         guard::refuse_imported_exports(
             &scope.source,
@@ -165,11 +197,18 @@ impl Scope {
     }
 }
 
+/// What kind of plan a run makes.
+#[derive(Debug, Clone, Copy)]
+struct Kind {
+    refresh: bool,
+    destroy: bool,
+    refresh_only: bool,
+}
+
 async fn make_plan(
     engine: &Engine,
     scope: &Scope,
-    refresh: bool,
-    destroy: bool,
+    kind: Kind,
     reporter: &dyn Reporter,
 ) -> Result<Planned, OpError> {
     reporter.detail(&|| {
@@ -192,9 +231,12 @@ async fn make_plan(
             Some(_) => scope.stacks.clone(),
             None => Vec::new(),
         },
-        refresh,
+        refresh: kind.refresh,
         targets: scope.targets.clone(),
-        destroy,
+        destroy: kind.destroy,
+        replace: scope.replace.clone(),
+        exclude: scope.exclude.clone(),
+        refresh_only: kind.refresh_only,
     };
     // The refresh tells its progress through a channel (see `refresh::PROGRESS`).
     let (progress, mut told) = tokio::sync::mpsc::unbounded_channel();
@@ -249,9 +291,13 @@ async fn carry_out(
     if !approved && !reporter.confirm("Apply these changes?")? {
         return Err(OpError::Cancelled);
     }
-    let progress = Arc::new(Progress(reporter.clone()));
-    let options = apply::Options::default();
-    let report = ApplyReport::from(apply::apply(engine, planned, progress, stop, options).await);
+    let report = if planned.plan.refresh_only {
+        ApplyReport::from(apply::refresh_only::record(&engine, &planned).await)
+    } else {
+        let progress = Arc::new(Progress(reporter.clone()));
+        let options = apply::Options::default();
+        ApplyReport::from(apply::apply(engine, planned, progress, stop, options).await)
+    };
     if report.succeeded() {
         Ok(ApplyOutcome::Applied(report))
     } else {

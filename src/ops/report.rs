@@ -149,6 +149,7 @@ mod tests {
             env: "dev".into(),
             destroy: false,
             estimated_seconds: None,
+            refresh_only: false,
             stacks: vec![StackPlan {
                 stack: "app".into(),
                 stack_name: "proj-app-dev".into(),
@@ -165,6 +166,7 @@ mod tests {
                     change("Site", Action::Update, None, true),
                 ],
                 outputs: vec![("Url".into(), json!("https://x"))],
+                excluded: Vec::new(),
             }],
         }
     }

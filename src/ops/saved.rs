@@ -40,6 +40,34 @@ impl SavedPlan {
         })
     }
 
+    /// What the plan was asked for beyond the templates, added to `replace`, `exclude` and
+    /// `refresh_only` (as `stack.LogicalId`), so it can be made again the same way.
+    pub fn requested(
+        &self,
+        replace: &mut Vec<String>,
+        exclude: &mut Vec<String>,
+        refresh_only: &mut bool,
+    ) {
+        *refresh_only |= self.plan.refresh_only;
+        for stack in &self.plan.stacks {
+            let qualified = |id: &str| format!("{}.{id}", stack.stack);
+            replace.extend(
+                stack
+                    .changes
+                    .iter()
+                    .filter(|c| c.reason.as_deref() == Some(crate::plan::REPLACE_REQUESTED))
+                    .map(|c| qualified(&c.logical_id)),
+            );
+            exclude.extend(
+                stack
+                    .excluded
+                    .iter()
+                    .filter(|e| e.because == "--exclude")
+                    .map(|e| qualified(&e.logical_id)),
+            );
+        }
+    }
+
     /// Whether this plan still holds: the same states (lineage and serial) and the same changes
     /// computed again `now`.
     pub fn check(&self, now: &Plan) -> Result<(), Stale> {
@@ -70,6 +98,7 @@ mod tests {
             env: "dev".into(),
             destroy: false,
             estimated_seconds: None,
+            refresh_only: false,
             stacks: vec![StackPlan {
                 stack: "app".into(),
                 stack_name: "proj-app-dev".into(),
@@ -89,6 +118,7 @@ mod tests {
                     })
                     .collect(),
                 outputs: Vec::new(),
+                excluded: Vec::new(),
             }],
         }
     }

@@ -22,6 +22,8 @@ pub struct Inputs<'a> {
     /// What is secret in this stack, and the salt of its recorded hashes (the state's lineage).
     pub secrets: &'a super::secrets::Secrets,
     pub salt: &'a str,
+    /// `Metadata.fuelflow.IgnoreChanges`: properties neither diffed nor reset.
+    pub ignored: &'a [String],
 }
 
 /// The change a resource needs, or `None` when it is as the template says.
@@ -64,6 +66,9 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
     let recorded_props = recorded.properties.as_object().unwrap_or(&empty);
     let mut props = Vec::new();
     for (key, want) in desired {
+        if i.ignored.contains(key) {
+            continue;
+        }
         let forces = i.schema.create_only.contains(&key.as_str());
         let last = recorded_props.get(key);
         if !want.is_known() {
@@ -114,7 +119,7 @@ pub fn diff(i: &Inputs<'_>) -> Option<Change> {
     }
     // A property removed from the template goes back to its default.
     for (key, last) in recorded_props {
-        if !desired.contains_key(key) {
+        if !desired.contains_key(key) && !i.ignored.contains(key) {
             let sensitive = is_sensitive(last);
             props.push(PropertyChange {
                 path: key.clone(),
@@ -220,6 +225,7 @@ mod tests {
             schema: schema(),
             secrets: &crate::plan::secrets::Secrets::default(),
             salt: "salt",
+            ignored: &[],
         })
     }
 
@@ -317,5 +323,36 @@ mod tests {
         let d = desired(json!({"VersioningConfiguration": {"Status": "Enabled"}}));
         let r = recorded(json!({"VersioningConfiguration": {"Status": "Enabled"}}));
         assert_eq!(run(&d, Some(&r), None), None);
+    }
+
+    #[test]
+    fn ignored_properties_are_neither_diffed_nor_reset() {
+        let d = desired(json!({"Tags": [{"Key": "a", "Value": "1"}], "BucketName": "b"}));
+        let r = recorded(json!({
+            "Tags": [{"Key": "a", "Value": "1"}],
+            "BucketName": "b",
+            "VersioningConfiguration": {"Status": "Enabled"}
+        }));
+        let live = json!({"Tags": [{"Key": "org", "Value": "x"}], "BucketName": "b",
+            "VersioningConfiguration": {"Status": "Enabled"}});
+        let ignored = ["Tags".to_string(), "VersioningConfiguration".to_string()];
+        let secrets = crate::plan::secrets::Secrets::default();
+        let inputs = |ignored| Inputs {
+            stack: "s",
+            logical_id: "B",
+            resource_type: "AWS::S3::Bucket",
+            desired: &d,
+            recorded: Some(&r),
+            live: Some(Some(live.as_object().unwrap())),
+            schema: schema(),
+            secrets: &secrets,
+            salt: "salt",
+            ignored,
+        };
+        assert_eq!(diff(&inputs(&ignored)), None);
+        // Without the controls, the tags are drift and the removed versioning is reset.
+        let c = diff(&inputs(&[])).unwrap();
+        let paths: Vec<&str> = c.properties.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["Tags", "VersioningConfiguration"]);
     }
 }

@@ -85,6 +85,7 @@ pub fn diff_all(
             serial: recorded.doc.serial,
             changes,
             outputs,
+            excluded: Vec::new(),
         });
     }
     if failures.is_empty() {
@@ -148,8 +149,12 @@ fn desired_changes(
             recorded: recorded.doc.resources.get(logical_id),
             live: live_of(logical_id),
             schema,
+            ignored: &evaluated.lifecycle.ignore_changes,
         };
-        let Some(mut change) = diff::diff(&inputs) else {
+        let diffed = diff::diff(&inputs);
+        let requested = request.replaces(&stack.id.key, logical_id);
+        let Some(mut change) = super::lifecycle::requested_replacement(diffed, requested, &inputs)
+        else {
             continue;
         };
         if change.action == Action::Replace {

@@ -18,6 +18,18 @@ pub enum PlanError {
     /// operation and AWS error.
     #[error("{} resource(s) could not be planned", .0.len())]
     Resources(Vec<ResourceFailure>),
+    /// The plan is refused as asked: `--replace`/`--exclude`/`--target` naming no resource, or
+    /// a protected resource it would delete or replace. Each line names stack and logical id.
+    #[error("{}", refused(.0))]
+    Refused(Vec<String>),
+}
+
+fn refused(problems: &[String]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    format!(
+        "the plan is refused; nothing was changed:\n{}",
+        lines.join("\n")
+    )
 }
 
 impl From<Failure> for PlanError {
@@ -33,6 +45,7 @@ impl fmt::Debug for PlanError {
             PlanError::Load(failure) => f.debug_tuple("Load").field(&failure.diagnostics).finish(),
             PlanError::State(e) => f.debug_tuple("State").field(e).finish(),
             PlanError::Resources(failures) => f.debug_tuple("Resources").field(failures).finish(),
+            PlanError::Refused(problems) => f.debug_tuple("Refused").field(problems).finish(),
         }
     }
 }

@@ -106,9 +106,11 @@ mod tests {
                     change("Other", "AWS::S3::Bucket"),
                 ],
                 outputs: Vec::new(),
+                excluded: Vec::new(),
             }],
             destroy: false,
             estimated_seconds: None,
+            refresh_only: false,
         };
         for c in &mut plan.stacks[0].changes {
             c.stack = stack.clone();

@@ -14,9 +14,12 @@ pub mod diff;
 pub mod diff_stacks;
 pub mod error;
 pub mod estimate;
+pub mod lifecycle;
 pub mod lookup;
+pub mod opening;
 pub mod redeploy;
 pub mod refresh;
+pub mod refresh_only;
 pub mod render;
 pub mod run;
 pub mod secret_versions;
@@ -81,6 +84,19 @@ pub struct StackPlan {
     pub changes: Vec<Change>,
     /// Outputs that will change (name -> new value, `(known after apply)` when unknown).
     pub outputs: Vec<(String, Value)>,
+    /// Resources left out of this run (`--exclude`), with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<Excluded>,
+}
+
+/// A resource `--exclude` left out of the run: named, or depending on one that is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excluded {
+    pub logical_id: String,
+    /// `--exclude`, or `depends on STACK.ID (excluded)`.
+    pub because: String,
+    /// What the plan would have done to it (`None`: nothing).
+    pub left_out: Option<Action>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +109,10 @@ pub struct Plan {
     /// How long applying it should take on AWS ([`estimate::apply_seconds`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_seconds: Option<u64>,
+    /// `--refresh-only`: the changes are live values accepted into the state; nothing in AWS
+    /// changes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +125,9 @@ pub struct Summary {
 impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
+        if self.refresh_only {
+            return s;
+        }
         for c in self.stacks.iter().flat_map(|s| &s.changes) {
             match c.action {
                 Action::Create => s.add += 1,
@@ -129,6 +152,9 @@ impl Plan {
 
 /// The reason of a planned delete of a deposed object (the old copy of a replacement).
 pub const DEPOSED_REASON: &str = "deposed: the old copy of a replacement, still to delete";
+
+/// The reason of a replacement asked for with `--replace`.
+pub const REPLACE_REQUESTED: &str = "replace (requested)";
 
 /// Whether `change` deletes a deposed object (the apply takes those from the states).
 pub fn is_deposed(change: &Change) -> bool {

@@ -34,6 +34,19 @@ pub struct PlanRequest {
     /// `--target LogicalId`: only these resources and what they depend on.
     pub targets: Vec<String>,
     pub destroy: bool,
+    /// `--replace ID` (`LogicalId` or `stack.LogicalId`): replaced even if nothing changed.
+    pub replace: Vec<String>,
+    /// `--exclude ID`: left out of the run, with what depends on them.
+    pub exclude: Vec<String>,
+    /// `--refresh-only`: accept the live values into the state; no resource changes.
+    pub refresh_only: bool,
+}
+
+impl PlanRequest {
+    /// Whether `--replace` names this resource of stack `stack_key`.
+    pub fn replaces(&self, stack_key: &str, logical_id: &str) -> bool {
+        super::target::names(&self.replace, stack_key, logical_id)
+    }
 }
 
 /// A plan with everything apply needs to carry it out.
@@ -128,6 +141,17 @@ pub async fn plan(
     {
         workspace = load(&known)?;
     }
+    // Ids that name nothing are refused before any resource is read.
+    let refused = [
+        ("--replace", &request.replace),
+        ("--exclude", &request.exclude),
+    ]
+    .iter()
+    .flat_map(|(option, ids)| super::target::unknown_ids(&workspace, option, ids))
+    .collect::<Vec<_>>();
+    if !refused.is_empty() {
+        return Err(PlanError::Refused(refused));
+    }
     let found_data_sources = look_up_data_sources(engine, &workspace, &mut known)
         .await
         .map_err(PlanError::Resources)?;
@@ -154,22 +178,15 @@ pub async fn plan(
     let (live, versions_now) = tokio::join!(refreshed, versions_now);
     let live = live.map_err(PlanError::Resources)?;
 
-    let mut stacks = diff_all(&workspace, &states, &live, request).map_err(PlanError::Resources)?;
-    // Whatever refers to a replaced resource gets its new id or attributes: plan those again
-    // with the replaced resources unknown, until nothing new is replaced.
-    let mut replaced: HashSet<(String, String)> = HashSet::new();
-    for _ in 0..MAX_REPLAN_ROUNDS {
-        let now = replacements(&stacks);
-        if now.is_subset(&replaced) {
-            break;
-        }
-        replaced.extend(now);
-        let mut pending = known.clone();
-        lookup::forget_replaced(&mut pending, &replaced.iter().cloned().collect::<Vec<_>>());
-        workspace = load(&pending)?;
-        stacks = diff_all(&workspace, &states, &live, request).map_err(PlanError::Resources)?;
-    }
-    if !request.destroy {
+    let stacks = if request.refresh_only {
+        super::refresh_only::plan_stacks(&workspace, &states, &live)
+    } else {
+        let (stacks, replanned) = diff_replanned(workspace, &states, &live, request, &known, load)?;
+        workspace = replanned;
+        stacks
+    };
+    let mut stacks = stacks;
+    if !request.destroy && !request.refresh_only {
         secret_rotations(&workspace, &states, &versions_now, &mut stacks);
     }
     let mut plan = Plan {
@@ -178,9 +195,17 @@ pub async fn plan(
         stacks,
         destroy: request.destroy,
         estimated_seconds: None,
+        refresh_only: request.refresh_only,
     };
     if !request.targets.is_empty() {
         keep_targets(&mut plan, &workspace, &request.targets);
+    }
+    if !request.exclude.is_empty() {
+        super::target::exclude(&mut plan, &workspace, &request.exclude);
+    }
+    let protected = super::lifecycle::protected_changes(&plan, &workspace, &states);
+    if !protected.is_empty() {
+        return Err(PlanError::Refused(protected));
     }
     plan.estimated_seconds = Some(super::estimate::apply_seconds(
         &plan,
@@ -194,6 +219,35 @@ pub async fn plan(
         known,
         live,
     })
+}
+
+/// Every stack diffed; whatever refers to a replaced resource gets its new id or attributes, so
+/// those are planned again with the replaced resources unknown, until nothing new is replaced.
+/// Returns the plans and the workspace of the last round.
+// The planning steps' error, as `plan` returns it (its load failure is large, and rare).
+#[allow(clippy::result_large_err)]
+fn diff_replanned(
+    mut workspace: Workspace,
+    states: &BTreeMap<String, Recorded>,
+    live: &Refreshed,
+    request: &PlanRequest,
+    known: &Known,
+    load: impl Fn(&Known) -> Result<Workspace, crate::workspace::Failure>,
+) -> Result<(Vec<StackPlan>, Workspace), PlanError> {
+    let mut stacks = diff_all(&workspace, states, live, request).map_err(PlanError::Resources)?;
+    let mut replaced: HashSet<(String, String)> = HashSet::new();
+    for _ in 0..MAX_REPLAN_ROUNDS {
+        let now = replacements(&stacks);
+        if now.is_subset(&replaced) {
+            break;
+        }
+        replaced.extend(now);
+        let mut pending = known.clone();
+        lookup::forget_replaced(&mut pending, &replaced.iter().cloned().collect::<Vec<_>>());
+        workspace = load(&pending)?;
+        stacks = diff_all(&workspace, states, live, request).map_err(PlanError::Resources)?;
+    }
+    Ok((stacks, workspace))
 }
 
 /// The resources the plans replace, as (full stack name, logical id).

@@ -153,6 +153,7 @@ mod tests {
                 serial: 0,
                 changes: Vec::new(),
                 outputs: Vec::new(),
+                excluded: Vec::new(),
             }];
             if changing {
                 plans[0].changes.push(Change {

@@ -3,6 +3,7 @@
 pub mod conditions;
 pub mod eval;
 pub mod foreach;
+pub mod lifecycle;
 pub mod model;
 pub mod params;
 pub mod ssm_refs;

@@ -87,6 +87,8 @@ pub struct Resource {
     pub condition: Option<Spanned<String>>,
     pub deletion_policy: Option<DeletionPolicy>,
     pub update_replace_policy: Option<DeletionPolicy>,
+    /// `Metadata.fuelflow` (lifecycle controls), evaluated with the stack.
+    pub lifecycle: Option<Node>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,7 +171,10 @@ pub fn read(file: FileId, root: &Node, errors: &mut Vec<Diagnostic>) -> Option<T
         match key.name.as_str() {
             "AWSTemplateFormatVersion" => {
                 if value.as_str() != Some("2010-09-09") && !matches!(value.kind, Kind::String(_)) {
-                    errors.push(Diagnostic::error(value.span, "AWSTemplateFormatVersion must be \"2010-09-09\""));
+                    errors.push(Diagnostic::error(
+                        value.span,
+                        "AWSTemplateFormatVersion must be \"2010-09-09\"",
+                    ));
                 }
             }
             "Description" => template.description = value.scalar_text(),
@@ -192,7 +197,11 @@ pub fn read(file: FileId, root: &Node, errors: &mut Vec<Diagnostic>) -> Option<T
             "Conditions" => {
                 for (k, v) in entries(value, "Conditions", errors) {
                     check_name(k, "condition", errors);
-                    let c = Condition { name: k.name.clone(), span: k.span, node: v.clone() };
+                    let c = Condition {
+                        name: k.name.clone(),
+                        span: k.span,
+                        node: v.clone(),
+                    };
                     template.conditions.insert(k.name.clone(), c);
                 }
             }
@@ -482,6 +491,7 @@ fn read_resource(key: &Key, node: &Node, errors: &mut Vec<Diagnostic>) -> Option
         condition: None,
         deletion_policy: None,
         update_replace_policy: None,
+        lifecycle: None,
     };
     for (k, v) in fields {
         let what = format!("`{}` of resource `{id}`", k.name);
@@ -507,7 +517,8 @@ fn read_resource(key: &Key, node: &Node, errors: &mut Vec<Diagnostic>) -> Option
             "Condition" => r.condition = string_field(v, &what, errors),
             "DeletionPolicy" => r.deletion_policy = policy(v, &what, errors),
             "UpdateReplacePolicy" => r.update_replace_policy = policy(v, &what, errors),
-            "Metadata" | "CreationPolicy" | "UpdatePolicy" => {}
+            "Metadata" => r.lifecycle = super::lifecycle::read(v, id, errors),
+            "CreationPolicy" | "UpdatePolicy" => {}
             other => errors.push(unknown_key(
                 k,
                 other,

@@ -3,6 +3,7 @@
 
 use super::conditions;
 use super::eval::{Evaluator, Lookup, Pseudo, RefKind, Reference, Scope};
+use super::lifecycle::{self, Lifecycle};
 use super::model::{DeletionPolicy, Template};
 use super::params::{self, Given};
 use super::ssm_refs;
@@ -32,6 +33,8 @@ pub struct EvaluatedResource {
     pub references: Vec<Reference>,
     pub deletion_policy: Option<DeletionPolicy>,
     pub update_replace_policy: Option<DeletionPolicy>,
+    /// `Metadata.fuelflow`: what is ignored, whether it is protected.
+    pub lifecycle: Lifecycle,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +148,10 @@ pub fn evaluate(
             Value::Null => Value::Map(IndexMap::new()),
             other => other,
         };
+        let lifecycle = match &r.lifecycle {
+            Some(node) => lifecycle::evaluate(node, &r.logical_id, schema, &mut evaluator, errors),
+            None => Lifecycle::default(),
+        };
         let mut references = std::mem::take(&mut evaluator.references);
         errors.append(&mut evaluator.errors);
         for d in &r.depends_on {
@@ -189,6 +196,7 @@ pub fn evaluate(
                 references,
                 deletion_policy: r.deletion_policy,
                 update_replace_policy: r.update_replace_policy,
+                lifecycle,
             },
         );
     }

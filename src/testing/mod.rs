@@ -90,6 +90,11 @@ impl Harness {
         crate::plan::run::plan(&self.engine, &self.source(), None, &request).await
     }
 
+    /// A plan made as `request` asks (`--replace`, `--exclude`, `--refresh-only` ...).
+    pub async fn plan_request(&self, request: PlanRequest) -> Result<Planned, PlanError> {
+        crate::plan::run::plan(&self.engine, &self.source(), None, &request).await
+    }
+
     pub async fn plan(&self) -> Planned {
         self.try_plan(false).await.expect("the template plans")
     }

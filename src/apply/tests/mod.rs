@@ -1,10 +1,12 @@
 //! Plan and apply end to end with fake handlers and the memory state store (no AWS, no moto):
-//! the order of calls, what a failure stops, replacements, checkpoints, adoption and drift.
+//! the order of calls, what a failure stops, replacements, checkpoints, adoption and drift,
+//! lifecycle controls and targeted runs.
 
 mod checkpoints;
 mod deposed;
 mod drift;
 mod failures;
+mod lifecycle;
 mod order;
 mod replace;
 

@@ -20,6 +20,9 @@ const DELETED_OUTSIDE: &str = "deleted outside fuelflow";
 
 /// The plan as text: the drift section (when there is drift), the actions, the summary line.
 pub fn text(plan: &Plan) -> String {
+    if plan.refresh_only {
+        return refresh_only(plan);
+    }
     let mut out = Lines::default();
     if plan.stacks.iter().flat_map(|s| &s.changes).any(drifted) {
         out.raw("Objects have changed outside of fuelflow".into());
@@ -39,7 +42,7 @@ pub fn text(plan: &Plan) -> String {
         out.raw(String::new());
     }
     for stack in &plan.stacks {
-        if stack.changes.is_empty() && stack.outputs.is_empty() {
+        if stack.changes.is_empty() && stack.outputs.is_empty() && stack.excluded.is_empty() {
             continue;
         }
         out.raw(format!("Stack {} ({}):", stack.stack, stack.stack_name));
@@ -48,6 +51,9 @@ pub fn text(plan: &Plan) -> String {
         }
         for (name, value) in &stack.outputs {
             out.raw(format!("  output {name} = {}", output(value)));
+        }
+        for e in &stack.excluded {
+            excluded(&mut out, e);
         }
         out.raw(String::new());
     }
@@ -67,6 +73,61 @@ pub fn text(plan: &Plan) -> String {
         }
     }
     out.text()
+}
+
+/// A refresh-only plan: what the state will record from AWS; nothing in AWS changes.
+fn refresh_only(plan: &Plan) -> String {
+    let mut out = Lines::default();
+    if !plan.has_changes() {
+        out.raw("No changes. The state matches the live resources.".into());
+        return out.text();
+    }
+    out.raw("Refresh only: fuelflow will record these live values in the state (no resource in AWS is changed):".into());
+    out.raw(String::new());
+    let mut recorded = 0;
+    let mut forgotten = 0;
+    for stack in plan.stacks.iter().filter(|s| !s.changes.is_empty()) {
+        out.raw(format!("Stack {} ({}):", stack.stack, stack.stack_name));
+        for c in &stack.changes {
+            let what = format!("{} ({})", c.logical_id, c.resource_type);
+            if c.action == Action::Forget {
+                forgotten += 1;
+                let head = format!("{what} was deleted outside fuelflow: forgotten by the state");
+                out.push(2, Mark::Remove, &head);
+                continue;
+            }
+            recorded += 1;
+            out.push(
+                2,
+                Mark::Change,
+                &format!("{what} will be recorded as it is in AWS"),
+            );
+            for p in &c.properties {
+                let was = (!p.before.is_null()).then_some(&p.before);
+                let now = (!p.after.is_null()).then_some(&p.after);
+                tree::entry(&mut out, 6, &format!("{}:", p.path), was, now, "");
+            }
+        }
+        out.raw(String::new());
+    }
+    out.raw(format!(
+        "Refresh only: {recorded} to record, {forgotten} to forget in the state; 0 to add, 0 to change, 0 to destroy in AWS."
+    ));
+    out.text()
+}
+
+/// A resource `--exclude` left out, and what it would have done.
+fn excluded(out: &mut Lines, e: &super::Excluded) {
+    let left_out = match e.left_out {
+        Some(Action::Create) => "; its create is left out",
+        Some(Action::Update) => "; its update is left out",
+        Some(Action::Replace) => "; its replacement is left out",
+        Some(Action::Delete) => "; its delete is left out",
+        Some(Action::Forget) => "; its forget is left out",
+        None => "",
+    };
+    let line = format!("  # {} excluded ({}){left_out}", e.logical_id, e.because);
+    out.raw(line);
 }
 
 fn drifted(c: &Change) -> bool {

@@ -45,6 +45,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         env: "dev".into(),
         destroy: false,
         estimated_seconds: None,
+        refresh_only: false,
         stacks: vec![StackPlan {
             stack: "app".into(),
             stack_name: "demo-app-dev".into(),
@@ -52,6 +53,7 @@ fn plan(changes: Vec<Change>) -> Plan {
             serial: 1,
             changes,
             outputs: Vec::new(),
+            excluded: Vec::new(),
         }],
     }
 }
