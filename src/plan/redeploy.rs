@@ -7,6 +7,7 @@ use super::{Action, Change};
 use crate::resources::Registry;
 use crate::state::recorded::Recorded;
 use crate::template::stack::Stack;
+use std::collections::HashSet;
 
 /// Adds a replacement of every applied resource of `stack` not changing yet whose handler names
 /// a changed resource (an API Gateway deployment when its API's methods change: CloudFormation
@@ -18,28 +19,33 @@ pub fn replace_dependents_of_changes(
     changes: &mut Vec<Change>,
     recorded: &Recorded,
 ) {
+    // By id, so a plan of N creates is not N x N comparisons.
+    let mut changing: HashSet<String> = changes.iter().map(|c| c.logical_id.clone()).collect();
+    let mut changed: HashSet<String> = changes
+        .iter()
+        .filter(|c| c.action != Action::Forget)
+        .map(|c| c.logical_id.clone())
+        .collect();
     for d in stack.resources.values() {
         let Some(handler) = registry.get(&d.resource_type) else {
             continue;
         };
-        if changes.iter().any(|c| c.logical_id == d.logical_id) {
+        if changing.contains(&d.logical_id) {
             continue;
         }
         let Some(state) = recorded.doc.resources.get(&d.logical_id) else {
             continue;
         };
-        let changed: Vec<String> = handler
+        let because: Vec<String> = handler
             .replaced_when_changed(stack, &d.logical_id)
             .into_iter()
-            .filter(|m| {
-                changes
-                    .iter()
-                    .any(|c| c.logical_id == *m && c.action != Action::Forget)
-            })
+            .filter(|m| changed.contains(m))
             .collect();
-        if changed.is_empty() {
+        if because.is_empty() {
             continue;
         }
+        changing.insert(d.logical_id.clone());
+        changed.insert(d.logical_id.clone());
         changes.push(Change {
             stack: stack.id.key.clone(),
             logical_id: d.logical_id.clone(),
@@ -48,7 +54,7 @@ pub fn replace_dependents_of_changes(
             physical_id: Some(state.physical_id.clone()),
             properties: Vec::new(),
             replace_because: Vec::new(),
-            reason: Some(format!("redeploy: {} changed", changed.join(", "))),
+            reason: Some(format!("redeploy: {} changed", because.join(", "))),
         });
     }
 }
