@@ -19,6 +19,7 @@ pub struct Engine {
     pub backend: Backend,
     pub env: String,
     pub region: String,
+    /// Empty when not known yet: [`crate::ops`] looks it up alongside the locks.
     pub account_id: String,
     pub parallelism: usize,
     /// How many reads refresh makes at once.

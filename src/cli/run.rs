@@ -91,12 +91,9 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
     }
     let mut session = session::open(ctx, run.env.name.clone()).await?;
     session.backend.accept_state_change = run.accept_state_change;
-    let account_id = match &session.account_id {
-        Some(account) => account.clone(),
-        None => fuelflow::aws::account_id(&session.sdk)
-            .await
-            .map_err(|e| Failed::Message(e.to_string()))?,
-    };
+    // Unknown (empty) unless the backend's names needed it: `ops` looks it up together with
+    // the locks and the state reads.
+    let account_id = session.account_id.clone().unwrap_or_default();
     let mut stacks = Vec::new();
     if run.stacks.is_empty() {
         stacks = session.stacks(ctx, None)?;

@@ -18,6 +18,9 @@ pub enum OpError {
     Lock(#[from] LockError),
     #[error("interrupted while waiting for the lock; nothing was changed")]
     InterruptedWaitingForLock,
+    /// Looking up the account id (STS `GetCallerIdentity`) failed.
+    #[error("looking up the account: {0}")]
+    Account(crate::aws::AwsError),
     /// The project or the templates have errors (printed with their source lines).
     #[error(transparent)]
     Template(#[from] TemplateErrors),

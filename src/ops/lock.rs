@@ -20,6 +20,7 @@ pub(super) struct Locks<'a> {
 
 /// Runs `work` holding `locks`. `work` gets the stop signal: it turns true at the first Ctrl-C
 /// (nothing new should start; work in flight finishes and is recorded).
+#[cfg(test)]
 pub(super) async fn holding<T, F, Fut>(
     engine: &Engine,
     locks: Locks<'_>,
@@ -28,6 +29,23 @@ pub(super) async fn holding<T, F, Fut>(
 ) -> Result<T, OpError>
 where
     F: FnOnce(watch::Receiver<bool>) -> Fut,
+    Fut: Future<Output = Result<T, OpError>>,
+{
+    holding_with(engine, locks, reporter, async {}, |(), stop| work(stop)).await
+}
+
+/// [`holding`], with `opening` run while the locks are being taken (reads that need no lock,
+/// so they share the locks' round trip); `work` gets its output. Whatever `opening` read
+/// before the locks were held must be confirmed by `work`.
+pub(super) async fn holding_with<O, T, F, Fut>(
+    engine: &Engine,
+    locks: Locks<'_>,
+    reporter: &Arc<dyn Reporter>,
+    opening: impl Future<Output = O>,
+    work: F,
+) -> Result<T, OpError>
+where
+    F: FnOnce(O, watch::Receiver<bool>) -> Fut,
     Fut: Future<Output = Result<T, OpError>>,
 {
     let locker = &*engine.backend.locker;
@@ -44,32 +62,34 @@ where
         .collect();
     // `take_all` records each lock as it is taken, so an interrupted wait releases those.
     let mut held = Vec::new();
+    let taking = told_while_waiting(
+        take_all(locker, &requests, locks.timeout, &mut held),
+        locker,
+        &requests,
+        &run_id,
+        &**reporter,
+    );
     let taken = tokio::select! {
-        taken = told_while_waiting(
-            take_all(locker, &requests, locks.timeout, &mut held),
-            locker,
-            &requests,
-            &run_id,
-            &**reporter,
-        ) => Some(taken),
+        taken = async { tokio::join!(taking, opening) } => Some(taken),
         () = ctrl_c() => None,
     };
-    let failed = match taken {
-        Some(Ok(())) => None,
-        Some(Err(e)) => Some(OpError::from(e)),
-        None => Some(OpError::InterruptedWaitingForLock),
+    let opened = match taken {
+        Some((Ok(()), opened)) => opened,
+        failed => {
+            let _ = release_all(locker, &held).await;
+            return Err(match failed {
+                Some((Err(e), _)) => OpError::from(e),
+                _ => OpError::InterruptedWaitingForLock,
+            });
+        }
     };
-    if let Some(error) = failed {
-        let _ = release_all(locker, &held).await;
-        return Err(error);
-    }
     reporter.detail(&|| {
         let ids: Vec<&str> = held.iter().map(|h| h.id.as_str()).collect();
         format!("locked {} stack(s): {}", held.len(), ids.join(", "))
     });
     let (stop, stopped) = watch::channel(false);
     let watcher = tokio::spawn(watch_interrupts(stop, reporter.clone()));
-    let outcome = work(stopped).await;
+    let outcome = work(opened, stopped).await;
     watcher.abort();
     if let Err(e) = release_all(locker, &held).await {
         reporter.lock_not_released(&e);

@@ -8,6 +8,7 @@ mod error;
 mod guard;
 pub mod import;
 mod lock;
+mod open;
 mod refactor;
 mod report;
 mod reporter;
@@ -15,9 +16,9 @@ mod saved;
 
 pub use error::{ConfirmError, OpError, Stale, TemplateErrors};
 pub use guard::{run_valid, templates_valid};
+pub use refactor::{Address, Moved, Removed, state_mv, state_rm};
 pub use report::{ApplyReport, ChangeReport, OutputReport, PlanReport, Skipped};
 pub use reporter::{CostDelta, Interrupt, Reporter, Shown};
-pub use refactor::{Address, Moved, Removed, state_mv, state_rm};
 pub use saved::SavedPlan;
 
 use crate::apply;
@@ -98,24 +99,32 @@ pub async fn plan(
     options: &PlanOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<PlanOutcome, OpError> {
-    let scope = &options.scope;
-    lock::holding(&engine, scope.locks("plan"), &reporter, |_| async {
-        let kind = Kind {
-            refresh: options.refresh || options.refresh_only,
-            destroy: false,
-            refresh_only: options.refresh_only,
-        };
-        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
-        show(&engine, scope, &planned, &*reporter);
-        let has_changes = planned.plan.has_changes();
-        if let Some(out) = &options.out {
-            SavedPlan::new(planned.plan).write(out)?;
-        }
-        Ok(PlanOutcome {
-            has_changes,
-            saved_to: options.out.clone(),
-        })
-    })
+    let (scope, reporter) = (&options.scope, &reporter);
+    let opening = open::open(&engine, scope);
+    lock::holding_with(
+        &engine,
+        scope.locks("plan"),
+        reporter,
+        opening,
+        |opened, _| async move {
+            let open::Opened { engine, opening } = opened?;
+            let kind = Kind {
+                refresh: options.refresh || options.refresh_only,
+                destroy: false,
+                refresh_only: options.refresh_only,
+            };
+            let planned = make_plan(&engine, scope, &opening, kind, &**reporter).await?;
+            show(&engine, scope, &planned, &**reporter);
+            let has_changes = planned.plan.has_changes();
+            if let Some(out) = &options.out {
+                SavedPlan::new(planned.plan).write(out)?;
+            }
+            Ok(PlanOutcome {
+                has_changes,
+                saved_to: options.out.clone(),
+            })
+        },
+    )
     .await
 }
 
@@ -126,27 +135,39 @@ pub async fn apply(
     reporter: Arc<dyn Reporter>,
 ) -> Result<ApplyOutcome, OpError> {
     // A saved plan is made again as it was asked (`--replace`, `--exclude`, `--refresh-only`).
-    let saved = options.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    let saved = options
+        .plan_file
+        .as_deref()
+        .map(SavedPlan::read)
+        .transpose()?;
     let mut scope = options.scope.clone();
     let mut refresh_only = options.refresh_only;
     if let Some(saved) = &saved {
         saved.requested(&mut scope.replace, &mut scope.exclude, &mut refresh_only);
     }
-    let scope = &scope;
-    lock::holding(&engine, scope.locks("apply"), &reporter, |stop| async {
-        let kind = Kind {
-            refresh: true,
-            destroy: false,
-            refresh_only,
-        };
-        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
-        if let Some(saved) = &saved {
-            saved.check(&planned.plan)?;
-        }
-        show(&engine, scope, &planned, &*reporter);
-        let approved = options.auto_approve || options.plan_file.is_some();
-        carry_out(engine.clone(), planned, approved, stop, &reporter).await
-    })
+    let (scope, reporter, saved) = (&scope, &reporter, &saved);
+    let opening = open::open(&engine, scope);
+    lock::holding_with(
+        &engine,
+        scope.locks("apply"),
+        reporter,
+        opening,
+        |opened, stop| async move {
+            let open::Opened { engine, opening } = opened?;
+            let kind = Kind {
+                refresh: true,
+                destroy: false,
+                refresh_only,
+            };
+            let planned = make_plan(&engine, scope, &opening, kind, &**reporter).await?;
+            if let Some(saved) = saved {
+                saved.check(&planned.plan)?;
+            }
+            show(&engine, scope, &planned, &**reporter);
+            let approved = options.auto_approve || options.plan_file.is_some();
+            carry_out(engine.clone(), planned, approved, stop, reporter).await
+        },
+    )
     .await
 }
 
@@ -157,33 +178,41 @@ pub async fn destroy(
     options: &DestroyOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<ApplyOutcome, OpError> {
-    let scope = &options.scope;
-    lock::holding(&engine, scope.locks("destroy"), &reporter, |stop| async {
-        let kind = Kind {
-            refresh: true,
-            destroy: true,
-            refresh_only: false,
-        };
-        let planned = make_plan(&engine, scope, kind, &*reporter).await?;
-        let destroyed: Vec<&str> = planned.plan.stacks.iter().map(|s| &*s.stack).collect();
-        guard::refuse_imported_exports(
-            &scope.source,
-            scope.project.as_ref(),
-            &engine.env,
-            &engine.region,
-            &destroyed,
-            &planned.states,
-        )?;
-        show(&engine, scope, &planned, &*reporter);
-        carry_out(
-            engine.clone(),
-            planned,
-            options.auto_approve,
-            stop,
-            &reporter,
-        )
-        .await
-    })
+    let (scope, reporter) = (&options.scope, &reporter);
+    let opening = open::open(&engine, scope);
+    lock::holding_with(
+        &engine,
+        scope.locks("destroy"),
+        reporter,
+        opening,
+        |opened, stop| async move {
+            let open::Opened { engine, opening } = opened?;
+            let kind = Kind {
+                refresh: true,
+                destroy: true,
+                refresh_only: false,
+            };
+            let planned = make_plan(&engine, scope, &opening, kind, &**reporter).await?;
+            let destroyed: Vec<&str> = planned.plan.stacks.iter().map(|s| &*s.stack).collect();
+            guard::refuse_imported_exports(
+                &scope.source,
+                scope.project.as_ref(),
+                &engine.env,
+                &engine.region,
+                &destroyed,
+                &planned.states,
+            )?;
+            show(&engine, scope, &planned, &**reporter);
+            carry_out(
+                engine.clone(),
+                planned,
+                options.auto_approve,
+                stop,
+                reporter,
+            )
+            .await
+        },
+    )
     .await
 }
 
@@ -208,6 +237,7 @@ struct Kind {
 async fn make_plan(
     engine: &Engine,
     scope: &Scope,
+    opening: &planning::Opening,
     kind: Kind,
     reporter: &dyn Reporter,
 ) -> Result<Planned, OpError> {
@@ -240,7 +270,8 @@ async fn make_plan(
     };
     // The refresh tells its progress through a channel (see `refresh::PROGRESS`).
     let (progress, mut told) = tokio::sync::mpsc::unbounded_channel();
-    let planning = planning::plan(engine, &scope.source, scope.project.as_ref(), &request);
+    let project = scope.project.as_ref();
+    let planning = planning::plan_opened(engine, &scope.source, project, &request, opening);
     let planning = crate::plan::refresh::PROGRESS.scope(progress, planning);
     tokio::pin!(planning);
     let planned = loop {

@@ -112,6 +112,26 @@ pub fn targets_of(
     targets
 }
 
+/// The targets of `after` that `before` did not read as they are now (new ones, or ones whose
+/// managed properties changed once the data sources were known): what to read again.
+pub fn changed_targets(before: &[Target], after: Vec<Target>) -> Vec<Target> {
+    let read: HashMap<(&str, &str), &Target> = before
+        .iter()
+        .map(|t| ((t.stack_name.as_str(), t.logical_id.as_str()), t))
+        .collect();
+    after
+        .into_iter()
+        .filter(|t| {
+            read.get(&(t.stack_name.as_str(), t.logical_id.as_str()))
+                .is_none_or(|old| {
+                    old.resource_type != t.resource_type
+                        || old.physical_id != t.physical_id
+                        || old.desired != t.desired
+                })
+        })
+        .collect()
+}
+
 /// The refresh's concurrency, adapted to throttling: a throttled read halves how many run at once
 /// (never below one) and is tried again after a pause, up to [`Limit::TRIES`] times.
 struct Limit {

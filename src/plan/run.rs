@@ -6,18 +6,20 @@ use super::data_sources::look_up_data_sources;
 use super::diff_stacks::diff_all;
 use super::lookup::{self, Known};
 use super::refresh::{self, Refreshed};
-use super::ssm_parameters::fetch_ssm_parameters;
 use super::secret_versions::{SecretVersionsNow, current_secret_versions, secret_rotations};
+use super::ssm_parameters::fetch_ssm_parameters;
 use super::target::keep_targets;
 use super::{Action, Plan, StackPlan};
 use crate::engine::Engine;
 use crate::project::Project;
-use crate::state::recorded;
+use crate::state::BoxFuture;
+use crate::state::recorded::{self, Confirmed};
 use crate::workspace::{self, Facts, Source, Workspace};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use super::desired::{desired_view, known_props, template_dir};
 pub use super::error::PlanError;
+pub use super::opening::{Opening, open};
 pub use crate::state::recorded::Recorded;
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -95,38 +97,72 @@ pub async fn read_states(
     Ok(recorded::read_all(store, &engine.env, stacks, guard).await?)
 }
 
-/// Plans the selected stacks of `source` in `engine.env`.
+/// Plans the selected stacks of `source` in `engine.env`: [`open`]s, then [`plan_opened`].
 pub async fn plan(
     engine: &Engine,
     source: &Source,
     project: Option<&Project>,
     request: &PlanRequest,
 ) -> Result<Planned, PlanError> {
+    let opening = open(engine, source, project).await?;
+    plan_opened(engine, source, project, request, &opening).await
+}
+
+/// Plans from what [`open`] read (by a run that takes locks, while it took them; they are held
+/// now). The states are confirmed alongside the refresh; if one changed since it was read, the
+/// plan is made again from the states as they are now.
+pub async fn plan_opened(
+    engine: &Engine,
+    source: &Source,
+    project: Option<&Project>,
+    request: &PlanRequest,
+    opening: &Opening,
+) -> Result<Planned, PlanError> {
+    let store = engine.backend.store.as_ref();
+    let mut states = opening.early.states();
+    let mut confirm: BoxFuture<'_, Result<Confirmed, PlanError>> =
+        Box::pin(async { Ok(opening.early.confirm(store).await?) });
+    loop {
+        match plan_from(engine, source, project, request, opening, states, confirm).await? {
+            Made::Planned(planned) => return Ok(*planned),
+            Made::Again(now) => {
+                states = now;
+                confirm = Box::pin(async { Ok(Confirmed::AsRead) });
+            }
+        }
+    }
+}
+
+/// A plan, or the states to plan from again (they changed since they were read).
+enum Made {
+    Planned(Box<Planned>),
+    Again(BTreeMap<String, Recorded>),
+}
+
+async fn plan_from(
+    engine: &Engine,
+    source: &Source,
+    project: Option<&Project>,
+    request: &PlanRequest,
+    opening: &Opening,
+    states: BTreeMap<String, Recorded>,
+    confirm: BoxFuture<'_, Result<Confirmed, PlanError>>,
+) -> Result<Made, PlanError> {
     let names = stack_names(source, project, &engine.env);
-    let (states, zones) = tokio::join!(
-        read_states(engine, &names),
-        crate::aws::availability_zones(&engine.clients.config)
-    );
-    let states = states?;
     let full_names: HashMap<&str, &str> = names
         .iter()
         .map(|(k, n)| (k.as_str(), n.as_str()))
         .collect();
     let mut known =
         Known::from_states(states.iter().map(|(k, r)| (full_names[k.as_str()], &r.doc)));
-    if project.is_none() {
-        // A single template imports what other stacks of the same backend and environment
-        // exported (a project has read all its stacks' states already).
-        let own: Vec<&str> = names.iter().map(|(k, _)| k.as_str()).collect();
-        let store = engine.backend.store.as_ref();
-        for (name, value) in recorded::exports_of_others(store, &engine.env, &own).await? {
-            known.set_export(&name, value);
-        }
+    // A single template imports what other stacks of the same backend and environment exported.
+    for (name, value) in &opening.exports {
+        known.set_export(name, value.clone());
     }
     let facts = Facts {
         region: Some(engine.region.clone()),
         account_id: Some(engine.account_id.clone()),
-        availability_zones: zones.ok(),
+        availability_zones: opening.zones.clone(),
         registry: engine.registry.clone(),
     };
     let env = project.map(|_| engine.env.as_str());
@@ -141,7 +177,8 @@ pub async fn plan(
     {
         workspace = load(&known)?;
     }
-    // Ids that name nothing are refused before any resource is read.
+
+    // Ids that name nothing are refused before any resource is read (data sources add none).
     let refused = [
         ("--replace", &request.replace),
         ("--exclude", &request.exclude),
@@ -152,22 +189,15 @@ pub async fn plan(
     if !refused.is_empty() {
         return Err(PlanError::Refused(refused));
     }
-    let found_data_sources = look_up_data_sources(engine, &workspace, &mut known)
-        .await
-        .map_err(PlanError::Resources)?;
-    if found_data_sources {
-        workspace = load(&known)?;
-    }
 
-    // The secrets' current versions are asked alongside the refresh, not after it.
-    let refreshed = async {
-        if request.refresh {
-            let targets = refresh::targets_of(&workspace, &states, request.destroy);
-            refresh::refresh(engine, targets).await
-        } else {
-            Ok(Refreshed::new())
-        }
+    // One wave: the states' confirmation, the data sources, the refresh and the secrets'
+    // current versions go out together. The refresh reads what the templates say before the
+    // data sources are known; what they change is read again after.
+    let targets = match request.refresh {
+        true => refresh::targets_of(&workspace, &states, request.destroy),
+        false => Vec::new(),
     };
+    let mut looked_up = known.clone();
     let versions_now = async {
         if request.destroy {
             SecretVersionsNow::new()
@@ -175,8 +205,29 @@ pub async fn plan(
             current_secret_versions(engine, &workspace, &states).await
         }
     };
-    let (live, versions_now) = tokio::join!(refreshed, versions_now);
-    let live = live.map_err(PlanError::Resources)?;
+    let (confirmed, found_data_sources, live, versions_now) = tokio::join!(
+        confirm,
+        look_up_data_sources(engine, &workspace, &mut looked_up),
+        refresh::refresh(engine, targets.clone()),
+        versions_now
+    );
+    if let Confirmed::Reread(now) = confirmed? {
+        return Ok(Made::Again(now));
+    }
+    let mut live = live.map_err(PlanError::Resources)?;
+    if found_data_sources.map_err(PlanError::Resources)? {
+        known = looked_up;
+        workspace = load(&known)?;
+        if request.refresh {
+            let after = refresh::targets_of(&workspace, &states, request.destroy);
+            let again = refresh::changed_targets(&targets, after);
+            live.extend(
+                refresh::refresh(engine, again)
+                    .await
+                    .map_err(PlanError::Resources)?,
+            );
+        }
+    }
 
     let stacks = if request.refresh_only {
         super::refresh_only::plan_stacks(&workspace, &states, &live)
@@ -212,13 +263,13 @@ pub async fn plan(
         &workspace,
         engine.parallelism,
     ));
-    Ok(Planned {
+    Ok(Made::Planned(Box::new(Planned {
         plan,
         workspace,
         states,
         known,
         live,
-    })
+    })))
 }
 
 /// Every stack diffed; whatever refers to a replaced resource gets its new id or attributes, so

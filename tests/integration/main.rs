@@ -48,6 +48,7 @@ mod resources_observability;
 mod resources_rds;
 mod resources_s3;
 mod resources_secrets;
+mod round_trips;
 mod ssm_references;
 mod state_mv;
 mod state_store;
