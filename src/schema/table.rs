@@ -341,6 +341,24 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::IAM::Group",
+        properties: &IAM_GROUP_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["GroupName"],
+        write_only: &[],
+        primary_identifier: &["GroupName"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::IAM::InstanceProfile",
+        properties: &IAM_INSTANCEPROFILE_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["InstanceProfileName", "Path"],
+        write_only: &[],
+        primary_identifier: &["InstanceProfileName"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::IAM::ManagedPolicy",
         properties: &IAM_MANAGEDPOLICY_PROPERTIES,
         attributes: &[
@@ -357,6 +375,15 @@ pub static TYPES: &[ResourceSchema] = &[
         write_only: &[],
         primary_identifier: &["PolicyArn"],
         taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::IAM::OIDCProvider",
+        properties: &IAM_OIDCPROVIDER_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["Url"],
+        write_only: &[],
+        primary_identifier: &["Arn"],
+        taggable: true,
     },
     ResourceSchema {
         type_name: "AWS::IAM::Policy",
@@ -383,6 +410,24 @@ pub static TYPES: &[ResourceSchema] = &[
         create_only: &["PolicyName", "RoleName"],
         write_only: &[],
         primary_identifier: &["PolicyName", "RoleName"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::IAM::User",
+        properties: &IAM_USER_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["UserName"],
+        write_only: &["LoginProfile.Password"],
+        primary_identifier: &["UserName"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::IAM::UserToGroupAddition",
+        properties: &IAM_USERTOGROUPADDITION_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["Id"],
         taggable: false,
     },
     ResourceSchema {
@@ -3711,6 +3756,81 @@ static EC2_VPCGATEWAYATTACHMENT_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static IAM_GROUP_POLICY: Object = Object {
+    properties: &[
+        Property {
+            name: "PolicyDocument",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "PolicyName",
+            shape: Shape::String,
+        },
+    ],
+    required: &["PolicyDocument", "PolicyName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_GROUP_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "GroupName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ManagedPolicyArns",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "Path",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Policies",
+            shape: Shape::List(&Shape::Object(&IAM_GROUP_POLICY)),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_INSTANCEPROFILE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Path",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Roles",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "InstanceProfileName",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Roles"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static IAM_MANAGEDPOLICY_PROPERTIES: Object = Object {
     properties: &[
         Property {
@@ -3761,6 +3881,90 @@ static IAM_MANAGEDPOLICY_PROPERTIES: Object = Object {
         },
     ],
     required: &["PolicyDocument"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_OIDCPROVIDER_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_OIDCPROVIDER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ClientIdList",
+            shape: Shape::List(&Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        },
+        Property {
+            name: "Url",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ThumbprintList",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_items: Some(5),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some("[0-9A-Fa-f]{40}"),
+                        min_length: Some(40),
+                        max_length: Some(40),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&IAM_OIDCPROVIDER_TAG)),
+        },
+    ],
+    required: &[],
     open: false,
     one_of: &[],
     any_of: &[],
@@ -3936,6 +4140,121 @@ static IAM_ROLEPOLICY_PROPERTIES: Object = Object {
         },
     ],
     required: &["PolicyName", "RoleName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_USER_POLICY: Object = Object {
+    properties: &[
+        Property {
+            name: "PolicyDocument",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "PolicyName",
+            shape: Shape::String,
+        },
+    ],
+    required: &["PolicyName", "PolicyDocument"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_USER_LOGINPROFILE: Object = Object {
+    properties: &[
+        Property {
+            name: "PasswordResetRequired",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Password",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Password"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_USER_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Key", "Value"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_USER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Path",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ManagedPolicyArns",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "Policies",
+            shape: Shape::List(&Shape::Object(&IAM_USER_POLICY)),
+        },
+        Property {
+            name: "UserName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Groups",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "LoginProfile",
+            shape: Shape::Object(&IAM_USER_LOGINPROFILE),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&IAM_USER_TAG)),
+        },
+        Property {
+            name: "PermissionsBoundary",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_USERTOGROUPADDITION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "GroupName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Users",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["GroupName", "Users"],
     open: false,
     one_of: &[],
     any_of: &[],

@@ -43,6 +43,7 @@ mod resources_apigateway;
 mod resources_dynamodb;
 mod resources_ec2;
 mod resources_iam;
+mod resources_iam_oidc;
 mod resources_lambda;
 mod resources_observability;
 mod resources_rds;

@@ -1,12 +1,18 @@
 //! IAM: roles, inline policies (on roles, users and groups) and customer managed policies.
 
 mod fresh;
+pub(crate) mod group;
+mod holder_policies;
+pub(crate) mod instance_profile;
 pub(crate) mod managed_policy;
+pub(crate) mod oidc_provider;
 pub(crate) mod policy;
 pub(crate) mod policy_document;
 mod principal;
 pub(crate) mod role;
 pub(crate) mod role_policy;
+pub(crate) mod user;
+pub(crate) mod user_to_group_addition;
 
 use serde_json::{Value, json};
 
