@@ -105,3 +105,24 @@ fn prod_matches_the_reference_budget() {
     assert!(within(line(&e, "api.Api"), 35.0, 0.01), "10M REST requests");
     assert!(within(line(&e, "data transfer out"), 5.0, 0.05));
 }
+
+/// The network of issue 16 in both environments: the S3 gateway endpoint is free, the Secrets
+/// Manager interface endpoint costs 2 AZ x 730 h x $0.01, and no NAT gateway (off by default)
+/// is priced; dev's total is the seed's $17.23 and that $14.60.
+#[test]
+fn both_environments_price_the_vpc_endpoints_and_no_nat_gateway() {
+    for env in ["dev", "prod"] {
+        let e = estimate(env);
+        assert_eq!(line(&e, "network.S3Endpoint"), 0.0, "{env}");
+        let interface = line(&e, "network.SecretsManagerEndpoint");
+        assert!(within(interface, 14.60, 0.001), "{env}: {interface}");
+        let lines = e["lines"].as_array().unwrap();
+        let priced = |t: &str| lines.iter().any(|l| l["resource_type"] == t);
+        assert!(
+            !priced("AWS::EC2::NatGateway") && !priced("AWS::EC2::EIP"),
+            "{env}"
+        );
+    }
+    let total = estimate("dev")["total_usd"].as_f64().unwrap();
+    assert!(within(total, 31.83, 0.005), "dev total {total}");
+}
