@@ -136,6 +136,33 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_plan_is_made_again_as_it_was_asked() {
+        let mut asked = plan(4, &[Action::Replace]);
+        asked.stacks[0].changes[0].reason = Some(crate::plan::REPLACE_REQUESTED.into());
+        asked.stacks[0].excluded = vec![
+            crate::plan::Excluded {
+                logical_id: "Logs".into(),
+                because: "--exclude".into(),
+                left_out: Some(Action::Update),
+            },
+            crate::plan::Excluded {
+                logical_id: "Policy".into(),
+                because: "depends on app.Logs (excluded)".into(),
+                left_out: None,
+            },
+        ];
+        let (mut replace, mut exclude, mut refresh_only) = (Vec::new(), Vec::new(), false);
+        SavedPlan::new(asked).requested(&mut replace, &mut exclude, &mut refresh_only);
+        assert_eq!(replace, ["app.Data"]);
+        assert_eq!(exclude, ["app.Logs"], "dependents follow by themselves");
+        assert!(!refresh_only);
+        let mut accepted = plan(4, &[Action::Update]);
+        accepted.refresh_only = true;
+        SavedPlan::new(accepted).requested(&mut replace, &mut exclude, &mut refresh_only);
+        assert!(refresh_only);
+    }
+
+    #[test]
     fn a_plan_made_against_another_serial_is_stale() {
         let saved = SavedPlan::new(plan(4, &[Action::Create]));
         let stale = saved.check(&plan(5, &[Action::Create])).unwrap_err();
