@@ -1,8 +1,9 @@
-//! A fallback for two S3 reads that the SDK rejects from moto.
+//! A fallback for three S3 reads that the SDK rejects from moto.
 //!
 //! moto 5.2 (serialising from botocore's model) names the XML root of `GetBucketVersioning` and
 //! `GetBucketTagging` answers `<GetBucketVersioningResponse>` / `<GetBucketTaggingResponse>`
-//! instead of `<VersioningConfiguration>` / `<Tagging>`, and the SDK refuses a 200 response with
+//! instead of `<VersioningConfiguration>` / `<Tagging>` (and an empty notification configuration
+//! `<GetBucketNotificationResponse/>`), and the SDK refuses a 200 response with
 //! an unexpected root. Only for a *successful* response that the SDK could not decode do we read
 //! the few elements we need from the raw body; AWS itself never takes this path.
 

@@ -70,9 +70,7 @@ const CASES: &[Case] = &[
         "aws-cloudformation-templates/S3_LambdaTrigger.yaml",
         &["NotificationBucket={u}"],
         Shared,
-        Refused(
-            "property `NotificationConfiguration` of `S3BucketNotification` (AWS::S3::Bucket) is not supported by fuelflow yet",
-        ),
+        Deploys,
     ),
     case(
         "aws-cloudformation-templates/compliant-bucket.yaml",

@@ -8,7 +8,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use serde_json::{Value, json};
 
 use super::value::{aws, tag_list};
-use super::{acl, website};
+use super::{acl, notification, website};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
 use crate::resources::Owner;
 use crate::resources::compare::equivalent;
@@ -28,11 +28,12 @@ enum Part {
     Logging,
     Cors,
     Website,
+    Notification,
 }
 
 /// In the order they are applied at create: ownership and public access first, so the bucket is
 /// never open while the rest is set up.
-const PARTS: [Part; 9] = [
+const PARTS: [Part; 10] = [
     Part::OwnershipControls,
     Part::PublicAccessBlock,
     Part::AccessControl,
@@ -42,6 +43,7 @@ const PARTS: [Part; 9] = [
     Part::Logging,
     Part::Cors,
     Part::Website,
+    Part::Notification,
 ];
 
 impl Part {
@@ -56,6 +58,7 @@ impl Part {
             Part::Cors => "CorsConfiguration",
             Part::AccessControl => "AccessControl",
             Part::Website => "WebsiteConfiguration",
+            Part::Notification => "NotificationConfiguration",
         }
     }
 
@@ -71,6 +74,7 @@ impl Part {
             Part::Cors => cors::config(value).map(drop),
             Part::AccessControl => acl::config(value).map(drop),
             Part::Website => website::config(value).map(drop),
+            Part::Notification => notification::config(value).map(drop),
         }
     }
 
@@ -85,6 +89,7 @@ impl Part {
             Part::Cors => cors::put(s3, bucket, value).await,
             Part::AccessControl => acl::put(s3, bucket, value).await,
             Part::Website => website::put(s3, bucket, value).await,
+            Part::Notification => notification::put(s3, bucket, value).await,
         }
     }
 
@@ -100,6 +105,7 @@ impl Part {
             Part::Cors => cors::get(s3, bucket).await,
             Part::AccessControl => acl::get(s3, bucket, desired).await,
             Part::Website => website::get(s3, bucket).await,
+            Part::Notification => notification::get(s3, bucket, desired).await,
         }
     }
 
@@ -115,6 +121,7 @@ impl Part {
             Part::Cors => cors::reset(s3, bucket).await,
             Part::AccessControl => acl::reset(s3, bucket).await,
             Part::Website => website::reset(s3, bucket).await,
+            Part::Notification => notification::reset(s3, bucket).await,
         }
     }
 }
@@ -222,6 +229,7 @@ const MANAGED: &[&str] = &[
     "CorsConfiguration",
     "LifecycleConfiguration",
     "LoggingConfiguration",
+    "NotificationConfiguration",
     "OwnershipControls",
     "PublicAccessBlockConfiguration",
     "Tags",

@@ -8,6 +8,7 @@ mod encryption;
 
 mod lifecycle;
 mod logging;
+mod notification;
 mod ownership;
 mod public_access;
 mod tags;
