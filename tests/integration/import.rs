@@ -367,6 +367,9 @@ async fn generate_writes_a_template_from_live_resources_that_validates() {
     );
     assert!(text.contains("Status: \"Enabled\""), "{text}");
     assert!(text.contains("AssumeRolePolicyDocument:"), "{text}");
+    // IAM's defaults are not repeated: the role says only what was chosen.
+    assert!(!text.contains("MaxSessionDuration"), "{text}");
+    assert!(!text.contains("Path:"), "{text}");
     ok(&p.run(&["-t", "generated.yaml", "validate"]));
 
     // The generated template imported as it is: nothing to change.

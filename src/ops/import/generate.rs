@@ -1,13 +1,45 @@
 //! `import --generate`: a fuelflow template written from live resources, so a user starts from
 //! what runs. Each resource is read by its type's handler with every property it manages asked
-//! for; what comes back empty (unset, the service's default of nothing) is left out, and
-//! attributes (`Arn`, ids) are never properties. Secrets cannot be read back: they are left out
+//! for; what comes back empty (unset, the service's default of nothing) or as the service's
+//! documented default ([`DEFAULTS`]) is left out, and attributes (`Arn`, ids) are never
+//! properties. Secrets cannot be read back: they are left out
 //! with a warning. The YAML is plain block style, every string quoted.
 
 use crate::resources::{Clients, Ctx, Props, Registry, is_engine_key};
 use serde_json::Value as Json;
 use std::fmt::Write;
 use std::sync::Arc;
+
+/// Values AWS gives a property that is not set (the service documentation's defaults): left out
+/// of a generated template, which then says only what was chosen.
+const DEFAULTS: &[(&str, &str, &str)] = &[
+    ("AWS::S3::Bucket", "AccessControl", r#""Private""#),
+    ("AWS::IAM::Role", "Path", r#""/""#),
+    ("AWS::IAM::Role", "MaxSessionDuration", "3600"),
+    ("AWS::IAM::ManagedPolicy", "Path", r#""/""#),
+    ("AWS::Lambda::Function", "Timeout", "3"),
+    ("AWS::Lambda::Function", "MemorySize", "128"),
+    ("AWS::Lambda::Function", "PackageType", r#""Zip""#),
+    ("AWS::SQS::Queue", "DelaySeconds", "0"),
+    ("AWS::SQS::Queue", "MaximumMessageSize", "262144"),
+    ("AWS::SQS::Queue", "MessageRetentionPeriod", "345600"),
+    ("AWS::SQS::Queue", "ReceiveMessageWaitTimeSeconds", "0"),
+    ("AWS::SQS::Queue", "VisibilityTimeout", "30"),
+    ("AWS::EC2::VPC", "InstanceTenancy", r#""default""#),
+    ("AWS::EC2::VPC", "EnableDnsSupport", "true"),
+    ("AWS::EC2::VPC", "EnableDnsHostnames", "false"),
+    ("AWS::SecretsManager::Secret", "Description", r#""""#),
+];
+
+/// Whether `value` is what AWS has for `property` of `type_name` when it is not set.
+fn is_default(type_name: &str, property: &str, value: &Json) -> bool {
+    DEFAULTS.iter().any(|(t, p, d)| {
+        *t == type_name
+            && *p == property
+            && serde_json::from_str::<Json>(d)
+                .is_ok_and(|d| crate::resources::compare::equivalent(&d, value))
+    })
+}
 
 /// Where the resources are read.
 pub struct Target {
@@ -119,7 +151,12 @@ pub async fn generate(
         let properties: Props = live
             .properties
             .into_iter()
-            .filter(|(k, v)| !is_engine_key(k) && !secret.contains(&k.as_str()) && !is_empty(v))
+            .filter(|(k, v)| {
+                !is_engine_key(k)
+                    && !secret.contains(&k.as_str())
+                    && !is_empty(v)
+                    && !is_default(type_name, k, v)
+            })
             .collect();
         resources.push((logical_id.clone(), type_name.clone(), properties));
     }
@@ -252,6 +289,23 @@ mod tests {
                 .unwrap_err()
                 .contains("TYPE=PHYSICAL_ID")
         );
+    }
+
+    #[test]
+    fn documented_defaults_are_recognised_by_type_and_value() {
+        assert!(is_default("AWS::IAM::Role", "Path", &json!("/")));
+        assert!(is_default(
+            "AWS::IAM::Role",
+            "MaxSessionDuration",
+            &json!(3600)
+        ));
+        assert!(!is_default(
+            "AWS::IAM::Role",
+            "MaxSessionDuration",
+            &json!(7200)
+        ));
+        assert!(!is_default("AWS::IAM::Role", "Path", &json!("/app/")));
+        assert!(!is_default("AWS::S3::Bucket", "Path", &json!("/")));
     }
 
     #[test]

@@ -375,21 +375,20 @@ fn named(stack: &str, logical_id: &str, resource_type: &str) -> String {
 }
 
 /// What AWS has, as the last applied properties: only the properties the template sets (one it
-/// does not set would be planned back to its default), and none that cannot be read back
-/// (secrets, write-only properties: the plan sets those from the template).
+/// does not set would be planned back to its default), and none the handler could not read
+/// (secrets, unset values: the plan sets those from the template). A write-only property the
+/// handler reads anyway (a bucket's canned ACL, matched from its grants) is recorded, since the
+/// plan compares such properties with the state, never with AWS.
 fn recorded_properties(engine: &Engine, type_name: &str, desired: &Props, live: Live) -> Props {
     let handler = engine.registry.get(type_name);
     let secret = handler.map(|h| h.secret_properties()).unwrap_or_default();
-    let write_only = crate::schema::lookup(type_name)
-        .map(|s| s.write_only)
-        .unwrap_or_default();
     live.properties
         .into_iter()
-        .filter(|(k, _)| {
+        .filter(|(k, v)| {
             desired.contains_key(k)
                 && !is_engine_key(k)
                 && !secret.contains(&k.as_str())
-                && !write_only.contains(&k.as_str())
+                && !v.is_null()
         })
         .collect()
 }
