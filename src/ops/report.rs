@@ -16,6 +16,19 @@ pub struct PlanReport<'a> {
     pub summary: Summary,
     pub changes: Vec<ChangeReport<'a>>,
     pub outputs: Vec<OutputReport<'a>>,
+    /// `--refresh-only`: the changes are live values to record in the state.
+    pub refresh_only: bool,
+    /// What `--exclude` left out, with why.
+    pub excluded: Vec<ExcludedReport<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExcludedReport<'a> {
+    pub stack: &'a str,
+    pub logical_id: &'a str,
+    pub because: &'a str,
+    /// What the plan would have done to it (`null`: nothing).
+    pub left_out: Option<Action>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,6 +78,14 @@ impl<'a> PlanReport<'a> {
                 value,
             })
         });
+        let excluded = plan.stacks.iter().flat_map(|stack| {
+            stack.excluded.iter().map(move |e| ExcludedReport {
+                stack: &stack.stack,
+                logical_id: &e.logical_id,
+                because: &e.because,
+                left_out: e.left_out,
+            })
+        });
         PlanReport {
             format_version: plan.format_version,
             env: &plan.env,
@@ -72,6 +93,8 @@ impl<'a> PlanReport<'a> {
             summary: plan.summary(),
             changes: changes.collect(),
             outputs: outputs.collect(),
+            refresh_only: plan.refresh_only,
+            excluded: excluded.collect(),
         }
     }
 }
@@ -195,7 +218,9 @@ mod tests {
                 "destroy",
                 "summary",
                 "changes",
-                "outputs"
+                "outputs",
+                "refresh_only",
+                "excluded"
             ]
         );
     }

@@ -71,6 +71,16 @@ async fn replace_replaces_what_nothing_changed_and_exclude_leaves_out_dependents
         text.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
         "{text}"
     );
+    let out = project.run(&["plan", "--env", "dev", "--exclude", "Data", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan --json");
+    assert_eq!(
+        report["excluded"],
+        serde_json::json!([
+            {"stack": "app", "logical_id": "Data", "because": "--exclude", "left_out": null},
+            {"stack": "app", "logical_id": "Logs", "because": "depends on app.Data (excluded)",
+             "left_out": "update"}
+        ])
+    );
     let out = project.run(&[
         "apply",
         "--env",
