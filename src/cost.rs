@@ -22,6 +22,14 @@ const DYNAMODB_PER_MILLION_REQUESTS: f64 = 1.25;
 const SECRET_PER_MONTH: f64 = 0.40;
 const ALARM_PER_MONTH: f64 = 0.10;
 const LOGS_PER_GB_INGESTED: f64 = 0.50;
+/// A customer-managed KMS key, and the requests the services make with it.
+const KMS_KEY_PER_MONTH: f64 = 1.00;
+const KMS_PER_10K_REQUESTS: f64 = 0.03;
+/// A WAF web ACL, each of its rules, and the requests it inspects.
+const WAF_WEB_ACL_PER_MONTH: f64 = 5.00;
+const WAF_RULE_PER_MONTH: f64 = 1.00;
+const WAF_PER_MILLION_REQUESTS: f64 = 0.60;
+const ROUTE53_HOSTED_ZONE_PER_MONTH: f64 = 0.50;
 const DATA_TRANSFER_OUT_PER_GB: f64 = 0.09;
 const HOURS_PER_MONTH: f64 = 730.0;
 /// VPC interface endpoints: per endpoint, per availability zone (subnet), per hour.
@@ -180,6 +188,34 @@ pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -
                     );
                 }
                 "AWS::SecretsManager::Secret" => line(SECRET_PER_MONTH, "1 secret".into()),
+                "AWS::KMS::Key" => {
+                    // S3 (without bucket keys) and Secrets Manager call KMS on each request.
+                    let requests = (u("s3_requests_per_month") + u("secret_api_calls_per_month"))
+                        / count("AWS::KMS::Key");
+                    line(
+                        KMS_KEY_PER_MONTH + requests / 1e4 * KMS_PER_10K_REQUESTS,
+                        format!("1 key, {} requests", human(requests)),
+                    );
+                }
+                "AWS::WAFv2::WebACL" => {
+                    let rules = match &r.properties {
+                        Value::Map(map) => match map.get("Rules") {
+                            Some(Value::List(rules)) => rules.len(),
+                            _ => 0,
+                        },
+                        _ => 0,
+                    };
+                    let requests = u("api_requests_per_month") / count("AWS::WAFv2::WebACL");
+                    line(
+                        WAF_WEB_ACL_PER_MONTH
+                            + rules as f64 * WAF_RULE_PER_MONTH
+                            + requests / 1e6 * WAF_PER_MILLION_REQUESTS,
+                        format!("1 web ACL, {rules} rules, {} requests", human(requests)),
+                    );
+                }
+                "AWS::Route53::HostedZone" => {
+                    line(ROUTE53_HOSTED_ZONE_PER_MONTH, "1 hosted zone".into())
+                }
                 "AWS::CloudWatch::Alarm" => {
                     let alarms = count("AWS::CloudWatch::Alarm");
                     let billed = (alarms - FREE_ALARMS).max(0.0) / alarms;

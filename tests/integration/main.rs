@@ -32,6 +32,7 @@ mod plan_show;
 mod plan_time_evaluation;
 mod platform_e2e;
 mod platform_network;
+mod platform_prod;
 mod platform_templates;
 mod reconcile;
 mod recovery_creates;

@@ -217,7 +217,7 @@ async fn prod_validates_plans_applies_and_its_database_refuses_destroy() {
     p.expect(0, &["bootstrap", "--env", "prod", "--auto-approve"]);
     let out = p.expect(2, &["plan", "--env", "prod", "--detailed-exitcode"]);
     assert!(
-        out.contains("Plan: 46 to add, 0 to change, 0 to destroy."),
+        out.contains("Plan: 50 to add, 0 to change, 0 to destroy."),
         "{out}"
     );
     assert!(out.contains("MultiAZ: \"true\""), "{out}");
