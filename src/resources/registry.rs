@@ -31,6 +31,11 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         &ec2::internet_gateway::InternetGateway,
     ),
     ("AWS::EC2::NatGateway", &ec2::nat_gateway::NatGateway),
+    ("AWS::EC2::NetworkAcl", &ec2::network_acl::NetworkAcl),
+    (
+        "AWS::EC2::NetworkAclEntry",
+        &ec2::network_acl_entry::NetworkAclEntry,
+    ),
     ("AWS::EC2::Route", &ec2::route::Route),
     ("AWS::EC2::RouteTable", &ec2::route_table::RouteTable),
     (

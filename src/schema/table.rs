@@ -138,6 +138,24 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::EC2::NetworkAcl",
+        properties: &EC2_NETWORKACL_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["VpcId"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::EC2::NetworkAclEntry",
+        properties: &EC2_NETWORKACLENTRY_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["Egress", "RuleNumber", "NetworkAclId"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::EC2::Route",
         properties: &EC2_ROUTE_PROPERTIES,
         attributes: &["CidrBlock"],
@@ -2730,6 +2748,119 @@ static EC2_NATGATEWAY_PROPERTIES: Object = Object {
         },
     ],
     required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NETWORKACL_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NETWORKACL_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "VpcId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EC2_NETWORKACL_TAG)),
+        },
+    ],
+    required: &["VpcId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NETWORKACLENTRY_PORTRANGE: Object = Object {
+    properties: &[
+        Property {
+            name: "From",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "To",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NETWORKACLENTRY_ICMP: Object = Object {
+    properties: &[
+        Property {
+            name: "Type",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Code",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EC2_NETWORKACLENTRY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "PortRange",
+            shape: Shape::Object(&EC2_NETWORKACLENTRY_PORTRANGE),
+        },
+        Property {
+            name: "NetworkAclId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RuleAction",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CidrBlock",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Egress",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "RuleNumber",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Ipv6CidrBlock",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Protocol",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Icmp",
+            shape: Shape::Object(&EC2_NETWORKACLENTRY_ICMP),
+        },
+    ],
+    required: &["NetworkAclId", "RuleAction", "RuleNumber", "Protocol"],
     open: false,
     one_of: &[],
     any_of: &[],

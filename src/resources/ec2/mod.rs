@@ -1,7 +1,8 @@
 //! Amazon EC2 networking: `AWS::EC2::VPC`, `AWS::EC2::Subnet`, `AWS::EC2::SecurityGroup` and
 //! the standalone `AWS::EC2::SecurityGroupIngress` / `AWS::EC2::SecurityGroupEgress` rules; the
 //! VPC plumbing of issue 16: route tables, routes and their subnet associations, internet
-//! gateways and their attachments, Elastic IPs, NAT gateways and VPC endpoints.
+//! gateways and their attachments, Elastic IPs, NAT gateways, VPC endpoints, network ACLs and
+//! their entries.
 //!
 //! AWS assigns the ids of all of these, so none has a name property: `adopt` finds them by the
 //! ownership tags with `tag:fuelflow:stack` / `tag:fuelflow:logical-id` filters. EC2 models no
@@ -10,6 +11,8 @@
 pub mod eip;
 pub mod internet_gateway;
 pub mod nat_gateway;
+pub mod network_acl;
+pub mod network_acl_entry;
 pub mod route;
 pub mod route_table;
 mod rules;

@@ -113,6 +113,59 @@ pub(super) static FIXTURES: &[Fixture] = &[
         skip: &[],
     },
     Fixture {
+        type_name: "AWS::EC2::NetworkAcl",
+        desired: |env| {
+            Box::pin(async move {
+                let vpc = env.vpc().await;
+                props(json!({"VpcId": vpc, "Tags": team("fuel")}))
+            })
+        },
+        exists: |ctx, id, _| {
+            Box::pin(async move {
+                let out = ctx
+                    .clients
+                    .ec2()
+                    .describe_network_acls()
+                    .network_acl_ids(id);
+                out.send().await.is_ok_and(|o| !o.network_acls().is_empty())
+            })
+        },
+        update: Update::Property("Tags", |_, _| value(team("flow"))),
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
+        type_name: "AWS::EC2::NetworkAclEntry",
+        desired: |env| {
+            Box::pin(async move {
+                let vpc = env.vpc().await;
+                let acl = env
+                    .make("AWS::EC2::NetworkAcl", json!({"VpcId": vpc}))
+                    .await;
+                props(json!({
+                    "NetworkAclId": acl.physical_id, "RuleNumber": 100, "Egress": false,
+                    "Protocol": 6, "RuleAction": "allow", "CidrBlock": "10.0.0.0/16",
+                    "PortRange": {"From": 443, "To": 443}
+                }))
+            })
+        },
+        exists: |ctx, _, p| {
+            Box::pin(async move {
+                let out = ctx.clients.ec2().describe_network_acls();
+                let out = out.network_acl_ids(text(&p, "NetworkAclId")).send().await;
+                out.is_ok_and(|o| {
+                    o.network_acls()
+                        .iter()
+                        .flat_map(|a| a.entries())
+                        .any(|e| e.rule_number() == Some(100) && e.egress() == Some(false))
+                })
+            })
+        },
+        update: Update::Property("PortRange", |_, _| value(json!({"From": 5432, "To": 5432}))),
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
         type_name: "AWS::EC2::Route",
         desired: |env| {
             Box::pin(async move {
