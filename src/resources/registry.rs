@@ -84,6 +84,14 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::Lambda::Function", &lambda::function::Function),
     ("AWS::Lambda::Permission", &lambda::permission::Permission),
     ("AWS::Logs::LogGroup", &logs::log_group::LogGroup),
+    (
+        "AWS::Logs::MetricFilter",
+        &logs::metric_filter::MetricFilter,
+    ),
+    (
+        "AWS::Logs::SubscriptionFilter",
+        &logs::subscription_filter::SubscriptionFilter,
+    ),
     ("AWS::RDS::DBInstance", &rds::db_instance::DbInstance),
     (
         "AWS::RDS::DBSubnetGroup",

@@ -524,6 +524,24 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::Logs::MetricFilter",
+        properties: &LOGS_METRICFILTER_PROPERTIES,
+        attributes: &[],
+        create_only: &["FilterName", "LogGroupName"],
+        write_only: &[],
+        primary_identifier: &["LogGroupName", "FilterName"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::Logs::SubscriptionFilter",
+        properties: &LOGS_SUBSCRIPTIONFILTER_PROPERTIES,
+        attributes: &[],
+        create_only: &["FilterName", "LogGroupName"],
+        write_only: &[],
+        primary_identifier: &["FilterName", "LogGroupName"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::RDS::DBInstance",
         properties: &RDS_DBINSTANCE_PROPERTIES,
         attributes: &[
@@ -5527,6 +5545,267 @@ static LOGS_LOGGROUP_PROPERTIES: Object = Object {
         },
     ],
     required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LOGS_METRICFILTER_METRICTRANSFORMATION: Object = Object {
+    properties: &[
+        Property {
+            name: "DefaultValue",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "MetricName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^((?![:*$])[\\x00-\\x7F]){1,255}"),
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MetricValue",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(".{1,100}"),
+                    min_length: Some(1),
+                    max_length: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MetricNamespace",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}"),
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Dimensions",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(3),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&LOGS_METRICFILTER_DIMENSION)),
+            ),
+        },
+        Property {
+            name: "Unit",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "Seconds",
+                        "Microseconds",
+                        "Milliseconds",
+                        "Bytes",
+                        "Kilobytes",
+                        "Megabytes",
+                        "Gigabytes",
+                        "Terabytes",
+                        "Bits",
+                        "Kilobits",
+                        "Megabits",
+                        "Gigabits",
+                        "Terabits",
+                        "Percent",
+                        "Count",
+                        "Bytes/Second",
+                        "Kilobytes/Second",
+                        "Megabytes/Second",
+                        "Gigabytes/Second",
+                        "Terabytes/Second",
+                        "Bits/Second",
+                        "Kilobits/Second",
+                        "Megabits/Second",
+                        "Gigabits/Second",
+                        "Terabits/Second",
+                        "Count/Second",
+                        "None",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["MetricName", "MetricNamespace", "MetricValue"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LOGS_METRICFILTER_DIMENSION: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(255),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Key", "Value"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LOGS_METRICFILTER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "FieldSelectionCriteria",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(2000),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MetricTransformations",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(1),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&LOGS_METRICFILTER_METRICTRANSFORMATION)),
+            ),
+        },
+        Property {
+            name: "FilterPattern",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(1024),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "EmitSystemFieldDimensions",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "LogGroupName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[.\\-_/#A-Za-z0-9]{1,512}"),
+                    min_length: Some(1),
+                    max_length: Some(512),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ApplyOnTransformedLogs",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "FilterName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^[^:*]{1,512}"),
+                    min_length: Some(1),
+                    max_length: Some(512),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["FilterPattern", "LogGroupName", "MetricTransformations"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LOGS_SUBSCRIPTIONFILTER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "FilterName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DestinationArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FilterPattern",
+            shape: Shape::String,
+        },
+        Property {
+            name: "LogGroupName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RoleArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Distribution",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["Random", "ByLogStream"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ApplyOnTransformedLogs",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "FieldSelectionCriteria",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(2000),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "EmitSystemFields",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["DestinationArn", "FilterPattern", "LogGroupName"],
     open: false,
     one_of: &[],
     any_of: &[],

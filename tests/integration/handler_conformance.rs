@@ -256,6 +256,7 @@ const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete 
 
 mod messaging;
 mod network;
+mod observability;
 mod platform;
 
 /// Every fixture: the first types' here, the later ones' in `handler_conformance/<area>.rs`.
@@ -265,6 +266,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(network::FIXTURES)
         .chain(platform::FIXTURES)
         .chain(messaging::FIXTURES)
+        .chain(observability::FIXTURES)
 }
 
 static FIXTURES: &[Fixture] = &[

@@ -1,3 +1,5 @@
-//! CloudWatch Logs: log groups.
+//! CloudWatch Logs: log groups, and the metric and subscription filters on them.
 
 pub mod log_group;
+pub mod metric_filter;
+pub mod subscription_filter;
