@@ -434,7 +434,10 @@ mod tests {
         ] {
             assert!(lookup(t).is_some(), "{t}");
         }
-        assert_eq!(supported_types().count(), 27);
+        // One entry per registered handler, and the data sources.
+        let registry = crate::resources::registry::BUILTIN.len();
+        let data_sources = crate::resources::registry::WITHOUT_HANDLER.len();
+        assert_eq!(supported_types().count(), registry + data_sources);
     }
 
     #[test]
