@@ -199,19 +199,30 @@ impl Shared {
             return self.create(stack, change).await;
         };
         let old = self.current(stack, change, &before, &sent);
+        let ignored = stack
+            .resources
+            .get(&change.logical_id)
+            .map(|r| r.lifecycle.ignore_changes.as_slice())
+            .unwrap_or_default();
         // `IgnoreChanges`: what AWS has is left alone (and recorded as it is).
-        if let Some(r) = stack.resources.get(&change.logical_id) {
-            keep_ignored(&r.lifecycle.ignore_changes, &old, &mut sent, &mut recorded);
-        }
+        let derived = keep_ignored(ignored, &old, &mut sent, &mut recorded);
         // Resolving the recorded references gives the secrets' *current* values. After a
         // rotation those are not what was applied: keep the references then, so the handler sees
         // the properties that use a secret as changed and sends the new value.
         let applied = before.attributes.get(resources::dynamic::SECRET_VERSIONS);
         let rotated = applied.is_some_and(|a| *a != Json::from(versions.clone()));
-        let old = match resources::dynamic::resolve(&self.engine.clients, &old).await {
+        let mut old = match resources::dynamic::resolve(&self.engine.clients, &old).await {
             Ok((resolved, _)) if !rotated => resolved,
             _ => old,
         };
+        // An ignored property sent in another form than it reads back (local code and its
+        // hash, a resolved secret): what is sent is taken as what AWS has, so it is no change.
+        for key in derived {
+            match sent.get(&key) {
+                Some(v) => old.insert(key, v.clone()),
+                None => old.remove(&key),
+            };
+        }
         let ctx = self.engine.ctx(&stack.id.name, &change.logical_id);
         let attributes = retry(|| handler.update(&ctx, &before.physical_id, &old, &sent))
             .await
@@ -351,16 +362,31 @@ impl Shared {
 }
 
 /// Sets each ignored property of what is sent and recorded to its current value `old` (absent
-/// when it has none), so an update neither changes nor resets it.
-fn keep_ignored(ignored: &[String], old: &Props, sent: &mut Props, recorded: &mut Props) {
+/// when it has none), so an update neither changes nor resets it. A property whose sent form
+/// is not the form it reads back in (`recorded`, the handler's compare view, differs) cannot be
+/// sent as read: those are returned, for `old` to take the sent value instead.
+fn keep_ignored(
+    ignored: &[String],
+    old: &Props,
+    sent: &mut Props,
+    recorded: &mut Props,
+) -> Vec<String> {
+    let mut derived = Vec::new();
     for key in ignored {
-        for props in [&mut *sent, &mut *recorded] {
+        if sent.get(key) != recorded.get(key) {
+            derived.push(key.clone());
+        } else {
             match old.get(key) {
-                Some(v) => props.insert(key.clone(), v.clone()),
-                None => props.remove(key),
+                Some(v) => sent.insert(key.clone(), v.clone()),
+                None => sent.remove(key),
             };
         }
+        match old.get(key) {
+            Some(v) => recorded.insert(key.clone(), v.clone()),
+            None => recorded.remove(key),
+        };
     }
+    derived
 }
 
 /// Records which secret versions the resource was applied with (never their values).
@@ -394,5 +420,29 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_ignored;
+    use serde_json::json;
+
+    fn props(v: serde_json::Value) -> crate::resources::Props {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn ignored_properties_are_sent_as_aws_has_them_unless_their_form_differs() {
+        let old = props(json!({"Tags": [{"Key": "org", "Value": "x"}], "Code": {"sha": "live"}}));
+        let mut sent = props(json!({"Tags": [{"Key": "team", "Value": "a"}], "Code": "./src"}));
+        let mut recorded =
+            props(json!({"Tags": [{"Key": "team", "Value": "a"}], "Code": {"sha": "new"}}));
+        let ignored = ["Tags".to_string(), "Code".to_string()];
+        let derived = keep_ignored(&ignored, &old, &mut sent, &mut recorded);
+        assert_eq!(derived, ["Code"], "local code cannot be sent as its hash");
+        assert_eq!(sent["Tags"], old["Tags"]);
+        assert_eq!(sent["Code"], json!("./src"));
+        assert_eq!(recorded, old, "the state records what AWS has");
     }
 }
