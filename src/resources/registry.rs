@@ -81,8 +81,10 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ),
     ("AWS::KMS::Alias", &kms::alias::Alias),
     ("AWS::KMS::Key", &kms::key::Key),
+    ("AWS::Lambda::Alias", &lambda::alias::Alias),
     ("AWS::Lambda::Function", &lambda::function::Function),
     ("AWS::Lambda::Permission", &lambda::permission::Permission),
+    ("AWS::Lambda::Version", &lambda::version::Version),
     ("AWS::Logs::LogGroup", &logs::log_group::LogGroup),
     (
         "AWS::Logs::MetricFilter",

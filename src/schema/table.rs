@@ -471,6 +471,15 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::Lambda::Alias",
+        properties: &LAMBDA_ALIAS_PROPERTIES,
+        attributes: &["AliasArn"],
+        create_only: &["Name", "FunctionName"],
+        write_only: &[],
+        primary_identifier: &["AliasArn"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::Lambda::Function",
         properties: &LAMBDA_FUNCTION_PROPERTIES,
         attributes: &[
@@ -512,6 +521,21 @@ pub static TYPES: &[ResourceSchema] = &[
         ],
         write_only: &[],
         primary_identifier: &["FunctionName", "Id"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::Lambda::Version",
+        properties: &LAMBDA_VERSION_PROPERTIES,
+        attributes: &["Version", "FunctionArn"],
+        create_only: &[
+            "FunctionName",
+            "Description",
+            "CodeSha256",
+            "ProvisionedConcurrencyConfig",
+            "RuntimePolicy",
+        ],
+        write_only: &[],
+        primary_identifier: &["FunctionArn"],
         taggable: false,
     },
     ResourceSchema {
@@ -4597,6 +4621,84 @@ static KMS_KEY_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static LAMBDA_ALIAS_PROVISIONEDCONCURRENCYCONFIGURATION: Object = Object {
+    properties: &[Property {
+        name: "ProvisionedConcurrentExecutions",
+        shape: Shape::Integer,
+    }],
+    required: &["ProvisionedConcurrentExecutions"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_ALIAS_ALIASROUTINGCONFIGURATION: Object = Object {
+    properties: &[Property {
+        name: "AdditionalVersionWeights",
+        shape: Shape::Ruled(
+            &Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&LAMBDA_ALIAS_VERSIONWEIGHT)),
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_ALIAS_VERSIONWEIGHT: Object = Object {
+    properties: &[
+        Property {
+            name: "FunctionWeight",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "FunctionVersion",
+            shape: Shape::String,
+        },
+    ],
+    required: &["FunctionVersion", "FunctionWeight"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_ALIAS_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "FunctionName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ProvisionedConcurrencyConfig",
+            shape: Shape::Object(&LAMBDA_ALIAS_PROVISIONEDCONCURRENCYCONFIGURATION),
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FunctionVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RoutingConfig",
+            shape: Shape::Object(&LAMBDA_ALIAS_ALIASROUTINGCONFIGURATION),
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+    ],
+    required: &["FunctionName", "FunctionVersion", "Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static LAMBDA_FUNCTION_FUNCTIONSCALINGCONFIG: Object = Object {
     properties: &[
         Property {
@@ -5422,6 +5524,123 @@ static LAMBDA_PERMISSION_PROPERTIES: Object = Object {
         },
     ],
     required: &["FunctionName", "Action", "Principal"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_VERSION_PROVISIONEDCONCURRENCYCONFIGURATION: Object = Object {
+    properties: &[Property {
+        name: "ProvisionedConcurrentExecutions",
+        shape: Shape::Integer,
+    }],
+    required: &["ProvisionedConcurrentExecutions"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_VERSION_RUNTIMEPOLICY: Object = Object {
+    properties: &[
+        Property {
+            name: "RuntimeVersionArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$",
+                    ),
+                    min_length: Some(26),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "UpdateRuntimeOn",
+            shape: Shape::String,
+        },
+    ],
+    required: &["UpdateRuntimeOn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_VERSION_FUNCTIONSCALINGCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "MinExecutionEnvironments",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "MaxExecutionEnvironments",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_VERSION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CodeSha256",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "FunctionName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
+                    ),
+                    min_length: Some(1),
+                    max_length: Some(140),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ProvisionedConcurrencyConfig",
+            shape: Shape::Object(&LAMBDA_VERSION_PROVISIONEDCONCURRENCYCONFIGURATION),
+        },
+        Property {
+            name: "RuntimePolicy",
+            shape: Shape::Object(&LAMBDA_VERSION_RUNTIMEPOLICY),
+        },
+        Property {
+            name: "FunctionScalingConfig",
+            shape: Shape::Object(&LAMBDA_VERSION_FUNCTIONSCALINGCONFIG),
+        },
+    ],
+    required: &["FunctionName"],
     open: false,
     one_of: &[],
     any_of: &[],

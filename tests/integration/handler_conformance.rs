@@ -254,6 +254,7 @@ fn text(p: &Props, key: &str) -> String {
 /// log through it), so it still exists and reads back after a delete.
 const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete leaves it");
 
+mod compute;
 mod messaging;
 mod network;
 mod observability;
@@ -267,6 +268,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(platform::FIXTURES)
         .chain(messaging::FIXTURES)
         .chain(observability::FIXTURES)
+        .chain(compute::FIXTURES)
 }
 
 static FIXTURES: &[Fixture] = &[
