@@ -8,6 +8,7 @@ mod support;
 
 mod accounts;
 mod api_postgres;
+mod apigateway_deployments;
 mod bootstrap;
 mod cfn_lint;
 mod cli_backend;
