@@ -24,7 +24,10 @@ fn acl_without_object_writer(logical_id: &str, properties: &Node, errors: &mut V
     let Some(name) = acl.as_str() else {
         return;
     };
-    if matches!(name, "Private" | "BucketOwnerFullControl" | "BucketOwnerRead") {
+    if matches!(
+        name,
+        "Private" | "BucketOwnerFullControl" | "BucketOwnerRead"
+    ) {
         return;
     }
     let ownership = match properties.get("OwnershipControls") {

@@ -219,7 +219,10 @@ mod tests {
             .collect();
         let sent = transformations(&props).unwrap();
         let live: Vec<Value> = sent.iter().map(transformation_value).collect();
-        assert!(crate::resources::compare::equivalent(&desired, &json!(live)));
+        assert!(crate::resources::compare::equivalent(
+            &desired,
+            &json!(live)
+        ));
         let missing: Props = [(TRANSFORMATIONS.to_string(), json!([{"MetricName": "x"}]))]
             .into_iter()
             .collect();
