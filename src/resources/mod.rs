@@ -23,6 +23,7 @@
 //! - errors carry the AWS error code and message ([`ResourceError`], via [`sdk_error`]); no secret
 //!   value is ever put in an error message.
 
+pub mod acm;
 pub mod apigateway;
 pub mod clients;
 pub mod cloudwatch;
@@ -39,6 +40,7 @@ pub mod logs;
 pub mod property;
 pub mod rds;
 pub mod registry;
+pub mod route53;
 pub mod s3;
 pub mod scrub;
 pub mod secretsmanager;

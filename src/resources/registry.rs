@@ -3,7 +3,7 @@
 
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
-use super::{kms, wafv2};
+use super::{acm, kms, route53, wafv2};
 use super::{sns, sqs, ssm};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +23,10 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ),
     ("AWS::ApiGateway::RestApi", &apigateway::rest_api::RestApi),
     ("AWS::ApiGateway::Stage", &apigateway::stage::Stage),
+    (
+        "AWS::CertificateManager::Certificate",
+        &acm::certificate::Certificate,
+    ),
     ("AWS::CloudWatch::Alarm", &cloudwatch::alarm::Alarm),
     ("AWS::DynamoDB::Table", &dynamodb::table::Table),
     ("AWS::EC2::EIP", &ec2::eip::Eip),
@@ -99,6 +103,11 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         "AWS::RDS::DBSubnetGroup",
         &rds::db_subnet_group::DbSubnetGroup,
     ),
+    (
+        "AWS::Route53::HostedZone",
+        &route53::hosted_zone::HostedZone,
+    ),
+    ("AWS::Route53::RecordSet", &route53::record_set::RecordSet),
     ("AWS::S3::Bucket", &s3::bucket::Bucket),
     ("AWS::S3::BucketPolicy", &s3::bucket_policy::BucketPolicy),
     (

@@ -75,6 +75,23 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::CertificateManager::Certificate",
+        properties: &CERTIFICATEMANAGER_CERTIFICATE_PROPERTIES,
+        attributes: &["CertificateArn"],
+        create_only: &[
+            "SubjectAlternativeNames",
+            "DomainValidationOptions",
+            "ValidationMethod",
+            "KeyAlgorithm",
+            "DomainName",
+            "CertificateAuthorityArn",
+            "CertificateExport",
+        ],
+        write_only: &["DomainValidationOptions.*.HostedZoneId", "ValidationMethod"],
+        primary_identifier: &["CertificateArn"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::CloudWatch::Alarm",
         properties: &CLOUDWATCH_ALARM_PROPERTIES,
         attributes: &["Arn"],
@@ -640,6 +657,24 @@ pub static TYPES: &[ResourceSchema] = &[
         write_only: &[],
         primary_identifier: &["DBSubnetGroupName"],
         taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::Route53::HostedZone",
+        properties: &ROUTE53_HOSTEDZONE_PROPERTIES,
+        attributes: &["Id", "NameServers"],
+        create_only: &["Name"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::Route53::RecordSet",
+        properties: &ROUTE53_RECORDSET_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["HostedZoneName", "Name", "HostedZoneId"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
     },
     ResourceSchema {
         type_name: "AWS::S3::Bucket",
@@ -1693,6 +1728,103 @@ static APIGATEWAY_STAGE_PROPERTIES: Object = Object {
         },
     ],
     required: &["RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CERTIFICATEMANAGER_CERTIFICATE_DOMAINVALIDATIONOPTION: Object = Object {
+    properties: &[
+        Property {
+            name: "DomainName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ValidationDomain",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HostedZoneId",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CERTIFICATEMANAGER_CERTIFICATE_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CERTIFICATEMANAGER_CERTIFICATE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CertificateAuthorityArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CertificateTransparencyLoggingPreference",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ENABLED", "DISABLED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "DomainName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DomainValidationOptions",
+            shape: Shape::List(&Shape::Object(
+                &CERTIFICATEMANAGER_CERTIFICATE_DOMAINVALIDATIONOPTION,
+            )),
+        },
+        Property {
+            name: "KeyAlgorithm",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&CERTIFICATEMANAGER_CERTIFICATE_TAG)),
+        },
+        Property {
+            name: "SubjectAlternativeNames",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "ValidationMethod",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CertificateExport",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ENABLED", "DISABLED"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["DomainName"],
     open: false,
     one_of: &[],
     any_of: &[],
@@ -6669,6 +6801,320 @@ static RDS_DBSUBNETGROUP_PROPERTIES: Object = Object {
         },
     ],
     required: &["DBSubnetGroupDescription", "SubnetIds"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_HOSTEDZONETAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_VPC: Object = Object {
+    properties: &[
+        Property {
+            name: "VPCRegion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VPCId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["VPCId", "VPCRegion"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_HOSTEDZONEFEATURES: Object = Object {
+    properties: &[Property {
+        name: "EnableAcceleratedRecovery",
+        shape: Shape::Boolean,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_HOSTEDZONECONFIG: Object = Object {
+    properties: &[Property {
+        name: "Comment",
+        shape: Shape::Ruled(
+            &Rules {
+                max_length: Some(256),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_QUERYLOGGINGCONFIG: Object = Object {
+    properties: &[Property {
+        name: "CloudWatchLogsLogGroupArn",
+        shape: Shape::String,
+    }],
+    required: &["CloudWatchLogsLogGroupArn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_HOSTEDZONE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "HostedZoneTags",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&ROUTE53_HOSTEDZONE_HOSTEDZONETAG)),
+            ),
+        },
+        Property {
+            name: "VPCs",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&ROUTE53_HOSTEDZONE_VPC)),
+            ),
+        },
+        Property {
+            name: "HostedZoneFeatures",
+            shape: Shape::Object(&ROUTE53_HOSTEDZONE_HOSTEDZONEFEATURES),
+        },
+        Property {
+            name: "HostedZoneConfig",
+            shape: Shape::Object(&ROUTE53_HOSTEDZONE_HOSTEDZONECONFIG),
+        },
+        Property {
+            name: "QueryLoggingConfig",
+            shape: Shape::Object(&ROUTE53_HOSTEDZONE_QUERYLOGGINGCONFIG),
+        },
+        Property {
+            name: "Name",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(1024),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_ALIASTARGET: Object = Object {
+    properties: &[
+        Property {
+            name: "DNSName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HostedZoneId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EvaluateTargetHealth",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["HostedZoneId", "DNSName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_CIDRROUTINGCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "CollectionId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "LocationName",
+            shape: Shape::String,
+        },
+    ],
+    required: &["CollectionId", "LocationName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_GEOPROXIMITYLOCATION: Object = Object {
+    properties: &[
+        Property {
+            name: "AWSRegion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "LocalZoneGroup",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Bias",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Coordinates",
+            shape: Shape::Object(&ROUTE53_RECORDSET_COORDINATES),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_COORDINATES: Object = Object {
+    properties: &[
+        Property {
+            name: "Longitude",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Latitude",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Latitude", "Longitude"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_GEOLOCATION: Object = Object {
+    properties: &[
+        Property {
+            name: "ContinentCode",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CountryCode",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SubdivisionCode",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static ROUTE53_RECORDSET_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "HealthCheckId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AliasTarget",
+            shape: Shape::Object(&ROUTE53_RECORDSET_ALIASTARGET),
+        },
+        Property {
+            name: "Comment",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HostedZoneName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ResourceRecords",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "HostedZoneId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SetIdentifier",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TTL",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Weight",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Type",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CidrRoutingConfig",
+            shape: Shape::Object(&ROUTE53_RECORDSET_CIDRROUTINGCONFIG),
+        },
+        Property {
+            name: "Failover",
+            shape: Shape::String,
+        },
+        Property {
+            name: "GeoProximityLocation",
+            shape: Shape::Object(&ROUTE53_RECORDSET_GEOPROXIMITYLOCATION),
+        },
+        Property {
+            name: "Region",
+            shape: Shape::String,
+        },
+        Property {
+            name: "GeoLocation",
+            shape: Shape::Object(&ROUTE53_RECORDSET_GEOLOCATION),
+        },
+        Property {
+            name: "MultiValueAnswer",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["Type", "Name"],
     open: false,
     one_of: &[],
     any_of: &[],

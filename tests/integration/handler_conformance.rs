@@ -1170,6 +1170,7 @@ macro_rules! services {
 }
 
 services! {
+    acm => "CertificateManager",
     apigateway => "ApiGateway",
     cloudwatch => "CloudWatch",
     dynamodb => "DynamoDB",
@@ -1179,6 +1180,7 @@ services! {
     lambda => "Lambda",
     logs => "Logs",
     rds => "RDS",
+    route53 => "Route53",
     s3 => "S3",
     secretsmanager => "SecretsManager",
     wafv2 => "WAFv2",

@@ -29,6 +29,17 @@ impl Env {
     }
 }
 
+impl Env {
+    /// A public hosted zone: (zone id, zone name).
+    async fn hosted_zone(&self) -> (String, String) {
+        let name = format!("{}.example.com", unique("conform-zone"));
+        let created = self
+            .make("AWS::Route53::HostedZone", json!({"Name": name}))
+            .await;
+        (created.physical_id, name)
+    }
+}
+
 fn visibility(metric: &str) -> Value {
     json!({"SampledRequestsEnabled": true, "CloudWatchMetricsEnabled": true, "MetricName": metric})
 }
@@ -152,6 +163,88 @@ pub(super) static FIXTURES: &[Fixture] = &[
             })
         },
         update: Update::NoneMutable,
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
+        type_name: "AWS::CertificateManager::Certificate",
+        desired: |_| {
+            Box::pin(async move {
+                let domain = format!("{}.example.com", unique("conform-cert"));
+                props(json!({
+                    "DomainName": domain, "ValidationMethod": "DNS",
+                    "SubjectAlternativeNames": [format!("www.{domain}")],
+                    "DomainValidationOptions": [{"DomainName": domain, "HostedZoneId": "Z0"}],
+                    "Tags": [{"Key": "team", "Value": "fuel"}]
+                }))
+            })
+        },
+        exists: |ctx, arn, _| {
+            Box::pin(async move {
+                let acm = ctx.clients.acm();
+                let out = acm.describe_certificate().certificate_arn(arn).send().await;
+                out.is_ok_and(|c| c.certificate().is_some())
+            })
+        },
+        update: Update::Property("Tags", |_, _| {
+            Box::pin(async move { json!([{"Key": "team", "Value": "fuel-2"}]) })
+        }),
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
+        type_name: "AWS::Route53::HostedZone",
+        desired: |_| {
+            Box::pin(async move {
+                props(json!({
+                    "Name": format!("{}.example.com", unique("conform-hz")),
+                    "HostedZoneConfig": {"Comment": "conformance"},
+                    "HostedZoneTags": [{"Key": "team", "Value": "fuel"}]
+                }))
+            })
+        },
+        exists: |ctx, id, _| {
+            Box::pin(async move {
+                let out = ctx.clients.route53().get_hosted_zone().id(id).send().await;
+                out.is_ok_and(|z| z.hosted_zone().is_some())
+            })
+        },
+        update: Update::Property("HostedZoneConfig", |_, _| {
+            Box::pin(async move { json!({"Comment": "conformance, updated"}) })
+        }),
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
+        type_name: "AWS::Route53::RecordSet",
+        desired: |env| {
+            Box::pin(async move {
+                let (zone, name) = env.hosted_zone().await;
+                props(json!({
+                    "HostedZoneId": zone, "Name": format!("www.{name}"), "Type": "A",
+                    "TTL": "300", "ResourceRecords": ["192.0.2.1"]
+                }))
+            })
+        },
+        exists: |ctx, name, p| {
+            Box::pin(async move {
+                let out = ctx
+                    .clients
+                    .route53()
+                    .list_resource_record_sets()
+                    .hosted_zone_id(text(&p, "HostedZoneId"))
+                    .send()
+                    .await;
+                out.is_ok_and(|o| {
+                    o.resource_record_sets()
+                        .iter()
+                        .any(|s| s.name() == format!("{name}.") && s.r#type().as_str() == "A")
+                })
+            })
+        },
+        update: Update::Property("ResourceRecords", |_, _| {
+            Box::pin(async move { json!(["192.0.2.2"]) })
+        }),
         not_read_back: &[],
         skip: &[],
     },

@@ -1,0 +1,3 @@
+//! ACM: public certificates (the API's custom domain).
+
+pub mod certificate;
