@@ -256,9 +256,7 @@ async fn sweep(bench: &Bench, show_sweep: bool, show_calls: bool) {
     }
     if show_sweep {
         println!("\n## 30 buckets + 30 roles: apply and no-op plan by --parallelism");
-        println!(
-            "| parallelism | apply | calls | no-op plan | calls | round trips in sequence |"
-        );
+        println!("| parallelism | apply | calls | no-op plan | calls | round trips in sequence |");
         println!("|---:|---:|---:|---:|---:|---:|");
         for (p, a, ac, pl, pc, depth) in &rows {
             println!(
