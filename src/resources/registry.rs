@@ -12,8 +12,16 @@ use std::sync::{Arc, OnceLock};
 pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::ApiGateway::Account", &apigateway::account::Account),
     (
+        "AWS::ApiGateway::BasePathMapping",
+        &apigateway::base_path_mapping::BasePathMapping,
+    ),
+    (
         "AWS::ApiGateway::Deployment",
         &apigateway::deployment::Deployment,
+    ),
+    (
+        "AWS::ApiGateway::DomainName",
+        &apigateway::domain_name::DomainName,
     ),
     ("AWS::ApiGateway::Method", &apigateway::method::Method),
     ("AWS::ApiGateway::Model", &apigateway::model::Model),

@@ -14,6 +14,15 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::ApiGateway::BasePathMapping",
+        properties: &APIGATEWAY_BASEPATHMAPPING_PROPERTIES,
+        attributes: &[],
+        create_only: &["DomainName", "BasePath"],
+        write_only: &[],
+        primary_identifier: &["DomainName", "BasePath"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::ApiGateway::Deployment",
         properties: &APIGATEWAY_DEPLOYMENT_PROPERTIES,
         attributes: &["DeploymentId"],
@@ -21,6 +30,21 @@ pub static TYPES: &[ResourceSchema] = &[
         write_only: &["StageName", "StageDescription", "DeploymentCanarySettings"],
         primary_identifier: &["DeploymentId", "RestApiId"],
         taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGateway::DomainName",
+        properties: &APIGATEWAY_DOMAINNAME_PROPERTIES,
+        attributes: &[
+            "DomainNameArn",
+            "RegionalHostedZoneId",
+            "DistributionDomainName",
+            "RegionalDomainName",
+            "DistributionHostedZoneId",
+        ],
+        create_only: &["DomainName"],
+        write_only: &[],
+        primary_identifier: &["DomainName"],
+        taggable: true,
     },
     ResourceSchema {
         type_name: "AWS::ApiGateway::Method",
@@ -824,6 +848,31 @@ static APIGATEWAY_ACCOUNT_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static APIGATEWAY_BASEPATHMAPPING_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "BasePath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DomainName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RestApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Stage",
+            shape: Shape::String,
+        },
+    ],
+    required: &["DomainName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static APIGATEWAY_DEPLOYMENT_STAGEDESCRIPTION: Object = Object {
     properties: &[
         Property {
@@ -1064,6 +1113,116 @@ static APIGATEWAY_DEPLOYMENT_PROPERTIES: Object = Object {
         },
     ],
     required: &["RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_DOMAINNAME_ENDPOINTCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Types",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "IpAddressType",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_DOMAINNAME_MUTUALTLSAUTHENTICATION: Object = Object {
+    properties: &[
+        Property {
+            name: "TruststoreUri",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TruststoreVersion",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_DOMAINNAME_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_DOMAINNAME_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DomainName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EndpointConfiguration",
+            shape: Shape::Object(&APIGATEWAY_DOMAINNAME_ENDPOINTCONFIGURATION),
+        },
+        Property {
+            name: "MutualTlsAuthentication",
+            shape: Shape::Object(&APIGATEWAY_DOMAINNAME_MUTUALTLSAUTHENTICATION),
+        },
+        Property {
+            name: "CertificateArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RegionalCertificateArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OwnershipVerificationCertificateArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SecurityPolicy",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EndpointAccessMode",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RoutingMode",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "BASE_PATH_MAPPING_ONLY",
+                        "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                        "ROUTING_RULE_ONLY",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&APIGATEWAY_DOMAINNAME_TAG)),
+        },
+    ],
+    required: &[],
     open: false,
     one_of: &[],
     any_of: &[],

@@ -1,11 +1,14 @@
 //! API Gateway (REST, v1): APIs, resources, methods with their integrations, models,
-//! deployments, stages and the account's CloudWatch role. Updates are JSON-patch operations.
+//! deployments, stages, custom domain names with their base path mappings and the account's
+//! CloudWatch role. Updates are JSON-patch operations.
 //!
 //! Note for the engine: a `Deployment` snapshots the API's methods, so it must depend on every
 //! `Method` of its API (CloudFormation templates say so with `DependsOn`).
 
 pub mod account;
+pub mod base_path_mapping;
 pub mod deployment;
+pub mod domain_name;
 pub mod method;
 pub mod model;
 pub mod resource;

@@ -38,6 +38,28 @@ impl Env {
             .await;
         (created.physical_id, name)
     }
+
+    /// A REST API with a stage `prod`: the API's id.
+    async fn api_with_stage(&self) -> String {
+        let (api, root) = self.rest_api().await;
+        let deployment = self.deployment(&api, &root).await;
+        let stage = json!({"RestApiId": api, "StageName": "prod", "DeploymentId": deployment});
+        self.make("AWS::ApiGateway::Stage", stage).await;
+        api
+    }
+
+    /// A regional custom domain name (with its certificate): the domain.
+    async fn custom_domain(&self) -> String {
+        let domain = format!("{}.example.com", unique("conform-dn"));
+        let cert = json!({"DomainName": domain, "ValidationMethod": "DNS"});
+        let cert = self
+            .make("AWS::CertificateManager::Certificate", cert)
+            .await;
+        let props = json!({"DomainName": domain, "RegionalCertificateArn": cert.physical_id,
+            "EndpointConfiguration": {"Types": ["REGIONAL"]}});
+        self.make("AWS::ApiGateway::DomainName", props).await;
+        domain
+    }
 }
 
 fn visibility(metric: &str) -> Value {
@@ -68,6 +90,64 @@ fn key_policy(sid: &str) -> Value {
 }
 
 pub(super) static FIXTURES: &[Fixture] = &[
+    Fixture {
+        type_name: "AWS::ApiGateway::BasePathMapping",
+        desired: |env| {
+            Box::pin(async move {
+                let domain = env.custom_domain().await;
+                let api = env.api_with_stage().await;
+                props(
+                    json!({"DomainName": domain, "RestApiId": api, "Stage": "prod",
+                    "BasePath": "v1"}),
+                )
+            })
+        },
+        exists: |ctx, _, p| {
+            Box::pin(async move {
+                let gateway = ctx.clients.apigateway();
+                let out = gateway
+                    .get_base_path_mapping()
+                    .domain_name(text(&p, "DomainName"))
+                    .base_path("v1");
+                out.send().await.is_ok()
+            })
+        },
+        update: Update::Property("RestApiId", |env, _| {
+            Box::pin(async move { json!(env.api_with_stage().await) })
+        }),
+        not_read_back: &[],
+        skip: &[],
+    },
+    Fixture {
+        type_name: "AWS::ApiGateway::DomainName",
+        desired: |env| {
+            Box::pin(async move {
+                let domain = format!("{}.example.com", unique("conform-domain"));
+                let cert = json!({"DomainName": domain, "ValidationMethod": "DNS"});
+                let cert = env.make("AWS::CertificateManager::Certificate", cert).await;
+                props(json!({
+                    "DomainName": domain, "RegionalCertificateArn": cert.physical_id,
+                    "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                    "SecurityPolicy": "TLS_1_0", "Tags": [{"Key": "team", "Value": "fuel"}]
+                }))
+            })
+        },
+        exists: |ctx, name, _| {
+            Box::pin(async move {
+                let gateway = ctx.clients.apigateway();
+                let out = gateway.get_domain_name().domain_name(name).send().await;
+                out.is_ok()
+            })
+        },
+        update: Update::Property("SecurityPolicy", |_, _| {
+            Box::pin(async move { json!("TLS_1_2") })
+        }),
+        not_read_back: &[],
+        skip: &[(
+            Step::Update,
+            Skip::Moto("moto has neither UpdateDomainName nor tagging of domain names"),
+        )],
+    },
     Fixture {
         type_name: "AWS::KMS::Alias",
         desired: |env| {
