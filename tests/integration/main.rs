@@ -17,6 +17,7 @@ mod conformance;
 mod corpus;
 mod cost;
 mod crash_safety;
+mod custom_domain;
 mod data_source;
 mod data_tier;
 mod examples;
