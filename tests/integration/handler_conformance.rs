@@ -1183,10 +1183,10 @@ services! {
     route53 => "Route53",
     s3 => "S3",
     secretsmanager => "SecretsManager",
-    wafv2 => "WAFv2",
     sns => "SNS",
     sqs => "SQS",
     ssm => "SSM",
+    wafv2 => "WAFv2",
 }
 
 #[test]

@@ -34,19 +34,16 @@ fn transformations(props: &Props) -> Result<Vec<MetricTransformation>> {
                 .as_object()
                 .cloned()
                 .ok_or_else(|| ResourceError::invalid(TRANSFORMATIONS, "items must be objects"))?;
-            let dimensions = match t.get("Dimensions").and_then(Value::as_array) {
-                Some(ds) => Some(
-                    ds.iter()
-                        .filter_map(|d| {
-                            Some((
-                                d.get("Key")?.as_str()?.to_string(),
-                                d.get("Value")?.as_str()?.to_string(),
-                            ))
-                        })
-                        .collect(),
-                ),
-                None => None,
-            };
+            let dimensions = t.get("Dimensions").and_then(Value::as_array).map(|ds| {
+                ds.iter()
+                    .filter_map(|d| {
+                        Some((
+                            d.get("Key")?.as_str()?.to_string(),
+                            d.get("Value")?.as_str()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            });
             MetricTransformation::builder()
                 .metric_name(property::required(&t, "MetricName")?)
                 .metric_namespace(property::required(&t, "MetricNamespace")?)
