@@ -42,4 +42,7 @@ clients! {
     sqs: aws_sdk_sqs::Client = aws_sdk_sqs::Client::new;
     sns: aws_sdk_sns::Client = aws_sdk_sns::Client::new;
     ssm: aws_sdk_ssm::Client = aws_sdk_ssm::Client::new;
+    eventbridge: aws_sdk_eventbridge::Client = aws_sdk_eventbridge::Client::new;
+    sfn: aws_sdk_sfn::Client = aws_sdk_sfn::Client::new;
+    apigatewayv2: aws_sdk_apigatewayv2::Client = aws_sdk_apigatewayv2::Client::new;
 }
