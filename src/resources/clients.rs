@@ -45,4 +45,5 @@ clients! {
     eventbridge: aws_sdk_eventbridge::Client = aws_sdk_eventbridge::Client::new;
     sfn: aws_sdk_sfn::Client = aws_sdk_sfn::Client::new;
     apigatewayv2: aws_sdk_apigatewayv2::Client = aws_sdk_apigatewayv2::Client::new;
+    cloudfront: aws_sdk_cloudfront::Client = aws_sdk_cloudfront::Client::new;
 }
