@@ -15,6 +15,7 @@ mod cli_backend;
 mod compute_tier;
 mod conformance;
 mod corpus;
+mod corpus_deploy;
 mod cost;
 mod crash_safety;
 mod custom_domain;
