@@ -542,9 +542,25 @@ fn both(out: &Output) -> String {
     format!("{}\n{}", stdout(out), stderr(out))
 }
 
+/// The server of a case: the file's shared one, or its own (stopped when the case ends).
+#[derive(Clone)]
+enum Moto {
+    Shared(&'static MotoServer),
+    Own(std::sync::Arc<MotoServer>),
+}
+
+impl Moto {
+    fn server(&self) -> &MotoServer {
+        match self {
+            Moto::Shared(server) => server,
+            Moto::Own(server) => server,
+        }
+    }
+}
+
 /// One case's backend (bootstrapped), stack and server.
 struct Run {
-    moto: &'static MotoServer,
+    moto: Moto,
     dir: tempfile::TempDir,
     bucket: String,
     table: String,
@@ -571,10 +587,10 @@ impl Run {
         }
         args.extend(command.iter().map(|c| c.to_string()));
         args.extend(["--env".into(), "default".into()]);
-        let (dir, moto) = (self.dir.path().to_path_buf(), self.moto);
+        let (dir, moto) = (self.dir.path().to_path_buf(), self.moto.clone());
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            fuelflow(&dir, &args, Some(moto))
+            fuelflow(&dir, &args, Some(moto.server()))
         })
         .await
         .expect("run fuelflow")
@@ -616,10 +632,9 @@ async fn run_case(c: &Case) -> Result<String, String> {
     }
     let u: String = unique("cd").to_lowercase().chars().take(24).collect();
     let u = u.trim_end_matches('-').to_string();
-    let moto: &'static MotoServer = match c.server {
-        Shared => MotoServer::shared(),
-        // Leaked: lives until the test process ends (its watchdog stops it then).
-        Private => Box::leak(Box::new(
+    let moto = match c.server {
+        Shared => Moto::Shared(MotoServer::shared()),
+        Private => Moto::Own(std::sync::Arc::new(
             tokio::task::spawn_blocking(MotoServer::start)
                 .await
                 .map_err(|e| e.to_string())?,
@@ -638,7 +653,7 @@ async fn run_case(c: &Case) -> Result<String, String> {
     if !out.status.success() {
         return Err(format!("bootstrap: {}", both(&out)));
     }
-    let config = moto.sdk_config().await;
+    let config = run.moto.server().sdk_config().await;
     match c.expect {
         Refused(text) => {
             let out = run.cli(&["apply", "--auto-approve"]).await;
