@@ -20,7 +20,8 @@ enum Expect {
     Deploys,
     /// `apply` is refused before anything is created, naming this text; nothing is recorded.
     Refused(&'static str),
-    /// Not run yet: it needs a type another change of issue 15 is still adding.
+    /// Not run yet: it needs a type another change of issue 15 is still adding. The parameters
+    /// and checks are ready: once the type has a handler, change this to `Deploys`.
     Pending(&'static str),
 }
 use Expect::*;
@@ -142,10 +143,18 @@ const CASES: &[Case] = &[
             ),
         ],
     ),
-    not_applied(
-        "aws-cloudformation-templates/log-setup-target-accounts.yaml",
-        Pending("AWS::Events::Rule (its handler is being added)"),
-    ),
+    // The rule and the dead-letter queue have fixed names: its own server.
+    Case {
+        file: "aws-cloudformation-templates/log-setup-target-accounts.yaml",
+        params: &["CentralEventBusArn=arn:aws:events:us-east-1:111111111111:event-bus/central"],
+        server: Private,
+        expect: Pending("AWS::Events::Rule (its handler is being added)"),
+        checks: &[
+            ("CloudFormationEventRule", "Targets.0.Id", "CentralEventBus"),
+            ("DeadLetterQueue", "QueueName", "CloudFormation-Logs-DLQ"),
+        ],
+        retained: &[],
+    },
     deploys(
         "widdix-aws-cf-templates/alert.yaml",
         &["HttpsEndpoint=https://example.com/alert"],
@@ -273,6 +282,7 @@ const CASES: &[Case] = &[
         "iac-model-evaluation/iam-instanceprofile.yaml",
         Refused("unknown statement key `Actions`"),
     ),
+    // `DefinitionS3Location` names an object that must exist first (upload it before apply).
     not_applied(
         "iac-model-evaluation/stepfunctions-statemachine.yaml",
         Pending("AWS::StepFunctions::StateMachine (its handler is being added)"),
@@ -456,18 +466,44 @@ const CASES: &[Case] = &[
             ("CustomParameter", "Tags.A", "blue"),
         ],
     ),
-    not_applied(
-        "localstack/cfn_lambda_sqs_source.yaml",
-        Pending("AWS::Lambda::EventSourceMapping (its handler is being added)"),
-    ),
-    not_applied(
-        "localstack/events_rule_pattern.yml",
-        Pending("AWS::Events::Rule (its handler is being added)"),
-    ),
-    not_applied(
-        "localstack/apigateway_usage_plan.yml",
-        Pending("AWS::ApiGateway::UsagePlan (its handler is being added)"),
-    ),
+    Case {
+        file: "localstack/cfn_lambda_sqs_source.yaml",
+        params: &[],
+        server: Shared,
+        expect: Pending("AWS::Lambda::EventSourceMapping (its handler is being added)"),
+        checks: &[
+            (
+                "fnSqsEventSourceLambdaSqsSourceStackq2097017B53C3FF8C",
+                "BatchSize",
+                "1",
+            ),
+            ("fn5FF616E3", "Runtime", "python3.9"),
+        ],
+        retained: &[],
+    },
+    // The log group's name is fixed per account: its own server.
+    Case {
+        file: "localstack/events_rule_pattern.yml",
+        params: &[],
+        server: Private,
+        expect: Pending("AWS::Events::Rule (its handler is being added)"),
+        checks: &[
+            ("TestRule", "Targets.0.Id", "TestLogGroupTarget"),
+            ("TestRule", "EventPattern.source.0", "aws.s3"),
+        ],
+        retained: &[],
+    },
+    Case {
+        file: "localstack/apigateway_usage_plan.yml",
+        params: &["QuotaLimit=5000", "TagValue=blue", "RestApiName={u}-api"],
+        server: Shared,
+        expect: Pending("AWS::ApiGateway::UsagePlan (its handler is being added)"),
+        checks: &[
+            ("UsagePlan", "Quota.Limit", "5000"),
+            ("UsagePlan", "Tags.test", "blue"),
+        ],
+        retained: &[],
+    },
 ];
 
 fn corpus() -> PathBuf {
