@@ -1,7 +1,9 @@
 //! Issue 16's optional custom domain through the CLI against moto: the resources stacks/api.yaml
 //! adds under `HasDomain` (hosted zone, DNS-validated certificate, regional API Gateway domain
 //! name, base path mapping to the stage, alias A record), applied, checked live with the SDK,
-//! re-planned empty and destroyed.
+//! re-planned empty and destroyed. The certificate's DNS validation record is written into the
+//! zone and the certificate is issued before the domain name is made; destroy removes the
+//! record again, or the zone could not be deleted.
 
 use crate::support::project::{Project, code};
 use crate::support::{MotoServer, stderr, stdout};
@@ -115,10 +117,14 @@ async fn the_custom_domain_applies_is_live_replans_empty_and_destroys() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        cert.certificate().and_then(|c| c.domain_name()),
-        Some(domain_name)
-    );
+    let cert = cert.certificate().expect("the certificate");
+    assert_eq!(cert.domain_name(), Some(domain_name));
+    // Create waited for ACM to issue it, having written the validation record into the zone.
+    assert_eq!(cert.status().map(|s| s.as_str()), Some("ISSUED"));
+    let asked = cert.domain_validation_options()[0]
+        .resource_record()
+        .expect("ACM's validation record")
+        .clone();
 
     let records = route53
         .list_resource_record_sets()
@@ -132,6 +138,17 @@ async fn the_custom_domain_applies_is_live_replans_empty_and_destroys() {
         .find(|r| r.r#type().as_str() == "A")
         .and_then(|r| r.alias_target())
         .expect("an alias A record");
+    let validation = records
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.r#type().as_str() == "CNAME")
+        .expect("the validation CNAME record in the zone");
+    assert_eq!(validation.name(), asked.name());
+    assert_eq!(
+        validation.resource_records()[0].value(),
+        asked.value(),
+        "the record holds the value ACM asked for"
+    );
     assert_eq!(
         alias.dns_name().trim_end_matches('.'),
         custom.regional_domain_name().unwrap().trim_end_matches('.')

@@ -2,10 +2,11 @@
 //! Physical id: the certificate ARN. RequestCertificate's IdempotencyToken comes from the
 //! create's client token, so a repeated create returns the same certificate.
 //!
-//! On AWS, CloudFormation waits for ISSUED when `DomainValidationOptions` name a hosted zone
-//! (the validation records must be in it; minutes). fuelflow does not wait: the certificate is
-//! usable once ACM has validated it, which the API domain name needs (moto issues at once).
+//! When `DomainValidationOptions` name a `HostedZoneId`, create writes ACM's validation records
+//! into that zone and waits for ISSUED, as CloudFormation does ([`validation`]); `find` does the
+//! same for a certificate a killed run requested, and delete removes the records.
 
+use super::validation;
 use crate::resources::property;
 use crate::resources::sdk_error;
 use crate::resources::{
@@ -127,6 +128,7 @@ impl Resource for Certificate {
             .await
             .map_err(|e| sdk_error("acm:RequestCertificate", e))?;
         let arn = out.certificate_arn().unwrap_or_default().to_string();
+        validation::validate(ctx, &arn, props).await?;
         Ok(Created {
             physical_id: arn,
             attributes: Attributes::new(),
@@ -222,7 +224,8 @@ impl Resource for Certificate {
         Ok(Attributes::new())
     }
 
-    async fn delete(&self, ctx: &Ctx, arn: &str, _props: &Props) -> Result<()> {
+    async fn delete(&self, ctx: &Ctx, arn: &str, props: &Props) -> Result<()> {
+        validation::remove_records(ctx, arn, props).await?;
         property::deleted(
             "acm:DeleteCertificate",
             ctx.clients
@@ -235,7 +238,8 @@ impl Resource for Certificate {
         )
     }
 
-    /// A certificate for the domain carrying this resource's ownership tags.
+    /// A certificate for the domain carrying this resource's ownership tags, validated as
+    /// create would have (a run killed while waiting left it pending).
     async fn find(&self, ctx: &Ctx, props: &Props) -> Result<Option<String>> {
         let Some(domain) = property::string(props, "DomainName") else {
             return Ok(None);
@@ -259,6 +263,7 @@ impl Resource for Certificate {
                 }
                 let tags = live_tags(ctx, arn).await?;
                 if property::owned_by(ctx, tags.iter().map(|(k, v)| (k, v))) {
+                    validation::validate(ctx, arn, props).await?;
                     return Ok(Some(arn.to_string()));
                 }
             }

@@ -1,3 +1,4 @@
 //! ACM: public certificates (the API's custom domain).
 
 pub mod certificate;
+mod validation;

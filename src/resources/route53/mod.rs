@@ -4,12 +4,12 @@ pub mod hosted_zone;
 pub mod record_set;
 
 /// Route 53 answers zone ids as `/hostedzone/Z123`; templates and physical ids use `Z123`.
-fn bare_zone_id(id: &str) -> String {
+pub(crate) fn bare_zone_id(id: &str) -> String {
     id.trim_start_matches("/hostedzone/").to_string()
 }
 
 /// Zone and record names as Route 53 keeps them: with the final dot.
-fn dotted(name: &str) -> String {
+pub(crate) fn dotted(name: &str) -> String {
     if name.ends_with('.') {
         name.to_string()
     } else {

@@ -248,13 +248,16 @@ pub(super) static FIXTURES: &[Fixture] = &[
     },
     Fixture {
         type_name: "AWS::CertificateManager::Certificate",
-        desired: |_| {
+        desired: |env| {
             Box::pin(async move {
+                // The validation records go into a real zone: create waits for ISSUED.
                 let domain = format!("{}.example.com", unique("conform-cert"));
+                let zone = env.make("AWS::Route53::HostedZone", json!({"Name": domain}));
+                let zone = zone.await.physical_id;
                 props(json!({
                     "DomainName": domain, "ValidationMethod": "DNS",
                     "SubjectAlternativeNames": [format!("www.{domain}")],
-                    "DomainValidationOptions": [{"DomainName": domain, "HostedZoneId": "Z0"}],
+                    "DomainValidationOptions": [{"DomainName": domain, "HostedZoneId": zone}],
                     "Tags": [{"Key": "team", "Value": "fuel"}]
                 }))
             })

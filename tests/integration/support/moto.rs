@@ -35,6 +35,8 @@ impl MotoServer {
             let mut child = Command::new(python())
                 .args(["-c", LAUNCHER, &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                // ACM issues a DNS-validated certificate at the first look, not after 60 s.
+                .env("MOTO_ACM_VALIDATION_WAIT", "0")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
