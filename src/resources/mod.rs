@@ -25,6 +25,7 @@
 
 pub mod acm;
 pub mod apigateway;
+pub mod apigatewayv2;
 pub mod clients;
 pub mod cloudwatch;
 pub mod compare;

@@ -3,7 +3,7 @@
 
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
-use super::{acm, kms, route53, wafv2};
+use super::{acm, apigatewayv2, kms, route53, wafv2};
 use super::{sns, sqs, ssm};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -31,6 +31,17 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ),
     ("AWS::ApiGateway::RestApi", &apigateway::rest_api::RestApi),
     ("AWS::ApiGateway::Stage", &apigateway::stage::Stage),
+    ("AWS::ApiGatewayV2::Api", &apigatewayv2::api::Api),
+    (
+        "AWS::ApiGatewayV2::Authorizer",
+        &apigatewayv2::authorizer::Authorizer,
+    ),
+    (
+        "AWS::ApiGatewayV2::Integration",
+        &apigatewayv2::integration::Integration,
+    ),
+    ("AWS::ApiGatewayV2::Route", &apigatewayv2::route::Route),
+    ("AWS::ApiGatewayV2::Stage", &apigatewayv2::stage::Stage),
     (
         "AWS::CertificateManager::Certificate",
         &acm::certificate::Certificate,

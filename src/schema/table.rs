@@ -99,6 +99,70 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::ApiGatewayV2::Api",
+        properties: &APIGATEWAYV2_API_PROPERTIES,
+        attributes: &["ApiId", "ApiEndpoint", "ExecuteApiArn"],
+        create_only: &["ProtocolType"],
+        write_only: &[
+            "Body",
+            "BasePath",
+            "BodyS3Location",
+            "BodyS3Location.Etag",
+            "BodyS3Location.Bucket",
+            "BodyS3Location.Version",
+            "BodyS3Location.Key",
+            "CredentialsArn",
+            "FailOnWarnings",
+            "RouteKey",
+            "Target",
+            "DisableSchemaValidation",
+        ],
+        primary_identifier: &["ApiId"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGatewayV2::Authorizer",
+        properties: &APIGATEWAYV2_AUTHORIZER_PROPERTIES,
+        attributes: &["AuthorizerId"],
+        create_only: &["ApiId"],
+        write_only: &[
+            "AuthorizerPayloadFormatVersion",
+            "AuthorizerResultTtlInSeconds",
+            "EnableSimpleResponses",
+            "AuthorizerCredentialsArn",
+            "AuthorizerUri",
+        ],
+        primary_identifier: &["AuthorizerId", "ApiId"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGatewayV2::Integration",
+        properties: &APIGATEWAYV2_INTEGRATION_PROPERTIES,
+        attributes: &["IntegrationId"],
+        create_only: &["ApiId"],
+        write_only: &[],
+        primary_identifier: &["ApiId", "IntegrationId"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGatewayV2::Route",
+        properties: &APIGATEWAYV2_ROUTE_PROPERTIES,
+        attributes: &["RouteId"],
+        create_only: &["ApiId"],
+        write_only: &["AuthorizerId", "RequestParameters"],
+        primary_identifier: &["ApiId", "RouteId"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGatewayV2::Stage",
+        properties: &APIGATEWAYV2_STAGE_PROPERTIES,
+        attributes: &[],
+        create_only: &["StageName", "ApiId"],
+        write_only: &[],
+        primary_identifier: &["ApiId", "StageName"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::CertificateManager::Certificate",
         properties: &CERTIFICATEMANAGER_CERTIFICATE_PROPERTIES,
         attributes: &["CertificateArn"],
@@ -1887,6 +1951,499 @@ static APIGATEWAY_STAGE_PROPERTIES: Object = Object {
         },
     ],
     required: &["RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_API_BODYS3LOCATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Etag",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Bucket",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Version",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_API_CORS: Object = Object {
+    properties: &[
+        Property {
+            name: "AllowOrigins",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "AllowCredentials",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ExposeHeaders",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "AllowHeaders",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "MaxAge",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "AllowMethods",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_API_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "RouteSelectionExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Body",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "BodyS3Location",
+            shape: Shape::Object(&APIGATEWAYV2_API_BODYS3LOCATION),
+        },
+        Property {
+            name: "BasePath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CredentialsArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CorsConfiguration",
+            shape: Shape::Object(&APIGATEWAYV2_API_CORS),
+        },
+        Property {
+            name: "RouteKey",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Target",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FailOnWarnings",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DisableExecuteApiEndpoint",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "DisableSchemaValidation",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Version",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ProtocolType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "ApiKeySelectionExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IpAddressType",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_AUTHORIZER_JWTCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Issuer",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Audience",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_AUTHORIZER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "IdentityValidationExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerUri",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerCredentialsArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IdentitySource",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "JwtConfiguration",
+            shape: Shape::Object(&APIGATEWAYV2_AUTHORIZER_JWTCONFIGURATION),
+        },
+        Property {
+            name: "AuthorizerResultTtlInSeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "AuthorizerPayloadFormatVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EnableSimpleResponses",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+    ],
+    required: &["AuthorizerType", "ApiId", "Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_INTEGRATION_RESPONSEPARAMETERMAP: Object = Object {
+    properties: &[Property {
+        name: "ResponseParameters",
+        shape: Shape::List(&Shape::Object(&APIGATEWAYV2_INTEGRATION_RESPONSEPARAMETER)),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_INTEGRATION_RESPONSEPARAMETER: Object = Object {
+    properties: &[
+        Property {
+            name: "Destination",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Source",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_INTEGRATION_TLSCONFIG: Object = Object {
+    properties: &[Property {
+        name: "ServerNameToVerify",
+        shape: Shape::String,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_INTEGRATION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ConnectionId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ConnectionType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ContentHandlingStrategy",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CredentialsArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IntegrationMethod",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IntegrationSubtype",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IntegrationType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IntegrationUri",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PassthroughBehavior",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PayloadFormatVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RequestParameters",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "RequestTemplates",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "ResponseParameters",
+            shape: Shape::Map(&Shape::Object(
+                &APIGATEWAYV2_INTEGRATION_RESPONSEPARAMETERMAP,
+            )),
+        },
+        Property {
+            name: "TemplateSelectionExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TimeoutInMillis",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "TlsConfig",
+            shape: Shape::Object(&APIGATEWAYV2_INTEGRATION_TLSCONFIG),
+        },
+    ],
+    required: &["ApiId", "IntegrationType"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_ROUTE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "RouteResponseSelectionExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RequestModels",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "OperationName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizationScopes",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "ApiKeyRequired",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "RouteKey",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizationType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ModelSelectionExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RequestParameters",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Target",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["RouteKey", "ApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_STAGE_ACCESSLOGSETTINGS: Object = Object {
+    properties: &[
+        Property {
+            name: "Format",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DestinationArn",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_STAGE_ROUTESETTINGS: Object = Object {
+    properties: &[
+        Property {
+            name: "LoggingLevel",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DataTraceEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ThrottlingBurstLimit",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "DetailedMetricsEnabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ThrottlingRateLimit",
+            shape: Shape::Number,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAYV2_STAGE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ClientCertificateId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DeploymentId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AutoDeploy",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "AccessLogSettings",
+            shape: Shape::Object(&APIGATEWAYV2_STAGE_ACCESSLOGSETTINGS),
+        },
+        Property {
+            name: "RouteSettings",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "StageName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "StageVariables",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "ApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DefaultRouteSettings",
+            shape: Shape::Object(&APIGATEWAYV2_STAGE_ROUTESETTINGS),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Json,
+        },
+    ],
+    required: &["StageName", "ApiId"],
     open: false,
     one_of: &[],
     any_of: &[],

@@ -254,6 +254,7 @@ fn text(p: &Props, key: &str) -> String {
 /// log through it), so it still exists and reads back after a delete.
 const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete leaves it");
 
+mod apigatewayv2;
 mod compute;
 mod messaging;
 mod network;
@@ -269,6 +270,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(messaging::FIXTURES)
         .chain(observability::FIXTURES)
         .chain(compute::FIXTURES)
+        .chain(apigatewayv2::FIXTURES)
 }
 
 static FIXTURES: &[Fixture] = &[
@@ -1172,6 +1174,7 @@ macro_rules! services {
 services! {
     acm => "CertificateManager",
     apigateway => "ApiGateway",
+    apigatewayv2 => "ApiGatewayV2",
     cloudwatch => "CloudWatch",
     dynamodb => "DynamoDB",
     ec2 => "EC2",
