@@ -11,6 +11,11 @@ use std::sync::{Arc, OnceLock};
 /// Every type fuelflow manages, one line each.
 pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::ApiGateway::Account", &apigateway::account::Account),
+    ("AWS::ApiGateway::ApiKey", &apigateway::api_key::ApiKey),
+    (
+        "AWS::ApiGateway::Authorizer",
+        &apigateway::authorizer::Authorizer,
+    ),
     (
         "AWS::ApiGateway::BasePathMapping",
         &apigateway::base_path_mapping::BasePathMapping,
@@ -23,14 +28,30 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         "AWS::ApiGateway::DomainName",
         &apigateway::domain_name::DomainName,
     ),
+    (
+        "AWS::ApiGateway::GatewayResponse",
+        &apigateway::gateway_response::GatewayResponse,
+    ),
     ("AWS::ApiGateway::Method", &apigateway::method::Method),
     ("AWS::ApiGateway::Model", &apigateway::model::Model),
+    (
+        "AWS::ApiGateway::RequestValidator",
+        &apigateway::request_validator::RequestValidator,
+    ),
     (
         "AWS::ApiGateway::Resource",
         &apigateway::resource::PathResource,
     ),
     ("AWS::ApiGateway::RestApi", &apigateway::rest_api::RestApi),
     ("AWS::ApiGateway::Stage", &apigateway::stage::Stage),
+    (
+        "AWS::ApiGateway::UsagePlan",
+        &apigateway::usage_plan::UsagePlan,
+    ),
+    (
+        "AWS::ApiGateway::UsagePlanKey",
+        &apigateway::usage_plan_key::UsagePlanKey,
+    ),
     ("AWS::ApiGatewayV2::Api", &apigatewayv2::api::Api),
     (
         "AWS::ApiGatewayV2::Authorizer",

@@ -14,6 +14,24 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::ApiGateway::ApiKey",
+        properties: &APIGATEWAY_APIKEY_PROPERTIES,
+        attributes: &["APIKeyId"],
+        create_only: &["GenerateDistinctId", "Name", "Value"],
+        write_only: &["GenerateDistinctId"],
+        primary_identifier: &["APIKeyId"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGateway::Authorizer",
+        properties: &APIGATEWAY_AUTHORIZER_PROPERTIES,
+        attributes: &["AuthorizerId"],
+        create_only: &["RestApiId"],
+        write_only: &[],
+        primary_identifier: &["RestApiId", "AuthorizerId"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::ApiGateway::BasePathMapping",
         properties: &APIGATEWAY_BASEPATHMAPPING_PROPERTIES,
         attributes: &[],
@@ -47,6 +65,15 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::ApiGateway::GatewayResponse",
+        properties: &APIGATEWAY_GATEWAYRESPONSE_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["ResponseType", "RestApiId"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::ApiGateway::Method",
         properties: &APIGATEWAY_METHOD_PROPERTIES,
         attributes: &[],
@@ -62,6 +89,15 @@ pub static TYPES: &[ResourceSchema] = &[
         create_only: &["ContentType", "Name", "RestApiId"],
         write_only: &[],
         primary_identifier: &["RestApiId", "Name"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGateway::RequestValidator",
+        properties: &APIGATEWAY_REQUESTVALIDATOR_PROPERTIES,
+        attributes: &["RequestValidatorId"],
+        create_only: &["Name", "RestApiId"],
+        write_only: &[],
+        primary_identifier: &["RestApiId", "RequestValidatorId"],
         taggable: false,
     },
     ResourceSchema {
@@ -97,6 +133,24 @@ pub static TYPES: &[ResourceSchema] = &[
         write_only: &[],
         primary_identifier: &["RestApiId", "StageName"],
         taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGateway::UsagePlan",
+        properties: &APIGATEWAY_USAGEPLAN_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::ApiGateway::UsagePlanKey",
+        properties: &APIGATEWAY_USAGEPLANKEY_PROPERTIES,
+        attributes: &["Id"],
+        create_only: &["KeyId", "UsagePlanId", "KeyType"],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: false,
     },
     ResourceSchema {
         type_name: "AWS::ApiGatewayV2::Api",
@@ -177,6 +231,15 @@ pub static TYPES: &[ResourceSchema] = &[
         ],
         write_only: &["DomainValidationOptions.*.HostedZoneId", "ValidationMethod"],
         primary_identifier: &["CertificateArn"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::CloudFront::Distribution",
+        properties: &CLOUDFRONT_DISTRIBUTION_PROPERTIES,
+        attributes: &["Id", "DomainName"],
+        create_only: &[],
+        write_only: &[],
+        primary_identifier: &["Id"],
         taggable: true,
     },
     ResourceSchema {
@@ -912,6 +975,155 @@ static APIGATEWAY_ACCOUNT_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static APIGATEWAY_APIKEY_STAGEKEY: Object = Object {
+    properties: &[
+        Property {
+            name: "RestApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "StageName",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_APIKEY_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_APIKEY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CustomerId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "GenerateDistinctId",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+        Property {
+            name: "StageKeys",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&APIGATEWAY_APIKEY_STAGEKEY)),
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&APIGATEWAY_APIKEY_TAG)),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_AUTHORIZER_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "RestApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerCredentials",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AuthorizerResultTtlInSeconds",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "AuthorizerUri",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IdentitySource",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IdentityValidationExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ProviderARNs",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "Type",
+            shape: Shape::String,
+        },
+    ],
+    required: &["RestApiId", "Type", "Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static APIGATEWAY_BASEPATHMAPPING_PROPERTIES: Object = Object {
     properties: &[
         Property {
@@ -1292,6 +1504,35 @@ static APIGATEWAY_DOMAINNAME_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static APIGATEWAY_GATEWAYRESPONSE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "RestApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ResponseType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "StatusCode",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ResponseParameters",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "ResponseTemplates",
+            shape: Shape::Map(&Shape::String),
+        },
+    ],
+    required: &["ResponseType", "RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static APIGATEWAY_METHOD_INTEGRATION: Object = Object {
     properties: &[
         Property {
@@ -1557,6 +1798,31 @@ static APIGATEWAY_MODEL_PROPERTIES: Object = Object {
         Property {
             name: "Schema",
             shape: Shape::Json,
+        },
+    ],
+    required: &["RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_REQUESTVALIDATOR_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RestApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ValidateRequestBody",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "ValidateRequestParameters",
+            shape: Shape::Boolean,
         },
     ],
     required: &["RestApiId"],
@@ -1951,6 +2217,186 @@ static APIGATEWAY_STAGE_PROPERTIES: Object = Object {
         },
     ],
     required: &["RestApiId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLAN_APISTAGE: Object = Object {
+    properties: &[
+        Property {
+            name: "ApiId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Stage",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Throttle",
+            shape: Shape::Map(&Shape::Object(&APIGATEWAY_USAGEPLAN_THROTTLESETTINGS)),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLAN_THROTTLESETTINGS: Object = Object {
+    properties: &[
+        Property {
+            name: "BurstLimit",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "RateLimit",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Number,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLAN_QUOTASETTINGS: Object = Object {
+    properties: &[
+        Property {
+            name: "Limit",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Offset",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Period",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLAN_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLAN_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "ApiStages",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&APIGATEWAY_USAGEPLAN_APISTAGE)),
+            ),
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Quota",
+            shape: Shape::Object(&APIGATEWAY_USAGEPLAN_QUOTASETTINGS),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&APIGATEWAY_USAGEPLAN_TAG)),
+        },
+        Property {
+            name: "Throttle",
+            shape: Shape::Object(&APIGATEWAY_USAGEPLAN_THROTTLESETTINGS),
+        },
+        Property {
+            name: "UsagePlanName",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static APIGATEWAY_USAGEPLANKEY_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "KeyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "KeyType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["API_KEY"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "UsagePlanId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["KeyType", "UsagePlanId", "KeyId"],
     open: false,
     one_of: &[],
     any_of: &[],
@@ -2541,6 +2987,964 @@ static CERTIFICATEMANAGER_CERTIFICATE_PROPERTIES: Object = Object {
         },
     ],
     required: &["DomainName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "Aliases",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "AnycastIpListId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CNAMEs",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "CacheBehaviors",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_CACHEBEHAVIOR)),
+        },
+        Property {
+            name: "Comment",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ConnectionMode",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["direct", "tenant-only"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "ConnectionFunctionAssociation",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_CONNECTIONFUNCTIONASSOCIATION),
+        },
+        Property {
+            name: "ContinuousDeploymentPolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CustomErrorResponses",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_CUSTOMERRORRESPONSE)),
+        },
+        Property {
+            name: "CustomOrigin",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_LEGACYCUSTOMORIGIN),
+        },
+        Property {
+            name: "DefaultCacheBehavior",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_DEFAULTCACHEBEHAVIOR),
+        },
+        Property {
+            name: "DefaultRootObject",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "HttpVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IPV6Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Logging",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_LOGGING),
+        },
+        Property {
+            name: "OriginGroups",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINGROUPS),
+        },
+        Property {
+            name: "Origins",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGIN)),
+        },
+        Property {
+            name: "PriceClass",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Restrictions",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_RESTRICTIONS),
+        },
+        Property {
+            name: "S3Origin",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_LEGACYS3ORIGIN),
+        },
+        Property {
+            name: "Staging",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "TenantConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG),
+        },
+        Property {
+            name: "CacheTagConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_CACHETAGCONFIG),
+        },
+        Property {
+            name: "ViewerMtlsConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_VIEWERMTLSCONFIG),
+        },
+        Property {
+            name: "ViewerCertificate",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_VIEWERCERTIFICATE),
+        },
+        Property {
+            name: "WebACLId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Enabled", "DefaultCacheBehavior"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_CACHEBEHAVIOR: Object = Object {
+    properties: &[
+        Property {
+            name: "AllowedMethods",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "CachePolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CachedMethods",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "Compress",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "DefaultTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "FieldLevelEncryptionId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ForwardedValues",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_FORWARDEDVALUES),
+        },
+        Property {
+            name: "FunctionAssociations",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_FUNCTIONASSOCIATION)),
+        },
+        Property {
+            name: "GrpcConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_GRPCCONFIG),
+        },
+        Property {
+            name: "LambdaFunctionAssociations",
+            shape: Shape::List(&Shape::Object(
+                &CLOUDFRONT_DISTRIBUTION_LAMBDAFUNCTIONASSOCIATION,
+            )),
+        },
+        Property {
+            name: "MaxTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "MinTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "OriginRequestPolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "PathPattern",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RealtimeLogConfigArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ResponseHeadersPolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SmoothStreaming",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "TargetOriginId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TrustedKeyGroups",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "TrustedSigners",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "ViewerProtocolPolicy",
+            shape: Shape::String,
+        },
+    ],
+    required: &["PathPattern", "TargetOriginId", "ViewerProtocolPolicy"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_FORWARDEDVALUES: Object = Object {
+    properties: &[
+        Property {
+            name: "Cookies",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_COOKIES),
+        },
+        Property {
+            name: "Headers",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "QueryString",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "QueryStringCacheKeys",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["QueryString"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_COOKIES: Object = Object {
+    properties: &[
+        Property {
+            name: "Forward",
+            shape: Shape::String,
+        },
+        Property {
+            name: "WhitelistedNames",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["Forward"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_FUNCTIONASSOCIATION: Object = Object {
+    properties: &[
+        Property {
+            name: "EventType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "FunctionARN",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_GRPCCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Enabled",
+        shape: Shape::Boolean,
+    }],
+    required: &["Enabled"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_LAMBDAFUNCTIONASSOCIATION: Object = Object {
+    properties: &[
+        Property {
+            name: "EventType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IncludeBody",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "LambdaFunctionARN",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_CONNECTIONFUNCTIONASSOCIATION: Object = Object {
+    properties: &[Property {
+        name: "Id",
+        shape: Shape::String,
+    }],
+    required: &["Id"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_CUSTOMERRORRESPONSE: Object = Object {
+    properties: &[
+        Property {
+            name: "ErrorCachingMinTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "ErrorCode",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "ResponseCode",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "ResponsePagePath",
+            shape: Shape::String,
+        },
+    ],
+    required: &["ErrorCode"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_LEGACYCUSTOMORIGIN: Object = Object {
+    properties: &[
+        Property {
+            name: "DNSName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HTTPPort",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "HTTPSPort",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OriginProtocolPolicy",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginSSLProtocols",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["DNSName", "OriginProtocolPolicy", "OriginSSLProtocols"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_DEFAULTCACHEBEHAVIOR: Object = Object {
+    properties: &[
+        Property {
+            name: "AllowedMethods",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "CachePolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CachedMethods",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "Compress",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "DefaultTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "FieldLevelEncryptionId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ForwardedValues",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_FORWARDEDVALUES),
+        },
+        Property {
+            name: "FunctionAssociations",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_FUNCTIONASSOCIATION)),
+        },
+        Property {
+            name: "GrpcConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_GRPCCONFIG),
+        },
+        Property {
+            name: "LambdaFunctionAssociations",
+            shape: Shape::List(&Shape::Object(
+                &CLOUDFRONT_DISTRIBUTION_LAMBDAFUNCTIONASSOCIATION,
+            )),
+        },
+        Property {
+            name: "MaxTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "MinTTL",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "OriginRequestPolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RealtimeLogConfigArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ResponseHeadersPolicyId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SmoothStreaming",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "TargetOriginId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TrustedKeyGroups",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "TrustedSigners",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "ViewerProtocolPolicy",
+            shape: Shape::String,
+        },
+    ],
+    required: &["TargetOriginId", "ViewerProtocolPolicy"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_LOGGING: Object = Object {
+    properties: &[
+        Property {
+            name: "Bucket",
+            shape: Shape::String,
+        },
+        Property {
+            name: "IncludeCookies",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Prefix",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINGROUPS: Object = Object {
+    properties: &[
+        Property {
+            name: "Items",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINGROUP)),
+        },
+        Property {
+            name: "Quantity",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &["Quantity"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINGROUP: Object = Object {
+    properties: &[
+        Property {
+            name: "FailoverCriteria",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINGROUPFAILOVERCRITERIA),
+        },
+        Property {
+            name: "Id",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Members",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINGROUPMEMBERS),
+        },
+        Property {
+            name: "SelectionCriteria",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["default", "media-quality-based"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Id", "FailoverCriteria", "Members"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINGROUPFAILOVERCRITERIA: Object = Object {
+    properties: &[Property {
+        name: "StatusCodes",
+        shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_STATUSCODES),
+    }],
+    required: &["StatusCodes"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_STATUSCODES: Object = Object {
+    properties: &[
+        Property {
+            name: "Items",
+            shape: Shape::List(&Shape::Integer),
+        },
+        Property {
+            name: "Quantity",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &["Quantity", "Items"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINGROUPMEMBERS: Object = Object {
+    properties: &[
+        Property {
+            name: "Items",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINGROUPMEMBER)),
+        },
+        Property {
+            name: "Quantity",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &["Quantity", "Items"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINGROUPMEMBER: Object = Object {
+    properties: &[Property {
+        name: "OriginId",
+        shape: Shape::String,
+    }],
+    required: &["OriginId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGIN: Object = Object {
+    properties: &[
+        Property {
+            name: "ConnectionAttempts",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "ConnectionTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "ResponseCompletionTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "CustomOriginConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_CUSTOMORIGINCONFIG),
+        },
+        Property {
+            name: "DomainName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Id",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginAccessControlId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginCustomHeaders",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINCUSTOMHEADER)),
+        },
+        Property {
+            name: "OriginPath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginShield",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINSHIELD),
+        },
+        Property {
+            name: "S3OriginConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_S3ORIGINCONFIG),
+        },
+        Property {
+            name: "VpcOriginConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_VPCORIGINCONFIG),
+        },
+    ],
+    required: &["DomainName", "Id"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_CUSTOMORIGINCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "HTTPPort",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "HTTPSPort",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OriginKeepaliveTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OriginProtocolPolicy",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginReadTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OriginSSLProtocols",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "IpAddressType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ipv4", "ipv6", "dualstack"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "OriginMtlsConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_ORIGINMTLSCONFIG),
+        },
+    ],
+    required: &["OriginProtocolPolicy"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINMTLSCONFIG: Object = Object {
+    properties: &[Property {
+        name: "ClientCertificateArn",
+        shape: Shape::String,
+    }],
+    required: &["ClientCertificateArn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINCUSTOMHEADER: Object = Object {
+    properties: &[
+        Property {
+            name: "HeaderName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HeaderValue",
+            shape: Shape::String,
+        },
+    ],
+    required: &["HeaderValue", "HeaderName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_ORIGINSHIELD: Object = Object {
+    properties: &[
+        Property {
+            name: "Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "OriginShieldRegion",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_S3ORIGINCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "OriginAccessIdentity",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginReadTimeout",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_VPCORIGINCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "OriginKeepaliveTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OriginReadTimeout",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "OwnerAccountId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "VpcOriginId",
+            shape: Shape::String,
+        },
+    ],
+    required: &["VpcOriginId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_RESTRICTIONS: Object = Object {
+    properties: &[Property {
+        name: "GeoRestriction",
+        shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_GEORESTRICTION),
+    }],
+    required: &["GeoRestriction"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_GEORESTRICTION: Object = Object {
+    properties: &[
+        Property {
+            name: "Locations",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "RestrictionType",
+            shape: Shape::String,
+        },
+    ],
+    required: &["RestrictionType"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_LEGACYS3ORIGIN: Object = Object {
+    properties: &[
+        Property {
+            name: "DNSName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "OriginAccessIdentity",
+            shape: Shape::String,
+        },
+    ],
+    required: &["DNSName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_PARAMETERDEFINITION: Object = Object { properties: &[Property { name: "Name", shape: Shape::String }, Property { name: "Definition", shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG_PARAMETERDEFINITIONS_DEFINITION) }], required: &["Name", "Definition"], open: false, one_of: &[], any_of: &[], dependent_required: &[] };
+static CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG_PARAMETERDEFINITIONS_DEFINITION_STRINGSCHEMA: Object = Object { properties: &[Property { name: "Comment", shape: Shape::String }, Property { name: "DefaultValue", shape: Shape::String }, Property { name: "Required", shape: Shape::Boolean }], required: &["Required"], open: false, one_of: &[], any_of: &[], dependent_required: &[] };
+static CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG_PARAMETERDEFINITIONS_DEFINITION: Object = Object { properties: &[Property { name: "StringSchema", shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG_PARAMETERDEFINITIONS_DEFINITION_STRINGSCHEMA) }], required: &[], open: false, one_of: &[], any_of: &[], dependent_required: &[] };
+static CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG_TENANTCONFIG: Object = Object {
+    properties: &[Property {
+        name: "ParameterDefinitions",
+        shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_PARAMETERDEFINITION)),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_CACHETAGCONFIG: Object = Object {
+    properties: &[Property {
+        name: "HeaderName",
+        shape: Shape::String,
+    }],
+    required: &["HeaderName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_VIEWERMTLSCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "Mode",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["required", "optional", "passthrough"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "TrustStoreConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_TRUSTSTORECONFIG),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_TRUSTSTORECONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "TrustStoreId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AdvertiseTrustStoreCaNames",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "IgnoreCertificateExpiry",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["TrustStoreId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_VIEWERCERTIFICATE: Object = Object {
+    properties: &[
+        Property {
+            name: "AcmCertificateArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "CloudFrontDefaultCertificate",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "IamCertificateId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "MinimumProtocolVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SslSupportMethod",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static CLOUDFRONT_DISTRIBUTION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DistributionConfig",
+            shape: Shape::Object(&CLOUDFRONT_DISTRIBUTION_DISTRIBUTIONCONFIG),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&CLOUDFRONT_DISTRIBUTION_TAG)),
+        },
+    ],
+    required: &["DistributionConfig"],
     open: false,
     one_of: &[],
     any_of: &[],

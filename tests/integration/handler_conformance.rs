@@ -255,6 +255,7 @@ fn text(p: &Props, key: &str) -> String {
 const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete leaves it");
 
 mod apigatewayv2;
+mod apigateway_extras;
 mod compute;
 mod messaging;
 mod network;
@@ -270,6 +271,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(messaging::FIXTURES)
         .chain(observability::FIXTURES)
         .chain(compute::FIXTURES)
+        .chain(apigateway_extras::FIXTURES)
         .chain(apigatewayv2::FIXTURES)
 }
 

@@ -6,14 +6,20 @@
 //! `Method` of its API (CloudFormation templates say so with `DependsOn`).
 
 pub mod account;
+pub mod api_key;
+pub mod authorizer;
 pub mod base_path_mapping;
 pub mod deployment;
 pub mod domain_name;
+pub mod gateway_response;
 pub mod method;
 pub mod model;
+pub mod request_validator;
 pub mod resource;
 pub mod rest_api;
 pub mod stage;
+pub mod usage_plan;
+pub mod usage_plan_key;
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use serde_json::{Map, Value};
