@@ -30,6 +30,10 @@ const WAF_WEB_ACL_PER_MONTH: f64 = 5.00;
 const WAF_RULE_PER_MONTH: f64 = 1.00;
 const WAF_PER_MILLION_REQUESTS: f64 = 0.60;
 const ROUTE53_HOSTED_ZONE_PER_MONTH: f64 = 0.50;
+/// CloudFront: HTTPS requests, and data out to the internet (first 10 TB, North America and
+/// Europe, which PriceClass_100 serves). The always-free tier (1 TB, 10M requests) is not applied.
+const CLOUDFRONT_PER_10K_HTTPS_REQUESTS: f64 = 0.0075;
+const CLOUDFRONT_PER_GB_OUT: f64 = 0.085;
 const DATA_TRANSFER_OUT_PER_GB: f64 = 0.09;
 const HOURS_PER_MONTH: f64 = 730.0;
 /// VPC interface endpoints: per endpoint, per availability zone (subnet), per hour.
@@ -216,6 +220,19 @@ pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -
                 "AWS::Route53::HostedZone" => {
                     line(ROUTE53_HOSTED_ZONE_PER_MONTH, "1 hosted zone".into())
                 }
+                // The API's requests and answers go through the distribution.
+                "AWS::CloudFront::Distribution" => {
+                    let share = count("AWS::CloudFront::Distribution");
+                    let (requests, gb) = (
+                        u("api_requests_per_month") / share,
+                        u("data_transfer_gb") / share,
+                    );
+                    line(
+                        requests / 1e4 * CLOUDFRONT_PER_10K_HTTPS_REQUESTS
+                            + gb * CLOUDFRONT_PER_GB_OUT,
+                        format!("{} HTTPS requests, {gb} GB out", human(requests)),
+                    );
+                }
                 "AWS::CloudWatch::Alarm" => {
                     let alarms = count("AWS::CloudWatch::Alarm");
                     let billed = (alarms - FREE_ALARMS).max(0.0) / alarms;
@@ -272,7 +289,11 @@ pub fn estimate_resources(resources: &[Priced], usage: &IndexMap<String, f64>) -
             basis: format!("on-demand, {} requests", human(requests)),
         });
     }
-    if u("data_transfer_gb") > 0.0 {
+    // Behind CloudFront the data leaves through it (origin to CloudFront is free).
+    let cdn = resources
+        .iter()
+        .any(|r| r.resource_type == "AWS::CloudFront::Distribution");
+    if u("data_transfer_gb") > 0.0 && !cdn {
         lines.push(Line {
             item: "data transfer out".into(),
             resource_type: "-".into(),
@@ -420,5 +441,42 @@ mod prod_enhancement_tests {
             .collect();
         // $1 + 100k requests x $0.03/10k; $5 + 3 rules x $1 + 10M x $0.60/M; $0.50.
         assert_eq!(usd, [1.30, 14.0, 0.50]);
+    }
+}
+
+#[cfg(test)]
+mod cdn_tests {
+    use super::*;
+
+    #[test]
+    fn a_distribution_prices_the_requests_and_the_data_out_in_place_of_the_regional_transfer() {
+        let priced = |t: &str| Priced {
+            item: format!("api.{t}"),
+            resource_type: t.into(),
+            properties: Value::Map(Default::default()),
+        };
+        let usage = IndexMap::from([
+            ("api_requests_per_month".to_string(), 10_000_000.0),
+            ("data_transfer_gb".to_string(), 55.0),
+        ]);
+        let without = estimate_resources(&[priced("AWS::ApiGateway::RestApi")], &usage);
+        assert!(without.lines.iter().any(|l| l.item == "data transfer out"));
+        let with = estimate_resources(
+            &[
+                priced("AWS::ApiGateway::RestApi"),
+                priced("AWS::CloudFront::Distribution"),
+            ],
+            &usage,
+        );
+        let cdn: Vec<f64> = with
+            .lines
+            .iter()
+            .filter(|l| l.resource_type == "AWS::CloudFront::Distribution")
+            .map(|l| l.monthly_usd)
+            .collect();
+        // 1,000 x 10k requests x $0.0075 + 55 GB x $0.085.
+        assert_eq!(cdn.len(), 1);
+        assert!((cdn[0] - 12.175).abs() < 1e-9, "{cdn:?}");
+        assert!(!with.lines.iter().any(|l| l.item == "data transfer out"));
     }
 }

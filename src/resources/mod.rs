@@ -27,6 +27,7 @@ pub mod acm;
 pub mod apigateway;
 pub mod apigatewayv2;
 pub mod clients;
+pub mod cloudfront;
 pub mod cloudwatch;
 pub mod compare;
 pub mod contract;

@@ -4,7 +4,7 @@
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
 use super::{acm, apigatewayv2, kms, route53, wafv2};
-use super::{sns, sqs, ssm};
+use super::{cloudfront, sns, sqs, ssm};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -66,6 +66,10 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     (
         "AWS::CertificateManager::Certificate",
         &acm::certificate::Certificate,
+    ),
+    (
+        "AWS::CloudFront::Distribution",
+        &cloudfront::distribution::Distribution,
     ),
     ("AWS::CloudWatch::Alarm", &cloudwatch::alarm::Alarm),
     ("AWS::DynamoDB::Table", &dynamodb::table::Table),

@@ -256,6 +256,7 @@ const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete 
 
 mod apigatewayv2;
 mod apigateway_extras;
+mod cloudfront;
 mod compute;
 mod messaging;
 mod network;
@@ -271,6 +272,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(messaging::FIXTURES)
         .chain(observability::FIXTURES)
         .chain(compute::FIXTURES)
+        .chain(cloudfront::FIXTURES)
         .chain(apigateway_extras::FIXTURES)
         .chain(apigatewayv2::FIXTURES)
 }
@@ -1177,6 +1179,7 @@ services! {
     acm => "CertificateManager",
     apigateway => "ApiGateway",
     apigatewayv2 => "ApiGatewayV2",
+    cloudfront => "CloudFront",
     cloudwatch => "CloudWatch",
     dynamodb => "DynamoDB",
     ec2 => "EC2",

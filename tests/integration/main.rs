@@ -10,6 +10,7 @@ mod accounts;
 mod api_postgres;
 mod apigateway_deployments;
 mod bootstrap;
+mod cdn;
 mod cfn_lint;
 mod cli_backend;
 mod compute_tier;

@@ -1,0 +1,6 @@
+//! CloudFront: distributions (in front of the API, or a bucket).
+
+pub mod config;
+pub mod config_value;
+pub mod distribution;
+pub mod node;
