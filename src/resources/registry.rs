@@ -130,8 +130,21 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::KMS::Alias", &kms::alias::Alias),
     ("AWS::KMS::Key", &kms::key::Key),
     ("AWS::Lambda::Alias", &lambda::alias::Alias),
+    (
+        "AWS::Lambda::EventInvokeConfig",
+        &lambda::event_invoke_config::EventInvokeConfig,
+    ),
+    (
+        "AWS::Lambda::EventSourceMapping",
+        &lambda::event_source_mapping::EventSourceMapping,
+    ),
     ("AWS::Lambda::Function", &lambda::function::Function),
+    (
+        "AWS::Lambda::LayerVersion",
+        &lambda::layer_version::LayerVersion,
+    ),
     ("AWS::Lambda::Permission", &lambda::permission::Permission),
+    ("AWS::Lambda::Url", &lambda::url::Url),
     ("AWS::Lambda::Version", &lambda::version::Version),
     ("AWS::Logs::LogGroup", &logs::log_group::LogGroup),
     (

@@ -648,6 +648,29 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::Lambda::EventInvokeConfig",
+        properties: &LAMBDA_EVENTINVOKECONFIG_PROPERTIES,
+        attributes: &[],
+        create_only: &["FunctionName", "Qualifier"],
+        write_only: &[],
+        primary_identifier: &["FunctionName", "Qualifier"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::Lambda::EventSourceMapping",
+        properties: &LAMBDA_EVENTSOURCEMAPPING_PROPERTIES,
+        attributes: &["Id", "EventSourceMappingArn"],
+        create_only: &[
+            "EventSourceArn",
+            "StartingPosition",
+            "StartingPositionTimestamp",
+            "SelfManagedEventSource",
+        ],
+        write_only: &[],
+        primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::Lambda::Function",
         properties: &LAMBDA_FUNCTION_PROPERTIES,
         attributes: &[
@@ -673,6 +696,22 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: true,
     },
     ResourceSchema {
+        type_name: "AWS::Lambda::LayerVersion",
+        properties: &LAMBDA_LAYERVERSION_PROPERTIES,
+        attributes: &["LayerVersionArn"],
+        create_only: &[
+            "CompatibleRuntimes",
+            "LicenseInfo",
+            "CompatibleArchitectures",
+            "LayerName",
+            "Description",
+            "Content",
+        ],
+        write_only: &["Content"],
+        primary_identifier: &["LayerVersionArn"],
+        taggable: false,
+    },
+    ResourceSchema {
         type_name: "AWS::Lambda::Permission",
         properties: &LAMBDA_PERMISSION_PROPERTIES,
         attributes: &["Id"],
@@ -689,6 +728,15 @@ pub static TYPES: &[ResourceSchema] = &[
         ],
         write_only: &[],
         primary_identifier: &["FunctionName", "Id"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::Lambda::Url",
+        properties: &LAMBDA_URL_PROPERTIES,
+        attributes: &["FunctionUrl", "FunctionArn"],
+        create_only: &["TargetFunctionArn", "Qualifier"],
+        write_only: &[],
+        primary_identifier: &["FunctionArn"],
         taggable: false,
     },
     ResourceSchema {
@@ -6951,6 +6999,869 @@ static LAMBDA_ALIAS_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static LAMBDA_EVENTINVOKECONFIG_DESTINATIONCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "OnFailure",
+            shape: Shape::Object(&LAMBDA_EVENTINVOKECONFIG_ONFAILURE),
+        },
+        Property {
+            name: "OnSuccess",
+            shape: Shape::Object(&LAMBDA_EVENTINVOKECONFIG_ONSUCCESS),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTINVOKECONFIG_ONFAILURE: Object = Object {
+    properties: &[Property {
+        name: "Destination",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some(
+                    "^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)",
+                ),
+                min_length: Some(0),
+                max_length: Some(350),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Destination"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTINVOKECONFIG_ONSUCCESS: Object = Object {
+    properties: &[Property {
+        name: "Destination",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some(
+                    "^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)",
+                ),
+                min_length: Some(0),
+                max_length: Some(350),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &["Destination"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTINVOKECONFIG_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DestinationConfig",
+            shape: Shape::Object(&LAMBDA_EVENTINVOKECONFIG_DESTINATIONCONFIG),
+        },
+        Property {
+            name: "FunctionName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$",
+                    ),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MaximumEventAgeInSeconds",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(60.0),
+                    maximum: Some(21600.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "MaximumRetryAttempts",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(2.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Qualifier",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$"),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["FunctionName", "Qualifier"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SELFMANAGEDEVENTSOURCE: Object = Object {
+    properties: &[Property {
+        name: "Endpoints",
+        shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_ENDPOINTS),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_ENDPOINTS: Object = Object {
+    properties: &[Property {
+        name: "KafkaBootstrapServers",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                max_items: Some(10),
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}",
+                    ),
+                    min_length: Some(1),
+                    max_length: Some(300),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_FILTERCRITERIA: Object = Object {
+    properties: &[Property {
+        name: "Filters",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(1),
+                max_items: Some(20),
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_FILTER)),
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_FILTER: Object = Object {
+    properties: &[Property {
+        name: "Pattern",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some(".*"),
+                min_length: Some(0),
+                max_length: Some(4096),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_PROVISIONEDPOLLERCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "PollerGroupName",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "MinimumPollers",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(1.0),
+                    maximum: Some(200.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "MaximumPollers",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(1.0),
+                    maximum: Some(10000.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_METRICSCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Metrics",
+        shape: Shape::Ruled(
+            &Rules {
+                min_items: Some(0),
+                max_items: Some(3),
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Ruled(
+                &Rules {
+                    allowed: &["EventCount", "ErrorCount", "KafkaMetrics"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            )),
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_DESTINATIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "OnFailure",
+        shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_ONFAILURE),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_ONFAILURE: Object = Object {
+    properties: &[Property {
+        name: "Destination",
+        shape: Shape::Ruled(
+            &Rules {
+                pattern: Some(
+                    "^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
+                ),
+                min_length: Some(12),
+                max_length: Some(1024),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_AMAZONMANAGEDKAFKAEVENTSOURCECONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "ConsumerGroupId",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+                    min_length: Some(1),
+                    max_length: Some(200),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SchemaRegistryConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_SCHEMAREGISTRYCONFIG),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SCHEMAREGISTRYCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "SchemaValidationConfigs",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(2),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(
+                    &LAMBDA_EVENTSOURCEMAPPING_SCHEMAVALIDATIONCONFIG,
+                )),
+            ),
+        },
+        Property {
+            name: "SchemaRegistryURI",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("[a-zA-Z0-9-/*:_+=.@-]*"),
+                    min_length: Some(1),
+                    max_length: Some(10000),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "EventRecordFormat",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["JSON", "SOURCE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "AccessConfigs",
+            shape: Shape::Ruled(
+                &Rules {
+                    max_items: Some(2),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(
+                    &LAMBDA_EVENTSOURCEMAPPING_SCHEMAREGISTRYACCESSCONFIG,
+                )),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SCHEMAVALIDATIONCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Attribute",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["KEY", "VALUE"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SCHEMAREGISTRYACCESSCONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "Type",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "BASIC_AUTH",
+                        "CLIENT_CERTIFICATE_TLS_AUTH",
+                        "SERVER_ROOT_CA_CERTIFICATE",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "URI",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
+                    ),
+                    min_length: Some(1),
+                    max_length: Some(10000),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SOURCEACCESSCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Type",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "BASIC_AUTH",
+                        "VPC_SUBNET",
+                        "VPC_SECURITY_GROUP",
+                        "SASL_SCRAM_512_AUTH",
+                        "SASL_SCRAM_256_AUTH",
+                        "VIRTUAL_HOST",
+                        "CLIENT_CERTIFICATE_TLS_AUTH",
+                        "SERVER_ROOT_CA_CERTIFICATE",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "URI",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+                    min_length: Some(1),
+                    max_length: Some(200),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SCALINGCONFIG: Object = Object {
+    properties: &[Property {
+        name: "MaximumConcurrency",
+        shape: Shape::Ruled(
+            &Rules {
+                minimum: Some(2.0),
+                maximum: Some(1000.0),
+                ..Rules::NONE
+            },
+            &Shape::Integer,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_SELFMANAGEDKAFKAEVENTSOURCECONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "ConsumerGroupId",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+                    min_length: Some(1),
+                    max_length: Some(200),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SchemaRegistryConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_SCHEMAREGISTRYCONFIG),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_DOCUMENTDBEVENTSOURCECONFIG: Object = Object {
+    properties: &[
+        Property {
+            name: "FullDocument",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["UpdateLookup", "Default"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "CollectionName",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(57),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "DatabaseName",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(63),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_LOGGINGCONFIG: Object = Object {
+    properties: &[Property {
+        name: "SystemLogLevel",
+        shape: Shape::Ruled(
+            &Rules {
+                allowed: &["DEBUG", "INFO", "WARN"],
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_EVENTSOURCEMAPPING_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "StartingPosition",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+"),
+                    min_length: Some(6),
+                    max_length: Some(12),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SelfManagedEventSource",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_SELFMANAGEDEVENTSOURCE),
+        },
+        Property {
+            name: "ParallelizationFactor",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(1.0),
+                    maximum: Some(10.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "FilterCriteria",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_FILTERCRITERIA),
+        },
+        Property {
+            name: "ProvisionedPollerConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_PROVISIONEDPOLLERCONFIG),
+        },
+        Property {
+            name: "MetricsConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_METRICSCONFIG),
+        },
+        Property {
+            name: "FunctionName",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?",
+                    ),
+                    min_length: Some(1),
+                    max_length: Some(140),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "DestinationConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_DESTINATIONCONFIG),
+        },
+        Property {
+            name: "KmsKeyArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
+                    min_length: Some(12),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "AmazonManagedKafkaEventSourceConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_AMAZONMANAGEDKAFKAEVENTSOURCECONFIG),
+        },
+        Property {
+            name: "SourceAccessConfigurations",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(22),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(
+                    &LAMBDA_EVENTSOURCEMAPPING_SOURCEACCESSCONFIGURATION,
+                )),
+            ),
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_TAG)),
+            ),
+        },
+        Property {
+            name: "MaximumBatchingWindowInSeconds",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(300.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "BatchSize",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(1.0),
+                    maximum: Some(10000.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "MaximumRetryAttempts",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(-1.0),
+                    maximum: Some(10000.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Topics",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(1),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some("^[^.]([a-zA-Z0-9\\-_.]+)"),
+                        min_length: Some(1),
+                        max_length: Some(249),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "ScalingConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_SCALINGCONFIG),
+        },
+        Property {
+            name: "Enabled",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "EventSourceArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
+                    ),
+                    min_length: Some(12),
+                    max_length: Some(1024),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "SelfManagedKafkaEventSourceConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_SELFMANAGEDKAFKAEVENTSOURCECONFIG),
+        },
+        Property {
+            name: "DocumentDBEventSourceConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_DOCUMENTDBEVENTSOURCECONFIG),
+        },
+        Property {
+            name: "TumblingWindowInSeconds",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(900.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "BisectBatchOnFunctionError",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "MaximumRecordAgeInSeconds",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(-1.0),
+                    maximum: Some(604800.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "StartingPositionTimestamp",
+            shape: Shape::Number,
+        },
+        Property {
+            name: "LoggingConfig",
+            shape: Shape::Object(&LAMBDA_EVENTSOURCEMAPPING_LOGGINGCONFIG),
+        },
+        Property {
+            name: "Queues",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(1),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        pattern: Some("[\\s\\S]*"),
+                        min_length: Some(1),
+                        max_length: Some(1000),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "FunctionResponseTypes",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(0),
+                    max_length: Some(1),
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        allowed: &["ReportBatchItemFailures"],
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+    ],
+    required: &["FunctionName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static LAMBDA_FUNCTION_FUNCTIONSCALINGCONFIG: Object = Object {
     properties: &[
         Property {
@@ -7670,6 +8581,39 @@ static LAMBDA_FUNCTION_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static LAMBDA_LAYERVERSION_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CompatibleRuntimes",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "LicenseInfo",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "LayerName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Content",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "CompatibleArchitectures",
+            shape: Shape::List(&Shape::String),
+        },
+    ],
+    required: &["Content"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static LAMBDA_PERMISSION_PROPERTIES: Object = Object {
     properties: &[
         Property {
@@ -7776,6 +8720,158 @@ static LAMBDA_PERMISSION_PROPERTIES: Object = Object {
         },
     ],
     required: &["FunctionName", "Action", "Principal"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_URL_CORS: Object = Object {
+    properties: &[
+        Property {
+            name: "AllowCredentials",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "AllowHeaders",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(1),
+                        max_length: Some(1024),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "AllowMethods",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(6),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        allowed: &["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"],
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "AllowOrigins",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(1),
+                        max_length: Some(253),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "ExposeHeaders",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    max_items: Some(100),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Ruled(
+                    &Rules {
+                        min_length: Some(1),
+                        max_length: Some(1024),
+                        ..Rules::NONE
+                    },
+                    &Shape::String,
+                )),
+            ),
+        },
+        Property {
+            name: "MaxAge",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(0.0),
+                    maximum: Some(86400.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static LAMBDA_URL_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "TargetFunctionArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some(
+                        "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$",
+                    ),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Qualifier",
+            shape: Shape::Ruled(
+                &Rules {
+                    pattern: Some("((?!^[0-9]+$)([a-zA-Z0-9-_]+))"),
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "AuthType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["AWS_IAM", "NONE"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "InvokeMode",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["BUFFERED", "RESPONSE_STREAM"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Cors",
+            shape: Shape::Object(&LAMBDA_URL_CORS),
+        },
+    ],
+    required: &["TargetFunctionArn", "AuthType"],
     open: false,
     one_of: &[],
     any_of: &[],

@@ -258,6 +258,7 @@ mod apigatewayv2;
 mod apigateway_extras;
 mod cloudfront;
 mod compute;
+mod lambda_extras;
 mod messaging;
 mod network;
 mod observability;
@@ -272,6 +273,7 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(messaging::FIXTURES)
         .chain(observability::FIXTURES)
         .chain(compute::FIXTURES)
+        .chain(lambda_extras::FIXTURES)
         .chain(cloudfront::FIXTURES)
         .chain(apigateway_extras::FIXTURES)
         .chain(apigatewayv2::FIXTURES)

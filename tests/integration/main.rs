@@ -51,6 +51,7 @@ mod resources_ec2;
 mod resources_iam;
 mod resources_iam_oidc;
 mod resources_lambda;
+mod resources_lambda_extras;
 mod resources_observability;
 mod resources_rds;
 mod resources_s3;

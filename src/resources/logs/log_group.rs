@@ -1,11 +1,12 @@
-//! `AWS::Logs::LogGroup`: a CloudWatch Logs group with its retention, KMS key and tags.
-//! Physical id: the group name.
+//! `AWS::Logs::LogGroup`: a CloudWatch Logs group with its retention, KMS key, class and tags.
+//! Physical id: the group name. The class (`LogGroupClass`) is fixed at create: CloudWatch Logs
+//! has no call to change it, and CloudFormation refuses the update, so fuelflow does too.
 
 use crate::resources::Owner;
 use crate::resources::property;
 use crate::resources::sdk_error;
-use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, Result};
-use aws_sdk_cloudwatchlogs::types::LogGroup as LiveGroup;
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use aws_sdk_cloudwatchlogs::types::{LogGroup as LiveGroup, LogGroupClass};
 use serde_json::json;
 
 pub struct LogGroup;
@@ -73,7 +74,21 @@ async fn set_retention(ctx: &Ctx, name: &str, days: Option<i32>) -> Result<()> {
 }
 
 /// The properties this handler sends and reads.
-const MANAGED: &[&str] = &["LogGroupName", "KmsKeyId", "RetentionInDays", "Tags"];
+const MANAGED: &[&str] = &[
+    "LogGroupName",
+    "KmsKeyId",
+    "LogGroupClass",
+    "RetentionInDays",
+    "Tags",
+];
+
+/// The class a group has when the template names none.
+const STANDARD: &str = "STANDARD";
+
+/// The class the props ask for (`STANDARD` when absent).
+fn class(props: &Props) -> String {
+    property::string(props, "LogGroupClass").unwrap_or_else(|| STANDARD.into())
+}
 
 impl Resource for LogGroup {
     fn managed_properties(&self) -> &'static [&'static str] {
@@ -95,6 +110,9 @@ impl Resource for LogGroup {
             .create_log_group()
             .log_group_name(&name)
             .set_kms_key_id(property::string(props, "KmsKeyId"))
+            .set_log_group_class(
+                property::string(props, "LogGroupClass").map(|c| LogGroupClass::from(c.as_str())),
+            )
             .set_tags(Some(ctx.tags_with_ownership(props).into_iter().collect()))
             .send()
             .await
@@ -120,6 +138,12 @@ impl Resource for LogGroup {
         if let Some(key) = group.kms_key_id() {
             p.insert("KmsKeyId".into(), json!(key));
         }
+        // A group made before classes existed reports none: it is a standard one.
+        let live_class = group.log_group_class().map(|c| c.as_str());
+        p.insert(
+            "LogGroupClass".into(),
+            json!(live_class.unwrap_or(STANDARD)),
+        );
         if desired.contains_key("Tags") {
             let tags = ctx
                 .clients
@@ -142,6 +166,19 @@ impl Resource for LogGroup {
 
     async fn update(&self, ctx: &Ctx, name: &str, old: &Props, new: &Props) -> Result<Attributes> {
         let logs = ctx.clients.logs();
+        // Refused before anything else changes, so the update leaves the group as it was.
+        if class(old) != class(new) {
+            return Err(ResourceError::new(
+                "NotUpdatable",
+                format!(
+                    "{name}: LogGroupClass cannot change from {} to {} after the log group is \
+                     created (CloudWatch Logs has no such call); give the group a new \
+                     LogGroupName to replace it, or keep the class",
+                    class(old),
+                    class(new)
+                ),
+            ));
+        }
         if property::changed(old, new, "RetentionInDays") {
             set_retention(ctx, name, property::integer(new, "RetentionInDays")?).await?;
         }
