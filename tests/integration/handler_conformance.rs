@@ -254,8 +254,8 @@ fn text(p: &Props, key: &str) -> String {
 /// log through it), so it still exists and reads back after a delete.
 const KEPT: Skip = Skip::ByDesign("the region's one API Gateway account: delete leaves it");
 
-mod apigatewayv2;
 mod apigateway_extras;
+mod apigatewayv2;
 mod cloudfront;
 mod compute;
 mod lambda_extras;
@@ -275,8 +275,8 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(compute::FIXTURES)
         .chain(lambda_extras::FIXTURES)
         .chain(cloudfront::FIXTURES)
-        .chain(apigateway_extras::FIXTURES)
         .chain(apigatewayv2::FIXTURES)
+        .chain(apigateway_extras::FIXTURES)
 }
 
 static FIXTURES: &[Fixture] = &[
