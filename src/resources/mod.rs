@@ -35,6 +35,7 @@ pub mod data;
 pub mod dynamic;
 pub mod dynamodb;
 pub mod ec2;
+pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
@@ -49,6 +50,7 @@ pub mod secretsmanager;
 pub mod sns;
 pub mod sqs;
 pub mod ssm;
+pub mod stepfunctions;
 pub mod wafv2;
 
 pub use clients::Clients;
@@ -182,9 +184,10 @@ impl From<crate::aws::AwsError> for ResourceError {
                 | "Timeout"
                 | "DispatchFailure"
         );
+        // The operation goes with the message, so every failure names the AWS call.
         ResourceError {
             code: e.code,
-            message: e.message,
+            message: format!("{} ({})", e.message, e.operation),
             retryable,
         }
     }

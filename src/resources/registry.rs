@@ -4,7 +4,7 @@
 use super::secretsmanager;
 use super::{Handler, apigateway, cloudwatch, dynamodb, ec2, iam, lambda, logs, rds, s3};
 use super::{acm, apigatewayv2, kms, route53, wafv2};
-use super::{cloudfront, sns, sqs, ssm};
+use super::{cloudfront, events, sns, sqs, ssm, stepfunctions};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -109,6 +109,7 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
         "AWS::EC2::VPCGatewayAttachment",
         &ec2::vpc_gateway_attachment::VpcGatewayAttachment,
     ),
+    ("AWS::Events::Rule", &events::rule::Rule),
     ("AWS::IAM::Group", &iam::group::Group),
     (
         "AWS::IAM::InstanceProfile",
@@ -122,6 +123,10 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::IAM::Policy", &iam::policy::Policy),
     ("AWS::IAM::Role", &iam::role::Role),
     ("AWS::IAM::RolePolicy", &iam::role_policy::RolePolicy),
+    (
+        "AWS::IAM::ServiceLinkedRole",
+        &iam::service_linked_role::ServiceLinkedRole,
+    ),
     ("AWS::IAM::User", &iam::user::User),
     (
         "AWS::IAM::UserToGroupAddition",
@@ -177,6 +182,10 @@ pub static BUILTIN: &[(&str, &dyn Handler)] = &[
     ("AWS::SQS::Queue", &sqs::queue::Queue),
     ("AWS::SQS::QueuePolicy", &sqs::queue_policy::QueuePolicy),
     ("AWS::SSM::Parameter", &ssm::parameter::Parameter),
+    (
+        "AWS::StepFunctions::StateMachine",
+        &stepfunctions::state_machine::StateMachine,
+    ),
     ("AWS::WAFv2::WebACL", &wafv2::web_acl::WebAcl),
     (
         "AWS::WAFv2::WebACLAssociation",

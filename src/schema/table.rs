@@ -527,6 +527,15 @@ pub static TYPES: &[ResourceSchema] = &[
         taggable: false,
     },
     ResourceSchema {
+        type_name: "AWS::Events::Rule",
+        properties: &EVENTS_RULE_PROPERTIES,
+        attributes: &["Arn"],
+        create_only: &["Name"],
+        write_only: &[],
+        primary_identifier: &["Arn"],
+        taggable: true,
+    },
+    ResourceSchema {
         type_name: "AWS::IAM::Group",
         properties: &IAM_GROUP_PROPERTIES,
         attributes: &["Arn"],
@@ -596,6 +605,15 @@ pub static TYPES: &[ResourceSchema] = &[
         create_only: &["PolicyName", "RoleName"],
         write_only: &[],
         primary_identifier: &["PolicyName", "RoleName"],
+        taggable: false,
+    },
+    ResourceSchema {
+        type_name: "AWS::IAM::ServiceLinkedRole",
+        properties: &IAM_SERVICELINKEDROLE_PROPERTIES,
+        attributes: &["RoleName"],
+        create_only: &["CustomSuffix", "AWSServiceName"],
+        write_only: &["CustomSuffix", "AWSServiceName"],
+        primary_identifier: &["RoleName"],
         taggable: false,
     },
     ResourceSchema {
@@ -981,6 +999,19 @@ pub static TYPES: &[ResourceSchema] = &[
         create_only: &["Name"],
         write_only: &["SecretString", "GenerateSecretString"],
         primary_identifier: &["Id"],
+        taggable: true,
+    },
+    ResourceSchema {
+        type_name: "AWS::StepFunctions::StateMachine",
+        properties: &STEPFUNCTIONS_STATEMACHINE_PROPERTIES,
+        attributes: &["Arn", "Name", "StateMachineRevisionId"],
+        create_only: &["StateMachineName", "StateMachineType"],
+        write_only: &[
+            "Definition",
+            "DefinitionS3Location",
+            "DefinitionSubstitutions",
+        ],
+        primary_identifier: &["Arn"],
         taggable: true,
     },
     ResourceSchema {
@@ -6229,6 +6260,606 @@ static EC2_VPCGATEWAYATTACHMENT_PROPERTIES: Object = Object {
     any_of: &[],
     dependent_required: &[],
 };
+static EVENTS_RULE_TARGET: Object = Object {
+    properties: &[
+        Property {
+            name: "InputPath",
+            shape: Shape::String,
+        },
+        Property {
+            name: "HttpParameters",
+            shape: Shape::Object(&EVENTS_RULE_HTTPPARAMETERS),
+        },
+        Property {
+            name: "DeadLetterConfig",
+            shape: Shape::Object(&EVENTS_RULE_DEADLETTERCONFIG),
+        },
+        Property {
+            name: "RunCommandParameters",
+            shape: Shape::Object(&EVENTS_RULE_RUNCOMMANDPARAMETERS),
+        },
+        Property {
+            name: "InputTransformer",
+            shape: Shape::Object(&EVENTS_RULE_INPUTTRANSFORMER),
+        },
+        Property {
+            name: "KinesisParameters",
+            shape: Shape::Object(&EVENTS_RULE_KINESISPARAMETERS),
+        },
+        Property {
+            name: "RoleArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RedshiftDataParameters",
+            shape: Shape::Object(&EVENTS_RULE_REDSHIFTDATAPARAMETERS),
+        },
+        Property {
+            name: "AppSyncParameters",
+            shape: Shape::Object(&EVENTS_RULE_APPSYNCPARAMETERS),
+        },
+        Property {
+            name: "Input",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SqsParameters",
+            shape: Shape::Object(&EVENTS_RULE_SQSPARAMETERS),
+        },
+        Property {
+            name: "EcsParameters",
+            shape: Shape::Object(&EVENTS_RULE_ECSPARAMETERS),
+        },
+        Property {
+            name: "BatchParameters",
+            shape: Shape::Object(&EVENTS_RULE_BATCHPARAMETERS),
+        },
+        Property {
+            name: "Id",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Arn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SageMakerPipelineParameters",
+            shape: Shape::Object(&EVENTS_RULE_SAGEMAKERPIPELINEPARAMETERS),
+        },
+        Property {
+            name: "RetryPolicy",
+            shape: Shape::Object(&EVENTS_RULE_RETRYPOLICY),
+        },
+    ],
+    required: &["Id", "Arn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_HTTPPARAMETERS: Object = Object {
+    properties: &[
+        Property {
+            name: "PathParameterValues",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "HeaderParameters",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "QueryStringParameters",
+            shape: Shape::Map(&Shape::String),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_DEADLETTERCONFIG: Object = Object {
+    properties: &[Property {
+        name: "Arn",
+        shape: Shape::String,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_RUNCOMMANDPARAMETERS: Object = Object {
+    properties: &[Property {
+        name: "RunCommandTargets",
+        shape: Shape::Ruled(
+            &Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&EVENTS_RULE_RUNCOMMANDTARGET)),
+        ),
+    }],
+    required: &["RunCommandTargets"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_RUNCOMMANDTARGET: Object = Object {
+    properties: &[
+        Property {
+            name: "Values",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Values", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_INPUTTRANSFORMER: Object = Object {
+    properties: &[
+        Property {
+            name: "InputPathsMap",
+            shape: Shape::Map(&Shape::String),
+        },
+        Property {
+            name: "InputTemplate",
+            shape: Shape::String,
+        },
+    ],
+    required: &["InputTemplate"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_KINESISPARAMETERS: Object = Object {
+    properties: &[Property {
+        name: "PartitionKeyPath",
+        shape: Shape::String,
+    }],
+    required: &["PartitionKeyPath"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_REDSHIFTDATAPARAMETERS: Object = Object {
+    properties: &[
+        Property {
+            name: "StatementName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Sqls",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "Database",
+            shape: Shape::String,
+        },
+        Property {
+            name: "SecretManagerArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "DbUser",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Sql",
+            shape: Shape::String,
+        },
+        Property {
+            name: "WithEvent",
+            shape: Shape::Boolean,
+        },
+    ],
+    required: &["Database"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_APPSYNCPARAMETERS: Object = Object {
+    properties: &[Property {
+        name: "GraphQLOperation",
+        shape: Shape::String,
+    }],
+    required: &["GraphQLOperation"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_SQSPARAMETERS: Object = Object {
+    properties: &[Property {
+        name: "MessageGroupId",
+        shape: Shape::String,
+    }],
+    required: &["MessageGroupId"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_ECSPARAMETERS: Object = Object {
+    properties: &[
+        Property {
+            name: "PlatformVersion",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Group",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EnableECSManagedTags",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "EnableExecuteCommand",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "PlacementConstraints",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EVENTS_RULE_PLACEMENTCONSTRAINT)),
+            ),
+        },
+        Property {
+            name: "PropagateTags",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TaskCount",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "PlacementStrategies",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EVENTS_RULE_PLACEMENTSTRATEGY)),
+            ),
+        },
+        Property {
+            name: "CapacityProviderStrategy",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EVENTS_RULE_CAPACITYPROVIDERSTRATEGYITEM)),
+            ),
+        },
+        Property {
+            name: "LaunchType",
+            shape: Shape::String,
+        },
+        Property {
+            name: "ReferenceId",
+            shape: Shape::String,
+        },
+        Property {
+            name: "TagList",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EVENTS_RULE_TAG)),
+            ),
+        },
+        Property {
+            name: "NetworkConfiguration",
+            shape: Shape::Object(&EVENTS_RULE_NETWORKCONFIGURATION),
+        },
+        Property {
+            name: "TaskDefinitionArn",
+            shape: Shape::String,
+        },
+    ],
+    required: &["TaskDefinitionArn"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_PLACEMENTCONSTRAINT: Object = Object {
+    properties: &[
+        Property {
+            name: "Type",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Expression",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_PLACEMENTSTRATEGY: Object = Object {
+    properties: &[
+        Property {
+            name: "Field",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Type",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_CAPACITYPROVIDERSTRATEGYITEM: Object = Object {
+    properties: &[
+        Property {
+            name: "CapacityProvider",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Base",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "Weight",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &["CapacityProvider"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_TAG: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_NETWORKCONFIGURATION: Object = Object {
+    properties: &[Property {
+        name: "AwsVpcConfiguration",
+        shape: Shape::Object(&EVENTS_RULE_AWSVPCCONFIGURATION),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_AWSVPCCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "SecurityGroups",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::String),
+            ),
+        },
+        Property {
+            name: "Subnets",
+            shape: Shape::List(&Shape::String),
+        },
+        Property {
+            name: "AssignPublicIp",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Subnets"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_BATCHPARAMETERS: Object = Object {
+    properties: &[
+        Property {
+            name: "ArrayProperties",
+            shape: Shape::Object(&EVENTS_RULE_BATCHARRAYPROPERTIES),
+        },
+        Property {
+            name: "JobName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "RetryStrategy",
+            shape: Shape::Object(&EVENTS_RULE_BATCHRETRYSTRATEGY),
+        },
+        Property {
+            name: "JobDefinition",
+            shape: Shape::String,
+        },
+    ],
+    required: &["JobName", "JobDefinition"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_BATCHARRAYPROPERTIES: Object = Object {
+    properties: &[Property {
+        name: "Size",
+        shape: Shape::Integer,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_BATCHRETRYSTRATEGY: Object = Object {
+    properties: &[Property {
+        name: "Attempts",
+        shape: Shape::Integer,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_SAGEMAKERPIPELINEPARAMETERS: Object = Object {
+    properties: &[Property {
+        name: "PipelineParameterList",
+        shape: Shape::Ruled(
+            &Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
+            &Shape::List(&Shape::Object(&EVENTS_RULE_SAGEMAKERPIPELINEPARAMETER)),
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_SAGEMAKERPIPELINEPARAMETER: Object = Object {
+    properties: &[
+        Property {
+            name: "Value",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Value", "Name"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_RETRYPOLICY: Object = Object {
+    properties: &[
+        Property {
+            name: "MaximumRetryAttempts",
+            shape: Shape::Integer,
+        },
+        Property {
+            name: "MaximumEventAgeInSeconds",
+            shape: Shape::Integer,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static EVENTS_RULE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "EventBusName",
+            shape: Shape::String,
+        },
+        Property {
+            name: "EventPattern",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "ScheduleExpression",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "State",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &[
+                        "DISABLED",
+                        "ENABLED",
+                        "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+                    ],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Targets",
+            shape: Shape::Ruled(
+                &Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&EVENTS_RULE_TARGET)),
+            ),
+        },
+        Property {
+            name: "RoleArn",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&EVENTS_RULE_TAG)),
+        },
+        Property {
+            name: "Name",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
 static IAM_GROUP_POLICY: Object = Object {
     properties: &[
         Property {
@@ -6613,6 +7244,27 @@ static IAM_ROLEPOLICY_PROPERTIES: Object = Object {
         },
     ],
     required: &["PolicyName", "RoleName"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static IAM_SERVICELINKEDROLE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "CustomSuffix",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Description",
+            shape: Shape::String,
+        },
+        Property {
+            name: "AWSServiceName",
+            shape: Shape::String,
+        },
+    ],
+    required: &[],
     open: false,
     one_of: &[],
     any_of: &[],
@@ -12811,6 +13463,252 @@ static SECRETSMANAGER_SECRET_PROPERTIES: Object = Object {
         },
     ],
     required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_LOGGINGCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Level",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["ALL", "ERROR", "FATAL", "OFF"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "IncludeExecutionData",
+            shape: Shape::Boolean,
+        },
+        Property {
+            name: "Destinations",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_items: Some(1),
+                    ..Rules::NONE
+                },
+                &Shape::List(&Shape::Object(&STEPFUNCTIONS_STATEMACHINE_LOGDESTINATION)),
+            ),
+        },
+    ],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_LOGDESTINATION: Object = Object {
+    properties: &[Property {
+        name: "CloudWatchLogsLogGroup",
+        shape: Shape::Object(&STEPFUNCTIONS_STATEMACHINE_CLOUDWATCHLOGSLOGGROUP),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_CLOUDWATCHLOGSLOGGROUP: Object = Object {
+    properties: &[Property {
+        name: "LogGroupArn",
+        shape: Shape::Ruled(
+            &Rules {
+                min_length: Some(1),
+                max_length: Some(256),
+                ..Rules::NONE
+            },
+            &Shape::String,
+        ),
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_TRACINGCONFIGURATION: Object = Object {
+    properties: &[Property {
+        name: "Enabled",
+        shape: Shape::Boolean,
+    }],
+    required: &[],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_ENCRYPTIONCONFIGURATION: Object = Object {
+    properties: &[
+        Property {
+            name: "KmsKeyId",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(2048),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "KmsDataKeyReusePeriodSeconds",
+            shape: Shape::Ruled(
+                &Rules {
+                    minimum: Some(60.0),
+                    maximum: Some(900.0),
+                    ..Rules::NONE
+                },
+                &Shape::Integer,
+            ),
+        },
+        Property {
+            name: "Type",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Type"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_S3LOCATION: Object = Object {
+    properties: &[
+        Property {
+            name: "Bucket",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Key",
+            shape: Shape::String,
+        },
+        Property {
+            name: "Version",
+            shape: Shape::String,
+        },
+    ],
+    required: &["Bucket", "Key"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_TAGSENTRY: Object = Object {
+    properties: &[
+        Property {
+            name: "Key",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(128),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "Value",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+    ],
+    required: &["Key", "Value"],
+    open: false,
+    one_of: &[],
+    any_of: &[],
+    dependent_required: &[],
+};
+static STEPFUNCTIONS_STATEMACHINE_PROPERTIES: Object = Object {
+    properties: &[
+        Property {
+            name: "DefinitionString",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(1048576),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "RoleArn",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(256),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "StateMachineName",
+            shape: Shape::Ruled(
+                &Rules {
+                    min_length: Some(1),
+                    max_length: Some(80),
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "StateMachineType",
+            shape: Shape::Ruled(
+                &Rules {
+                    allowed: &["STANDARD", "EXPRESS"],
+                    ..Rules::NONE
+                },
+                &Shape::String,
+            ),
+        },
+        Property {
+            name: "LoggingConfiguration",
+            shape: Shape::Object(&STEPFUNCTIONS_STATEMACHINE_LOGGINGCONFIGURATION),
+        },
+        Property {
+            name: "TracingConfiguration",
+            shape: Shape::Object(&STEPFUNCTIONS_STATEMACHINE_TRACINGCONFIGURATION),
+        },
+        Property {
+            name: "EncryptionConfiguration",
+            shape: Shape::Object(&STEPFUNCTIONS_STATEMACHINE_ENCRYPTIONCONFIGURATION),
+        },
+        Property {
+            name: "DefinitionS3Location",
+            shape: Shape::Object(&STEPFUNCTIONS_STATEMACHINE_S3LOCATION),
+        },
+        Property {
+            name: "DefinitionSubstitutions",
+            shape: Shape::Map(&Shape::Any),
+        },
+        Property {
+            name: "Definition",
+            shape: Shape::Json,
+        },
+        Property {
+            name: "Tags",
+            shape: Shape::List(&Shape::Object(&STEPFUNCTIONS_STATEMACHINE_TAGSENTRY)),
+        },
+    ],
+    required: &["RoleArn"],
     open: false,
     one_of: &[],
     any_of: &[],

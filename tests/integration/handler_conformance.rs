@@ -258,6 +258,8 @@ mod apigateway_extras;
 mod apigatewayv2;
 mod cloudfront;
 mod compute;
+mod events;
+mod iam_extras;
 mod lambda_extras;
 mod messaging;
 mod network;
@@ -277,6 +279,8 @@ fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
         .chain(cloudfront::FIXTURES)
         .chain(apigatewayv2::FIXTURES)
         .chain(apigateway_extras::FIXTURES)
+        .chain(events::FIXTURES)
+        .chain(iam_extras::FIXTURES)
 }
 
 static FIXTURES: &[Fixture] = &[
@@ -1185,6 +1189,7 @@ services! {
     cloudwatch => "CloudWatch",
     dynamodb => "DynamoDB",
     ec2 => "EC2",
+    events => "Events",
     iam => "IAM",
     kms => "KMS",
     lambda => "Lambda",
@@ -1196,6 +1201,7 @@ services! {
     sns => "SNS",
     sqs => "SQS",
     ssm => "SSM",
+    stepfunctions => "StepFunctions",
     wafv2 => "WAFv2",
 }
 

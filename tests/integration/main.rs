@@ -55,6 +55,7 @@ mod resources_lambda_extras;
 mod resources_observability;
 mod resources_rds;
 mod resources_s3;
+mod resources_s3_configs;
 mod resources_secrets;
 mod round_trips;
 mod ssm_references;

@@ -68,6 +68,53 @@ async fn prod_creates_the_key_the_web_acl_and_the_reserved_concurrency_live() {
     p.expect(0, &["plan", "--env", "prod", "--detailed-exitcode"]);
 }
 
+/// The CloudFront option of stacks/api.yaml (`EnableCdn`, off by default): a distribution whose
+/// origin is the prod stage, checked live, priced by `fuelflow cost`, re-planned empty.
+#[tokio::test]
+async fn prod_with_the_cdn_option_puts_cloudfront_in_front_of_the_stage() {
+    let p = Platform::new();
+    p.set_parameter("prod", "EnableCdn", "true");
+    p.expect(0, &["validate", "--strict", "--env", "prod"]);
+    let cost = p.expect(0, &["cost", "--env", "prod"]);
+    assert!(cost.contains("api.ApiDistribution"), "{cost}");
+    p.expect(0, &["bootstrap", "--env", "prod", "--auto-approve"]);
+    p.expect(0, &["apply", "--env", "prod", "--auto-approve"]);
+
+    let config = p.moto.sdk_config().await;
+    let apigw = aws_sdk_apigateway::Client::new(&config);
+    let apis = apigw.get_rest_apis().send().await.unwrap();
+    let api = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some("fuel-flow-prod-api"))
+        .expect("the prod API");
+    let origin = format!("{}.execute-api.us-east-1.amazonaws.com", api.id().unwrap());
+    let cloudfront = aws_sdk_cloudfront::Client::new(&config);
+    let list = cloudfront.list_distributions().send().await.unwrap();
+    let summaries = list
+        .distribution_list()
+        .map(|l| l.items())
+        .unwrap_or_default();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    let id = summaries[0].id();
+    let got = cloudfront
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    let config = got.distribution_config().unwrap();
+    assert!(config.enabled());
+    let origins = config.origins().unwrap().items();
+    assert_eq!(origins[0].domain_name(), origin);
+    assert_eq!(origins[0].origin_path(), Some("/prod"));
+    let custom = origins[0].custom_origin_config().unwrap();
+    assert_eq!(custom.origin_protocol_policy().as_str(), "https-only");
+    let behavior = config.default_cache_behavior().unwrap();
+    assert_eq!(behavior.viewer_protocol_policy().as_str(), "https-only");
+    p.expect(0, &["plan", "--env", "prod", "--detailed-exitcode"]);
+}
+
 /// The alias names an enabled, rotating, customer-managed key: its ARN.
 async fn key(config: &aws_config::SdkConfig) -> String {
     let kms = aws_sdk_kms::Client::new(config);

@@ -1,4 +1,5 @@
-//! IAM: roles, inline policies (on roles, users and groups) and customer managed policies.
+//! IAM: roles (service-linked ones too), inline policies (on roles, users and groups) and customer
+//! managed policies.
 
 mod fresh;
 pub(crate) mod group;
@@ -11,6 +12,7 @@ pub(crate) mod policy_document;
 mod principal;
 pub(crate) mod role;
 pub(crate) mod role_policy;
+pub(crate) mod service_linked_role;
 pub(crate) mod user;
 pub(crate) mod user_to_group_addition;
 

@@ -8,6 +8,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use serde_json::{Value, json};
 
 use super::value::{aws, tag_list};
+use super::{accelerate, intelligent_tiering, metrics, object_lock, replication};
 use super::{acl, notification, website};
 use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags, versioning};
 use crate::resources::Owner;
@@ -24,25 +25,38 @@ enum Part {
     AccessControl,
     Encryption,
     Versioning,
+    ObjectLockEnabled,
+    ObjectLock,
     Lifecycle,
     Logging,
     Cors,
     Website,
+    Accelerate,
+    Replication,
+    IntelligentTiering,
+    Metrics,
     Notification,
 }
 
 /// In the order they are applied at create: ownership and public access first, so the bucket is
-/// never open while the rest is set up.
-const PARTS: [Part; 10] = [
+/// never open while the rest is set up; versioning before the object lock and the replication
+/// that need it.
+const PARTS: [Part; 16] = [
     Part::OwnershipControls,
     Part::PublicAccessBlock,
     Part::AccessControl,
     Part::Encryption,
     Part::Versioning,
+    Part::ObjectLockEnabled,
+    Part::ObjectLock,
     Part::Lifecycle,
     Part::Logging,
     Part::Cors,
     Part::Website,
+    Part::Accelerate,
+    Part::Replication,
+    Part::IntelligentTiering,
+    Part::Metrics,
     Part::Notification,
 ];
 
@@ -59,6 +73,12 @@ impl Part {
             Part::AccessControl => "AccessControl",
             Part::Website => "WebsiteConfiguration",
             Part::Notification => "NotificationConfiguration",
+            Part::ObjectLockEnabled => "ObjectLockEnabled",
+            Part::ObjectLock => "ObjectLockConfiguration",
+            Part::Accelerate => "AccelerateConfiguration",
+            Part::Replication => "ReplicationConfiguration",
+            Part::IntelligentTiering => "IntelligentTieringConfigurations",
+            Part::Metrics => "MetricsConfigurations",
         }
     }
 
@@ -75,10 +95,23 @@ impl Part {
             Part::AccessControl => acl::config(value).map(drop),
             Part::Website => website::config(value).map(drop),
             Part::Notification => notification::config(value).map(drop),
+            Part::ObjectLockEnabled => object_lock::enabled(value).map(drop),
+            Part::ObjectLock => object_lock::config(value).map(drop),
+            Part::Accelerate => accelerate::config(value).map(drop),
+            Part::Replication => replication::config(value).map(drop),
+            Part::IntelligentTiering => intelligent_tiering::configs(value).map(drop),
+            Part::Metrics => metrics::configs(value).map(drop),
         }
     }
 
-    async fn put(self, s3: &Client, bucket: &str, value: &Value) -> Result<()> {
+    /// `live` is the current value (none at create), for the lists put item by item.
+    async fn put(
+        self,
+        s3: &Client,
+        bucket: &str,
+        value: &Value,
+        live: Option<&Value>,
+    ) -> Result<()> {
         match self {
             Part::OwnershipControls => ownership::put(s3, bucket, value).await,
             Part::PublicAccessBlock => public_access::put(s3, bucket, value).await,
@@ -90,6 +123,12 @@ impl Part {
             Part::AccessControl => acl::put(s3, bucket, value).await,
             Part::Website => website::put(s3, bucket, value).await,
             Part::Notification => notification::put(s3, bucket, value).await,
+            Part::ObjectLockEnabled => object_lock::put_enabled(s3, bucket, value).await,
+            Part::ObjectLock => object_lock::put(s3, bucket, value).await,
+            Part::Accelerate => accelerate::put(s3, bucket, value).await,
+            Part::Replication => replication::put(s3, bucket, value).await,
+            Part::IntelligentTiering => intelligent_tiering::put(s3, bucket, value, live).await,
+            Part::Metrics => metrics::put(s3, bucket, value, live).await,
         }
     }
 
@@ -106,6 +145,12 @@ impl Part {
             Part::AccessControl => acl::get(s3, bucket, desired).await,
             Part::Website => website::get(s3, bucket).await,
             Part::Notification => notification::get(s3, bucket, desired).await,
+            Part::ObjectLockEnabled => object_lock::get_enabled(s3, bucket).await,
+            Part::ObjectLock => object_lock::get(s3, bucket, desired).await,
+            Part::Accelerate => accelerate::get(s3, bucket).await,
+            Part::Replication => replication::get(s3, bucket, desired).await,
+            Part::IntelligentTiering => intelligent_tiering::get(s3, bucket, desired).await,
+            Part::Metrics => metrics::get(s3, bucket, desired).await,
         }
     }
 
@@ -122,6 +167,13 @@ impl Part {
             Part::AccessControl => acl::reset(s3, bucket).await,
             Part::Website => website::reset(s3, bucket).await,
             Part::Notification => notification::reset(s3, bucket).await,
+            // S3 never turns object lock off; `false` on a locked bucket is refused by put.
+            Part::ObjectLockEnabled => Ok(()),
+            Part::ObjectLock => object_lock::reset(s3, bucket).await,
+            Part::Accelerate => accelerate::reset(s3, bucket).await,
+            Part::Replication => replication::reset(s3, bucket).await,
+            Part::IntelligentTiering => intelligent_tiering::reset(s3, bucket).await,
+            Part::Metrics => metrics::reset(s3, bucket).await,
         }
     }
 }
@@ -223,15 +275,21 @@ async fn put_tags(ctx: &Ctx, bucket: &str, props: &Props) -> Result<()> {
 
 /// The properties this handler sends and reads.
 const MANAGED: &[&str] = &[
+    "AccelerateConfiguration",
     "AccessControl",
     "BucketEncryption",
     "BucketName",
     "CorsConfiguration",
+    "IntelligentTieringConfigurations",
     "LifecycleConfiguration",
     "LoggingConfiguration",
+    "MetricsConfigurations",
     "NotificationConfiguration",
+    "ObjectLockConfiguration",
+    "ObjectLockEnabled",
     "OwnershipControls",
     "PublicAccessBlockConfiguration",
+    "ReplicationConfiguration",
     "Tags",
     "VersioningConfiguration",
     "WebsiteConfiguration",
@@ -268,11 +326,21 @@ impl Resource for Bucket {
                     .build(),
             );
         }
+        let locked = match props.get("ObjectLockEnabled") {
+            Some(v) => object_lock::enabled(v)?,
+            None => false,
+        };
+        if locked {
+            request = request.object_lock_enabled_for_bucket(true);
+        }
         request.send().await.map_err(aws("s3:CreateBucket"))?;
         put_tags(ctx, &bucket, props).await?;
         for part in PARTS {
             if let Some(value) = props.get(part.property()) {
-                part.put(s3, &bucket, value).await?;
+                // The lock flag went with CreateBucket.
+                if !matches!(part, Part::ObjectLockEnabled) {
+                    part.put(s3, &bucket, value, None).await?;
+                }
             }
         }
         Ok(Created {
@@ -352,7 +420,7 @@ impl Resource for Bucket {
             let key = part.property();
             match (new.get(key), live.get(key)) {
                 (Some(after), Some(current)) if equivalent(after, current) => {}
-                (Some(after), _) => part.put(s3, physical_id, after).await?,
+                (Some(after), current) => part.put(s3, physical_id, after, current).await?,
                 (None, _) if old.contains_key(key) => part.reset(s3, physical_id).await?,
                 (None, _) => {}
             }

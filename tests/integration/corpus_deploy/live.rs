@@ -87,6 +87,7 @@ pub async fn read(config: &SdkConfig, r: &Recorded) -> Option<Value> {
         "IAM" => iam(config, r).await,
         "Lambda" => lambda(config, r).await,
         "Events" => events(config, id).await,
+        "StepFunctions" => state_machine(config, id).await,
         "ApiGateway" => api_gateway(config, r).await,
         _ => other(config, r).await,
     }
@@ -468,6 +469,20 @@ async fn events(config: &SdkConfig, id: &str) -> Option<Value> {
             .iter()
             .map(|t| json!({"Id": t.id(), "Arn": t.arn()}))
             .collect::<Vec<_>>(),
+    }))
+}
+
+async fn state_machine(config: &SdkConfig, arn: &str) -> Option<Value> {
+    let sfn = aws_sdk_sfn::Client::new(config);
+    let m = sfn.describe_state_machine().state_machine_arn(arn);
+    let m = m.send().await.ok()?;
+    let logging = m.logging_configuration();
+    Some(json!({
+        "Name": m.name(),
+        "Type": m.r#type().as_str(),
+        "Definition": serde_json::from_str::<Value>(m.definition()).ok(),
+        "LoggingConfiguration": {"Level": logging.and_then(|l| l.level()).map(|l| l.as_str())},
+        "TracingConfiguration": {"Enabled": m.tracing_configuration().map(|t| t.enabled())},
     }))
 }
 

@@ -46,6 +46,17 @@ impl Platform {
         stdout(&out)
     }
 
+    /// Sets `key: value` among the parameters of environment `env` in the copy's project file
+    /// (the line goes right after the environment's `Environment:` parameter).
+    pub fn set_parameter(&self, env: &str, key: &str, value: &str) {
+        let path = self.dir.path().join("fuelflow.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let anchor = format!("      Environment: {env}\n");
+        assert!(text.contains(&anchor), "no `{anchor}` in fuelflow.yaml");
+        let with = format!("{anchor}      {key}: \"{value}\"\n");
+        std::fs::write(&path, text.replacen(&anchor, &with, 1)).unwrap();
+    }
+
     /// The copy's folder: what fuelflow packages and deploys.
     pub fn path(&self) -> &Path {
         self.dir.path()

@@ -137,6 +137,9 @@ pub struct Stats {
     pub blocked: AtomicU64,
     /// (service, action) of every request forwarded, in order.
     pub log: Mutex<Vec<(String, String)>>,
+    /// (service, action, body) of every request forwarded, in order: what a request sent when
+    /// moto drops part of it.
+    pub bodies: Mutex<Vec<(String, String, String)>>,
     /// When each forwarded request arrived and when its answer went back (see [`Stats::depth`]).
     pub spans: Mutex<Vec<(Instant, Instant)>>,
 }
@@ -153,6 +156,7 @@ impl Stats {
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
         self.log.lock().unwrap().clear();
+        self.bodies.lock().unwrap().clear();
         self.spans.lock().unwrap().clear();
     }
 
@@ -297,6 +301,11 @@ async fn serve(
             .lock()
             .unwrap()
             .push((service.clone(), action.clone()));
+        stats.bodies.lock().unwrap().push((
+            service.clone(),
+            action.clone(),
+            String::from_utf8_lossy(&request.body).into_owned(),
+        ));
         *stats
             .calls
             .lock()

@@ -1,0 +1,4 @@
+//! EventBridge: rules and their targets.
+
+pub mod rule;
+mod targets;

@@ -1,0 +1,4 @@
+//! Step Functions: state machines.
+
+mod definition;
+pub mod state_machine;
