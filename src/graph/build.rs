@@ -52,7 +52,7 @@ fn add_nodes(graph: &mut ResourceGraph, stacks: &[Stack]) {
                 logical_id: resource.logical_id.clone(),
                 resource_type: resource.resource_type.clone(),
             });
-            graph.index.insert((s, resource.logical_id.clone()), node);
+            graph.insert(s, resource.logical_id.clone(), node);
         }
     }
 }
@@ -183,6 +183,10 @@ fn add_implicit_edges(graph: &mut ResourceGraph, stacks: &[Stack], registry: &Re
                 let Some(to) = graph.node(s, &target) else {
                     continue;
                 };
+                // An ordering a type infers never makes a cycle of what the template says.
+                if petgraph::algo::has_path_connecting(&graph.graph, to, from, None) {
+                    continue;
+                }
                 graph.graph.update_edge(
                     from,
                     to,

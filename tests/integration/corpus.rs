@@ -32,9 +32,9 @@ const CORPUS: &[(&str, &[&str], Expect)] = &[
     (
         "aws-cloudformation-templates/compliant-bucket.yaml",
         &["AppName=app"],
-        Rejected {
-            line: 30,
-            message: "property `ObjectLockEnabled` of `ObjectStorageBucket` (AWS::S3::Bucket) is not supported by fuelflow yet",
+        Valid {
+            resources: 8,
+            edges: 4,
         },
     ),
     (

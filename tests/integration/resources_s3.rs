@@ -381,7 +381,7 @@ async fn unsupported_properties_are_refused_before_anything_is_made() {
     let h = bucket_handler();
     let name = support::unique("ff-refused").to_lowercase();
     for bad in [
-        json!({"BucketName": name, "ObjectLockEnabled": true}),
+        json!({"BucketName": name, "InventoryConfigurations": []}),
         json!({"BucketName": name, "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "Bogus": 1}]}}),
         json!({"BucketName": name, "VersioningConfiguration": {"Status": "On"}}),
         json!({"BucketName": "Upper_Case"}),
@@ -395,7 +395,7 @@ async fn unsupported_properties_are_refused_before_anything_is_made() {
     let err = h
         .create(
             &ctx,
-            &props(json!({"BucketName": name, "ObjectLockEnabled": true})),
+            &props(json!({"BucketName": name, "AnalyticsConfigurations": []})),
         )
         .await
         .unwrap_err();

@@ -5,7 +5,7 @@
 //! properties. Secrets cannot be read back: they are left out
 //! with a warning. The YAML is plain block style, every string quoted.
 
-use crate::resources::{Clients, Ctx, Props, Registry, is_engine_key};
+use crate::resources::{Clients, Ctx, Handler, Live, Props, Registry, is_engine_key};
 use serde_json::Value as Json;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -137,11 +137,19 @@ pub async fn generate(
             region: target.region.clone(),
             account_id: target.account_id.clone(),
         };
-        let live = handler
-            .read(&ctx, physical_id, &desired)
-            .await
-            .map_err(|e| format!("{logical_id} ({type_name}): reading {physical_id} failed: {e}"))?
-            .ok_or_else(|| format!("{logical_id} ({type_name}): {physical_id} was not found"))?;
+        let live = match handler.read(&ctx, physical_id, &desired).await {
+            Ok(live) => live,
+            // One unreadable property (an API the account or endpoint lacks) should not lose
+            // the others: read them one at a time and name the ones left out.
+            Err(whole) => read_one_by_one(handler, &ctx, physical_id, &desired, &mut skipped)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "{logical_id} ({type_name}): reading {physical_id} failed: {whole}; {e}"
+                    )
+                })?,
+        }
+        .ok_or_else(|| format!("{logical_id} ({type_name}): {physical_id} was not found"))?;
         let secret = handler.secret_properties();
         for s in secret {
             skipped.push(format!(
@@ -181,6 +189,40 @@ pub async fn generate(
 }
 
 /// Unset: null, `""`, `[]`, `{}` (what the service reports for nothing configured).
+/// Reads each property on its own after a read of all of them failed; the ones that still fail
+/// are named in `skipped` and left out. Fails only if none can be read.
+async fn read_one_by_one(
+    handler: &dyn Handler,
+    ctx: &Ctx,
+    physical_id: &str,
+    desired: &Props,
+    skipped: &mut Vec<String>,
+) -> Result<Option<Live>, String> {
+    let mut merged: Option<Live> = None;
+    let mut errors = Vec::new();
+    for property in desired.keys() {
+        let one: Props = [(property.clone(), Json::Null)].into_iter().collect();
+        match handler.read(ctx, physical_id, &one).await {
+            Ok(None) => return Ok(None),
+            Ok(Some(live)) => match &mut merged {
+                Some(all) => all.properties.extend(live.properties),
+                None => merged = Some(live),
+            },
+            Err(e) => {
+                skipped.push(format!(
+                    "{} ({}): `{property}` could not be read ({e}); left out",
+                    ctx.logical_id, physical_id
+                ));
+                errors.push(e.to_string());
+            }
+        }
+    }
+    match merged {
+        Some(live) => Ok(Some(live)),
+        None => Err(errors.join("; ")),
+    }
+}
+
 fn is_empty(v: &Json) -> bool {
     match v {
         Json::Null => true,

@@ -14,6 +14,7 @@ use super::{cors, encryption, lifecycle, logging, ownership, public_access, tags
 use crate::resources::Owner;
 use crate::resources::compare::equivalent;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::template::stack::Stack;
 
 pub struct Bucket;
 
@@ -298,6 +299,11 @@ const MANAGED: &[&str] = &[
 impl Resource for Bucket {
     fn managed_properties(&self) -> &'static [&'static str] {
         MANAGED
+    }
+
+    /// After the policies of its log bucket, which S3 checks at `PutBucketLogging`.
+    fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        super::ordering::log_bucket_policies(stack, logical_id)
     }
 
     fn name_property(&self) -> Option<&'static str> {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::value::aws;
 use crate::resources::iam::policy_document;
 use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
+use crate::template::stack::Stack;
 
 pub struct BucketPolicy;
 
@@ -54,6 +55,11 @@ const MANAGED: &[&str] = &["Bucket", "PolicyDocument"];
 impl Resource for BucketPolicy {
     fn managed_properties(&self) -> &'static [&'static str] {
         MANAGED
+    }
+
+    /// After a bucket of the stack that `Bucket` names by text rather than by `!Ref`.
+    fn implicit_dependencies(&self, stack: &Stack, logical_id: &str) -> Vec<String> {
+        super::ordering::buckets_of_policy(stack, logical_id)
     }
 
     async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {

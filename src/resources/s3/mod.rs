@@ -13,6 +13,7 @@ mod logging;
 mod metrics;
 mod notification;
 mod object_lock;
+mod ordering;
 mod ownership;
 mod public_access;
 mod replication;
