@@ -45,6 +45,7 @@ mod reliability_concurrency;
 mod reliability_faults;
 mod reliability_state_format;
 mod resources_apigateway;
+mod resources_apigateway_extras;
 mod resources_apigatewayv2;
 mod resources_dynamodb;
 mod resources_ec2;
