@@ -7,11 +7,14 @@ use crate::graph::{self, ResourceGraph};
 use crate::project::{self, Project};
 use crate::source::{FileId, SourceMap};
 use crate::template::eval::{Lookup, NothingExists, Pseudo};
+use crate::template::model::Template;
 use crate::template::params::Given;
 use crate::template::stack::{self, Stack, StackId};
 use crate::template::{model, yaml};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Templates larger than this are refused before parsing (CloudFormation's own limit is 1 MB).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -97,73 +100,218 @@ pub fn load(
     facts: &Facts,
     lookup: &dyn Lookup,
 ) -> Result<Workspace, Failure> {
-    let mut errors = Vec::new();
-    let (mut sources, project, specs) = match source {
-        Source::Project { dir, file } => {
-            let (sources, project) = read_project(dir, file.as_deref())?;
-            let specs = match project_specs(&project, env, selected) {
-                Ok(specs) => specs,
-                Err(d) => {
-                    return Err(Failure {
-                        sources,
-                        diagnostics: vec![d],
-                    });
-                }
-            };
-            (sources, Some(project), specs)
-        }
-        Source::Template {
-            path,
-            stack_name,
-            parameters,
-        } => {
-            let name = stack_name.clone().unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "stack".into())
-            });
-            let given = parameters
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        Given {
-                            value: v.clone(),
-                            span: None,
-                        },
-                    )
-                })
-                .collect();
-            let spec = Spec {
-                id: StackId {
-                    key: name.clone(),
-                    name,
+    Templates::read(source, env, selected)?.into_workspace(facts, lookup)
+}
+
+/// The files of a run read and parsed, not evaluated yet: a plan evaluates them several times
+/// (offline first, then with what exists, again once SSM parameters or data sources are
+/// known), and parsing is most of the cost of an evaluation, so they are parsed once.
+pub struct Templates {
+    sources: SourceMap,
+    project: Option<Project>,
+    env: Option<String>,
+    stacks: Vec<Parsed>,
+}
+
+/// One selected stack's template, parsed.
+struct Parsed {
+    spec: Spec,
+    /// The template, when the file was read and parsed.
+    template: Option<Arc<Template>>,
+    /// What reading and parsing it found (reported at every evaluation, in this order).
+    errors: Vec<Diagnostic>,
+}
+
+impl Templates {
+    /// Reads and parses the selected stacks of one environment (or the one template).
+    pub fn read(
+        source: &Source,
+        env: Option<&str>,
+        selected: &[String],
+    ) -> Result<Templates, Failure> {
+        let (mut sources, project, specs) = match source {
+            Source::Project { dir, file } => {
+                let (sources, project) = read_project(dir, file.as_deref())?;
+                let specs = match project_specs(&project, env, selected) {
+                    Ok(specs) => specs,
+                    Err(d) => {
+                        return Err(Failure {
+                            sources,
+                            diagnostics: vec![d],
+                        });
+                    }
+                };
+                (sources, Some(project), specs)
+            }
+            Source::Template {
+                path,
+                stack_name,
+                parameters,
+            } => {
+                let name = stack_name.clone().unwrap_or_else(|| {
+                    path.file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "stack".into())
+                });
+                let spec = Spec {
+                    id: StackId {
+                        key: name.clone(),
+                        name,
+                    },
+                    path: path.clone(),
+                    given: given(parameters),
+                    strict: true,
+                };
+                (SourceMap::new(), None, vec![spec])
+            }
+        };
+        let stacks = specs
+            .into_iter()
+            .map(|spec| match read_file(&mut sources, &spec.path) {
+                Ok(file) => parse(&sources, file, spec),
+                Err(d) => Parsed {
+                    spec,
+                    template: None,
+                    errors: vec![d],
                 },
-                path: path.clone(),
-                given,
-                strict: true,
-            };
-            (SourceMap::new(), None, vec![spec])
+            })
+            .collect();
+        Ok(Templates {
+            sources,
+            project,
+            env: env.map(str::to_string),
+            stacks,
+        })
+    }
+
+    /// One template held in memory.
+    fn of_text(name: &str, text: String, parameters: &[(String, String)]) -> Templates {
+        let mut sources = SourceMap::new();
+        let file = sources.add(name, text);
+        let spec = Spec {
+            id: StackId {
+                key: "stack".into(),
+                name: "stack".into(),
+            },
+            path: PathBuf::from(name),
+            given: given(parameters),
+            strict: true,
+        };
+        let parsed = parse(&sources, file, spec);
+        Templates {
+            sources,
+            project: None,
+            env: None,
+            stacks: vec![parsed],
         }
-    };
-    let region = facts
+    }
+
+    /// Evaluates and graphs the templates (the files are copied into the workspace).
+    pub fn evaluate(&self, facts: &Facts, lookup: &dyn Lookup) -> Result<Workspace, Failure> {
+        let mut sources = SourceMap::new();
+        for (_, file) in self.sources.files() {
+            sources.add(file.path.clone(), file.text.clone());
+        }
+        evaluate_all(
+            sources,
+            self.project.clone(),
+            self.env.as_deref(),
+            &self.stacks,
+            facts,
+            lookup,
+        )
+    }
+
+    /// [`Templates::evaluate`], the files moved into the workspace.
+    pub fn into_workspace(self, facts: &Facts, lookup: &dyn Lookup) -> Result<Workspace, Failure> {
+        let Templates {
+            sources,
+            project,
+            env,
+            stacks,
+        } = self;
+        evaluate_all(sources, project, env.as_deref(), &stacks, facts, lookup)
+    }
+
+    /// Whether these are the templates `read(source, env, selected)` gives, for the source they
+    /// were read from.
+    pub fn are(&self, env: Option<&str>, selected: &[String]) -> bool {
+        let Some(project) = &self.project else {
+            // A single template: the one file whatever the selection (the environment only
+            // names the workspace's).
+            return true;
+        };
+        let keys = project
+            .stacks
+            .values()
+            .filter(|s| selected.is_empty() || selected.contains(&s.key))
+            .map(|s| s.key.as_str());
+        self.env.as_deref() == env && keys.eq(self.stacks.iter().map(|p| p.spec.id.key.as_str()))
+    }
+}
+
+fn region_of(facts: &Facts, project: Option<&Project>) -> String {
+    facts
         .region
         .clone()
-        .or_else(|| project.as_ref().and_then(|p| p.region.clone()))
-        .unwrap_or_else(|| "us-east-1".to_string());
+        .or_else(|| project.and_then(|p| p.region.clone()))
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+fn given(parameters: &[(String, String)]) -> IndexMap<String, Given> {
+    parameters
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Given {
+                    value: v.clone(),
+                    span: None,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Parses and reads one template file.
+fn parse(sources: &SourceMap, file: FileId, spec: Spec) -> Parsed {
+    let mut errors = Vec::new();
+    let template = match yaml::parse(file, sources.get(file)) {
+        Ok(root) => model::read(file, &root, &mut errors).map(Arc::new),
+        Err(e) => {
+            errors = e;
+            None
+        }
+    };
+    Parsed {
+        spec,
+        template,
+        errors,
+    }
+}
+
+fn evaluate_all(
+    sources: SourceMap,
+    project: Option<Project>,
+    env: Option<&str>,
+    parsed: &[Parsed],
+    facts: &Facts,
+    lookup: &dyn Lookup,
+) -> Result<Workspace, Failure> {
+    let region = region_of(facts, project.as_ref());
+    let mut errors = Vec::new();
     let mut stacks = Vec::new();
-    for spec in specs {
-        match read_file(&mut sources, &spec.path) {
-            Ok(file) => stacks.extend(evaluate_file(
-                &sources,
-                file,
-                spec,
+    for p in parsed {
+        errors.extend(p.errors.iter().cloned());
+        if let Some(template) = &p.template {
+            stacks.push(evaluate_stack(
+                p,
+                template.clone(),
                 &region,
                 facts,
                 lookup,
                 &mut errors,
-            )),
-            Err(d) => errors.push(d),
+            ));
         }
     }
     finish(
@@ -184,73 +332,26 @@ pub fn load_text(
     parameters: &[(String, String)],
     facts: &Facts,
 ) -> Result<Workspace, Failure> {
-    let mut sources = SourceMap::new();
-    let file = sources.add(name, text);
-    let region = facts
-        .region
-        .clone()
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let given = parameters
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                Given {
-                    value: v.clone(),
-                    span: None,
-                },
-            )
-        })
-        .collect();
-    let id = StackId {
-        key: "stack".into(),
-        name: "stack".into(),
-    };
-    let spec = Spec {
-        id,
-        path: PathBuf::from(name),
-        given,
-        strict: true,
-    };
-    let mut errors = Vec::new();
-    let stacks = evaluate_file(
-        &sources,
-        file,
-        spec,
-        &region,
-        facts,
-        &NothingExists,
-        &mut errors,
-    )
-    .into_iter()
-    .collect();
-    finish(sources, None, None, region, stacks, errors, &facts.registry)
+    Templates::of_text(name, text, parameters).into_workspace(facts, &NothingExists)
 }
 
-/// Parses, reads and evaluates one template file.
-fn evaluate_file(
-    sources: &SourceMap,
-    file: FileId,
-    spec: Spec,
+/// Evaluates one parsed template.
+fn evaluate_stack(
+    parsed: &Parsed,
+    template: Arc<Template>,
     region: &str,
     facts: &Facts,
     lookup: &dyn Lookup,
     errors: &mut Vec<Diagnostic>,
-) -> Option<Stack> {
-    let root = match yaml::parse(file, sources.get(file)) {
-        Ok(root) => root,
-        Err(mut e) => {
-            errors.append(&mut e);
-            return None;
-        }
-    };
-    let template = model::read(file, &root, errors)?;
+) -> Stack {
+    let spec = &parsed.spec;
+    let file = template.file;
     let mut pseudo = Pseudo::new(&spec.id.name, region);
     pseudo.account_id = facts.account_id.clone();
     pseudo.availability_zones = facts.availability_zones.clone();
     let mut stack_errors = Vec::new();
     let stack = stack::evaluate(
-        spec.id,
+        spec.id.clone(),
         template,
         pseudo,
         &spec.given,
@@ -265,7 +366,7 @@ fn evaluate_file(
         }
     }
     errors.extend(stack_errors);
-    Some(stack)
+    stack
 }
 
 /// Properties the type's schema knows but its handler does not manage: refused here, at
@@ -372,6 +473,141 @@ pub fn load_offline(
     load(source, env, selected, &facts, &NothingExists)
 }
 
+/// A run's templates checked offline, as `validate` checks them, before any AWS call: kept for
+/// the run's plan, which evaluates the same parsed files, and takes the offline workspace
+/// itself when that evaluation asked nothing of what exists and read no AWS fact (the plan's
+/// own evaluation would come out the same, so it is not made twice).
+pub struct Checked {
+    pub templates: Templates,
+    offline: Mutex<Option<Offline>>,
+}
+
+struct Offline {
+    workspace: Workspace,
+    /// Whether the evaluation asked its lookup anything or read the account or the zones.
+    asked: bool,
+}
+
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Checked { .. }")
+    }
+}
+
+impl Checked {
+    /// Reads, parses and evaluates offline (nothing deployed, no AWS facts) with `registry`,
+    /// the handlers the run's engine has.
+    pub fn load(
+        source: &Source,
+        env: Option<&str>,
+        selected: &[String],
+        region: Option<String>,
+        registry: crate::resources::Registry,
+    ) -> Result<Checked, Failure> {
+        let templates = Templates::read(source, env, selected)?;
+        let facts = Facts {
+            region,
+            registry,
+            ..Facts::default()
+        };
+        let recording = Recording::new(&NothingExists);
+        let workspace = templates.evaluate(&facts, &recording)?;
+        let asked = recording.asked();
+        Ok(Checked {
+            templates,
+            offline: Mutex::new(Some(Offline { workspace, asked })),
+        })
+    }
+
+    /// The offline workspace.
+    pub fn with_workspace<T>(&self, f: impl FnOnce(&Workspace) -> T) -> Option<T> {
+        let offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        offline.as_ref().map(|o| f(&o.workspace))
+    }
+
+    /// The offline workspace, once, as `templates.evaluate(facts, lookup)` would make it with
+    /// any `lookup`: `None` when its evaluation depended on what exists or on AWS facts, or ran
+    /// in another region (then it is dropped on another thread: freeing a large workspace
+    /// takes a while).
+    pub fn take_workspace(&self, facts: &Facts, env: Option<&str>) -> Option<Workspace> {
+        let taken = self
+            .offline
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        let region = region_of(facts, self.templates.project.as_ref());
+        if taken.asked || taken.workspace.region != region {
+            drop_elsewhere(taken.workspace);
+            return None;
+        }
+        let mut workspace = taken.workspace;
+        // Read by nothing evaluated so far; what apply evaluates later reads them.
+        for stack in &mut workspace.stacks {
+            stack.pseudo.account_id = facts.account_id.clone();
+            stack.pseudo.availability_zones = facts.availability_zones.clone();
+        }
+        workspace.env = env.map(str::to_string);
+        workspace.registry = facts.registry.clone();
+        Some(workspace)
+    }
+}
+
+/// Drops `value` on a thread of its own: a workspace or plan of many resources takes a while to
+/// free, and nothing needs to wait for that.
+pub fn drop_elsewhere<T: Send + 'static>(value: T) {
+    // Without a thread to be had, it is dropped here, with the closure the error returns.
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
+}
+
+/// A lookup that notes whether anything was asked of it (or an AWS fact was read).
+struct Recording<'a> {
+    inner: &'a dyn Lookup,
+    asked: AtomicBool,
+}
+
+impl<'a> Recording<'a> {
+    fn new(inner: &'a dyn Lookup) -> Recording<'a> {
+        Recording {
+            inner,
+            asked: AtomicBool::new(false),
+        }
+    }
+
+    fn asked(&self) -> bool {
+        self.asked.load(Ordering::Relaxed)
+    }
+
+    fn ask(&self) -> &dyn Lookup {
+        self.asked.store(true, Ordering::Relaxed);
+        self.inner
+    }
+}
+
+impl Lookup for Recording<'_> {
+    fn physical_id(&self, stack: &str, logical_id: &str) -> Option<crate::template::Value> {
+        self.ask().physical_id(stack, logical_id)
+    }
+    fn attribute(
+        &self,
+        stack: &str,
+        logical_id: &str,
+        attribute: &str,
+    ) -> Option<crate::template::Value> {
+        self.ask().attribute(stack, logical_id, attribute)
+    }
+    fn export(&self, name: &str) -> Option<crate::template::Value> {
+        self.ask().export(name)
+    }
+    fn ssm_parameter(&self, name: &str) -> Option<String> {
+        self.ask().ssm_parameter(name)
+    }
+    fn fact_read(&self) {
+        self.ask().fact_read();
+    }
+}
+
 struct Spec {
     id: StackId,
     path: PathBuf,
@@ -454,5 +690,71 @@ impl Facts {
             availability_zones: Some(zones?),
             registry: crate::resources::Registry::builtin(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offline check of `text` as a template file, and the plan's facts.
+    fn checked(text: &str) -> (tempfile::TempDir, Checked, Facts) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.yaml");
+        std::fs::write(&path, text).unwrap();
+        let source = Source::Template {
+            path,
+            stack_name: None,
+            parameters: Vec::new(),
+        };
+        let registry = crate::resources::Registry::builtin();
+        let checked = Checked::load(&source, None, &[], None, registry.clone())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let facts = Facts {
+            region: Some("us-east-1".into()),
+            account_id: Some("123456789012".into()),
+            availability_zones: Some(vec!["us-east-1a".into()]),
+            registry,
+        };
+        (dir, checked, facts)
+    }
+
+    #[test]
+    fn an_evaluation_that_asked_nothing_is_the_plans_with_the_facts_filled_in() {
+        let (_dir, checked, facts) = checked(
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: my-bucket}\n",
+        );
+        let ws = checked.take_workspace(&facts, None).expect("reused");
+        assert_eq!(
+            ws.stacks[0].pseudo.account_id.as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(ws.stacks[0].resources["B"].properties, {
+            let again = checked
+                .templates
+                .evaluate(&facts, &NothingExists)
+                .ok()
+                .unwrap();
+            again.stacks[0].resources["B"].properties.clone()
+        });
+        assert!(checked.take_workspace(&facts, None).is_none(), "taken once");
+    }
+
+    #[test]
+    fn an_evaluation_that_read_what_exists_or_an_aws_fact_is_made_again() {
+        for text in [
+            "Resources:\n  A: {Type: AWS::S3::Bucket}\n  B:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Ref A}\n",
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Sub 'b-${AWS::AccountId}'}\n",
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\nOutputs:\n  Z: {Value: !Select [0, !GetAZs '']}\n",
+        ] {
+            let (_dir, checked, facts) = checked(text);
+            assert!(checked.take_workspace(&facts, None).is_none(), "{text}");
+        }
+        let (_dir, checked, mut facts) = checked("Resources:\n  B: {Type: AWS::S3::Bucket}\n");
+        facts.region = Some("eu-west-1".into());
+        assert!(
+            checked.take_workspace(&facts, None).is_none(),
+            "another region"
+        );
     }
 }

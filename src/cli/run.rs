@@ -26,7 +26,10 @@ pub async fn plan(
         out,
         refresh_only: run.refresh_only,
     };
-    let outcome = ops::plan(engine, &options, Console::new(ctx, true, run.json)).await?;
+    let outcome = ops::plan(engine, &options, Console::new(ctx, true, run.json)).await;
+    // The templates it parsed, freed on another thread as the plan was.
+    fuelflow::workspace::drop_elsewhere(options);
+    let outcome = outcome?;
     if let (Some(out), false) = (&outcome.saved_to, ctx.quiet) {
         eprintln!(
             "Saved the plan to {}; `fuelflow apply {}` carries out exactly this plan.",
@@ -80,15 +83,28 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
     // is refused by the session before any call.)
     let env = run.env.name.as_deref();
     let ids: [(&str, &[String]); 2] = [("--replace", &run.replace), ("--exclude", &run.exclude)];
-    match &ctx.source {
-        fuelflow::workspace::Source::Project { .. } if env.is_some() => {
-            ops::run_valid(&ctx.source, env, &run.stacks, ctx.region.clone(), &ids)?
-        }
-        fuelflow::workspace::Source::Template { .. } => {
-            ops::run_valid(&ctx.source, env, &[], ctx.region.clone(), &ids)?
-        }
-        fuelflow::workspace::Source::Project { .. } => {}
-    }
+    // The engine's handlers, so the plan may start from what this check evaluated.
+    let registry = Registry::builtin();
+    let region = ctx.region.clone();
+    let checked = match &ctx.source {
+        fuelflow::workspace::Source::Project { .. } if env.is_some() => Some(ops::run_checked(
+            &ctx.source,
+            env,
+            &run.stacks,
+            region,
+            &ids,
+            registry.clone(),
+        )?),
+        fuelflow::workspace::Source::Template { .. } => Some(ops::run_checked(
+            &ctx.source,
+            env,
+            &[],
+            region,
+            &ids,
+            registry.clone(),
+        )?),
+        fuelflow::workspace::Source::Project { .. } => None,
+    };
     let mut session = session::open(ctx, run.env.name.clone()).await?;
     session.backend.accept_state_change = run.accept_state_change;
     // Unknown (empty) unless the backend's names needed it: `ops` looks it up together with
@@ -109,7 +125,7 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         account_id,
         parallelism: run.parallelism.max(1),
         refresh_parallelism: run.refresh_parallelism.max(1),
-        registry: Registry::builtin(),
+        registry,
     };
     let scope = Scope {
         source: ctx.source.clone(),
@@ -119,6 +135,7 @@ async fn prepare(ctx: &Context, run: &RunArgs) -> Result<(Arc<Engine>, Scope), F
         replace: run.replace.clone(),
         exclude: run.exclude.clone(),
         lock_timeout: run.lock_timeout,
+        checked: checked.map(Arc::new),
     };
     Ok((Arc::new(engine), scope))
 }

@@ -39,12 +39,20 @@ pub struct Dependency {
 #[derive(Debug, Default)]
 pub struct ResourceGraph {
     pub graph: DiGraph<ResourceNode, Dependency>,
-    index: HashMap<(usize, String), NodeIndex>,
+    /// By stack index, then logical id (looked up without building a key).
+    index: Vec<HashMap<String, NodeIndex>>,
 }
 
 impl ResourceGraph {
     pub fn node(&self, stack: usize, logical_id: &str) -> Option<NodeIndex> {
-        self.index.get(&(stack, logical_id.to_string())).copied()
+        self.index.get(stack)?.get(logical_id).copied()
+    }
+
+    fn insert(&mut self, stack: usize, logical_id: String, node: NodeIndex) {
+        if self.index.len() <= stack {
+            self.index.resize_with(stack + 1, HashMap::new);
+        }
+        self.index[stack].insert(logical_id, node);
     }
 
     /// What `node` depends on.

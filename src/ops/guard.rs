@@ -31,9 +31,31 @@ pub fn run_valid(
 ) -> Result<(), OpError> {
     let ws = workspace::load_offline(source, env, selected, region)
         .map_err(|failure| OpError::Template(super::TemplateErrors(failure)))?;
+    ids_known(&ws, ids)
+}
+
+/// [`run_valid`], keeping what it parsed and evaluated for the run's plan
+/// ([`super::Scope::checked`]); `registry`: the engine's handlers.
+pub fn run_checked(
+    source: &Source,
+    env: Option<&str>,
+    selected: &[String],
+    region: Option<String>,
+    ids: &[(&str, &[String])],
+    registry: crate::resources::Registry,
+) -> Result<workspace::Checked, OpError> {
+    let checked = workspace::Checked::load(source, env, selected, region, registry)
+        .map_err(|failure| OpError::Template(super::TemplateErrors(failure)))?;
+    checked
+        .with_workspace(|ws| ids_known(ws, ids))
+        .unwrap_or(Ok(()))?;
+    Ok(checked)
+}
+
+fn ids_known(ws: &workspace::Workspace, ids: &[(&str, &[String])]) -> Result<(), OpError> {
     let problems: Vec<String> = ids
         .iter()
-        .flat_map(|(option, ids)| crate::plan::target::unknown_ids(&ws, option, ids))
+        .flat_map(|(option, ids)| crate::plan::target::unknown_ids(ws, option, ids))
         .collect();
     if problems.is_empty() {
         Ok(())

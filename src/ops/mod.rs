@@ -15,7 +15,7 @@ mod reporter;
 mod saved;
 
 pub use error::{ConfirmError, OpError, Stale, TemplateErrors};
-pub use guard::{run_valid, templates_valid};
+pub use guard::{run_checked, run_valid, templates_valid};
 pub use refactor::{Address, Moved, Removed, state_mv, state_rm};
 pub use report::{ApplyReport, ChangeReport, OutputReport, PlanReport, Skipped};
 pub use reporter::{CostDelta, Interrupt, Reporter, Shown};
@@ -48,6 +48,9 @@ pub struct Scope {
     pub exclude: Vec<String>,
     /// How long to wait for a lock another run holds (zero: fail at once).
     pub lock_timeout: Duration,
+    /// The templates as [`run_checked`] read and evaluated them, for the plan to start from
+    /// (`None`: the plan reads them itself).
+    pub checked: Option<Arc<crate::workspace::Checked>>,
 }
 
 #[derive(Debug, Clone)]
@@ -116,8 +119,18 @@ pub async fn plan(
             let planned = make_plan(&engine, scope, &opening, kind, &**reporter).await?;
             show(&engine, scope, &planned, &**reporter);
             let has_changes = planned.plan.has_changes();
-            if let Some(out) = &options.out {
-                SavedPlan::new(planned.plan).write(out)?;
+            let Planned {
+                plan,
+                workspace,
+                states,
+                known,
+                live,
+            } = planned;
+            // Freeing the plan of many resources takes a while; nothing waits for it.
+            crate::workspace::drop_elsewhere((workspace, states, known, live));
+            match &options.out {
+                Some(out) => SavedPlan::new(plan).write(out)?,
+                None => crate::workspace::drop_elsewhere(plan),
             }
             Ok(PlanOutcome {
                 has_changes,
@@ -271,7 +284,9 @@ async fn make_plan(
     // The refresh tells its progress through a channel (see `refresh::PROGRESS`).
     let (progress, mut told) = tokio::sync::mpsc::unbounded_channel();
     let project = scope.project.as_ref();
-    let planning = planning::plan_opened(engine, &scope.source, project, &request, opening);
+    let checked = scope.checked.as_deref();
+    let planning =
+        planning::plan_opened(engine, &scope.source, project, &request, opening, checked);
     let planning = crate::plan::refresh::PROGRESS.scope(progress, planning);
     tokio::pin!(planning);
     let planned = loop {

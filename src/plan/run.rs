@@ -14,7 +14,7 @@ use crate::engine::Engine;
 use crate::project::Project;
 use crate::state::BoxFuture;
 use crate::state::recorded::{self, Confirmed};
-use crate::workspace::{self, Facts, Source, Workspace};
+use crate::workspace::{Checked, Facts, Source, Templates, Workspace};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use super::desired::{desired_view, known_props, template_dir};
@@ -105,25 +105,46 @@ pub async fn plan(
     request: &PlanRequest,
 ) -> Result<Planned, PlanError> {
     let opening = open(engine, source, project).await?;
-    plan_opened(engine, source, project, request, &opening).await
+    plan_opened(engine, source, project, request, &opening, None).await
 }
 
 /// Plans from what [`open`] read (by a run that takes locks, while it took them; they are held
 /// now). The states are confirmed alongside the refresh; if one changed since it was read, the
-/// plan is made again from the states as they are now.
+/// plan is made again from the states as they are now. `checked`: the templates as the run
+/// checked them offline (with the engine's registry), parsed once for every evaluation here.
 pub async fn plan_opened(
     engine: &Engine,
     source: &Source,
     project: Option<&Project>,
     request: &PlanRequest,
     opening: &Opening,
+    checked: Option<&Checked>,
 ) -> Result<Planned, PlanError> {
+    let env = project.map(|_| engine.env.as_str());
+    let checked = checked.filter(|c| c.templates.are(env, &request.stacks));
+    let read;
+    let templates = match checked {
+        Some(c) => &c.templates,
+        None => {
+            read = Templates::read(source, env, &request.stacks)?;
+            &read
+        }
+    };
     let store = engine.backend.store.as_ref();
     let mut states = opening.early.states();
     let mut confirm: BoxFuture<'_, Result<Confirmed, PlanError>> =
         Box::pin(async { Ok(opening.early.confirm(store).await?) });
     loop {
-        match plan_from(engine, source, project, request, opening, states, confirm).await? {
+        let planning = Planning {
+            templates,
+            checked,
+            env,
+        };
+        match plan_from(
+            engine, source, project, request, opening, &planning, states, confirm,
+        )
+        .await?
+        {
             Made::Planned(planned) => return Ok(*planned),
             Made::Again(now) => {
                 states = now;
@@ -133,18 +154,30 @@ pub async fn plan_opened(
     }
 }
 
+/// What the plan evaluates: the parsed templates, and the offline check's workspace when it
+/// may be taken as it is.
+struct Planning<'a> {
+    templates: &'a Templates,
+    checked: Option<&'a Checked>,
+    /// The environment the templates are evaluated in (`None` for a single template).
+    env: Option<&'a str>,
+}
+
 /// A plan, or the states to plan from again (they changed since they were read).
 enum Made {
     Planned(Box<Planned>),
     Again(BTreeMap<String, Recorded>),
 }
 
+// One argument more than clippy's default: each is a different input of the plan.
+#[allow(clippy::too_many_arguments)]
 async fn plan_from(
     engine: &Engine,
     source: &Source,
     project: Option<&Project>,
     request: &PlanRequest,
     opening: &Opening,
+    planning: &Planning<'_>,
     states: BTreeMap<String, Recorded>,
     confirm: BoxFuture<'_, Result<Confirmed, PlanError>>,
 ) -> Result<Made, PlanError> {
@@ -165,9 +198,14 @@ async fn plan_from(
         availability_zones: opening.zones.clone(),
         registry: engine.registry.clone(),
     };
-    let env = project.map(|_| engine.env.as_str());
-    let load = |known: &Known| workspace::load(source, env, &request.stacks, &facts, known);
-    let mut workspace = load(&known)?;
+    let load = |known: &Known| planning.templates.evaluate(&facts, known);
+    let offline = planning
+        .checked
+        .and_then(|c| c.take_workspace(&facts, planning.env));
+    let mut workspace = match offline {
+        Some(workspace) => workspace,
+        None => load(&known)?,
+    };
     // `AWS::SSM::Parameter::Value<...>` parameters and `{{resolve:ssm:...}}` references: their
     // values read, then evaluated again (until no new one appears: a parameter's value may
     // complete a `Fn::Sub` holding a reference).

@@ -13,6 +13,7 @@ use crate::schema;
 use crate::source::Span;
 use indexmap::IndexMap;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A stack as the user names it: its key in `fuelflow.yaml` (`iam`) and its full name
 /// (`fuel-flow-iam-dev`).
@@ -50,7 +51,8 @@ pub struct EvaluatedOutput {
 #[derive(Debug, Clone)]
 pub struct Stack {
     pub id: StackId,
-    pub template: Template,
+    /// Shared by every evaluation of the same parsed file (a plan evaluates it several times).
+    pub template: Arc<Template>,
     pub pseudo: Pseudo,
     pub parameters: IndexMap<String, Value>,
     /// Parameters whose values must never be shown (`NoEcho`).
@@ -67,7 +69,7 @@ pub struct Stack {
 /// Evaluates a parsed template into a stack, appending every problem to `errors`.
 pub fn evaluate(
     id: StackId,
-    template: Template,
+    template: Arc<Template>,
     pseudo: Pseudo,
     given: &IndexMap<String, Given>,
     strict_parameters: bool,

@@ -64,6 +64,7 @@ impl Evaluator<'_> {
             );
             return Value::Null;
         }
+        self.scope.lookup.fact_read();
         match &self.scope.pseudo.availability_zones {
             Some(zones) => Value::List(zones.iter().cloned().map(Value::String).collect()),
             None => Value::Unknown("Fn::GetAZs".into()),

@@ -87,6 +87,9 @@ pub trait Lookup: Sync {
     fn ssm_parameter(&self, _name: &str) -> Option<String> {
         None
     }
+    /// Told when the evaluation reads a pseudo parameter that AWS supplies (the account id, the
+    /// zones), so a recording lookup knows the result depends on more than the template.
+    fn fact_read(&self) {}
 }
 
 /// Nothing exists yet: every resource value is "known after apply".

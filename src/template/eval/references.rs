@@ -31,6 +31,7 @@ impl Evaluator<'_> {
         let pseudo = self.scope.pseudo;
         match name {
             "AWS::AccountId" => {
+                self.scope.lookup.fact_read();
                 return pseudo
                     .account_id
                     .clone()
