@@ -18,6 +18,8 @@ pub mod request_validator;
 pub mod resource;
 pub mod rest_api;
 pub mod stage;
+mod stage_description;
+mod stage_settings;
 pub mod usage_plan;
 pub mod usage_plan_key;
 

@@ -1,47 +1,22 @@
 //! `AWS::ApiGateway::Stage`: a named stage serving one deployment, with its variables, method
 //! settings, access logging and tracing. Physical id: the stage name.
 
-use super::{escape, map_patch, not_found, patch, replace};
+use super::stage_settings::{setting_path, settings_patch, update_stage};
+use super::{not_found, replace};
 use crate::resources::property;
 use crate::resources::sdk_error;
-use crate::resources::{
-    Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result, text,
-};
+use crate::resources::{Attributes, Created, Ctx, Live, Props, Resource, ResourceError, Result};
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
-use aws_sdk_apigateway::types::{MethodSetting, Op, PatchOperation};
+use aws_sdk_apigateway::types::{MethodSetting, PatchOperation};
 use serde_json::{Map, Value, json};
 
 pub struct Stage;
-
-/// `MethodSettings` fields and where each lives in a stage patch path.
-const SETTINGS: &[(&str, &str)] = &[
-    ("LoggingLevel", "logging/loglevel"),
-    ("DataTraceEnabled", "logging/dataTrace"),
-    ("MetricsEnabled", "metrics/enabled"),
-    ("ThrottlingBurstLimit", "throttling/burstLimit"),
-    ("ThrottlingRateLimit", "throttling/rateLimit"),
-    ("CachingEnabled", "caching/enabled"),
-    ("CacheTtlInSeconds", "caching/ttlInSeconds"),
-    ("CacheDataEncrypted", "caching/dataEncrypted"),
-];
 
 fn arn(ctx: &Ctx, api: &str, stage: &str) -> String {
     format!(
         "arn:aws:apigateway:{}::/restapis/{api}/stages/{stage}",
         ctx.region
     )
-}
-
-/// The patch path of a method setting: `/*/*` for every method, `/~1pets/GET` for one.
-fn setting_path(setting: &Map<String, Value>) -> String {
-    let resource = property::string(setting, "ResourcePath").unwrap_or("/*".into());
-    let method = property::string(setting, "HttpMethod").unwrap_or("*".into());
-    let resource = if resource == "/*" {
-        "*".to_string()
-    } else {
-        escape(&resource)
-    };
-    format!("/{resource}/{method}")
 }
 
 /// Back from GetStage's `~1pets/GET` key to (ResourcePath, HttpMethod).
@@ -55,66 +30,22 @@ fn setting_place(key: &str) -> (String, String) {
     (resource, method.to_string())
 }
 
-fn method_settings(props: &Props) -> Result<Vec<Map<String, Value>>> {
+/// The `MethodSettings` entries by patch path.
+fn method_settings(props: &Props) -> Result<Vec<(String, Map<String, Value>)>> {
     match props.get("MethodSettings") {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|i| {
-                i.as_object().cloned().ok_or_else(|| {
-                    ResourceError::invalid("MethodSettings", "entries must be objects")
-                })
+            .map(|i| match i.as_object() {
+                Some(entry) => Ok((setting_path(entry), entry.clone())),
+                None => Err(ResourceError::invalid(
+                    "MethodSettings",
+                    "entries must be objects",
+                )),
             })
             .collect(),
         Some(_) => Err(ResourceError::invalid("MethodSettings", "must be a list")),
     }
-}
-
-fn method_settings_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
-    let before = method_settings(old)?;
-    let after = method_settings(new)?;
-    let mut ops = Vec::new();
-    for setting in &after {
-        let path = setting_path(setting);
-        let previous = before.iter().find(|b| setting_path(b) == path);
-        for (prop, suffix) in SETTINGS {
-            let (Some(value), was) = (
-                setting.get(*prop).and_then(text),
-                previous.and_then(|p| p.get(*prop)).and_then(text),
-            ) else {
-                continue;
-            };
-            if was.as_deref() != Some(value.as_str()) {
-                ops.push(replace(format!("{path}/{suffix}"), value));
-            }
-        }
-    }
-    for setting in before
-        .iter()
-        .filter(|b| !after.iter().any(|a| setting_path(a) == setting_path(b)))
-    {
-        ops.push(patch(Op::Remove, setting_path(setting), None));
-    }
-    Ok(ops)
-}
-
-fn access_log_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
-    if !property::changed(old, new, "AccessLogSetting") {
-        return Ok(Vec::new());
-    }
-    Ok(match property::object(new, "AccessLogSetting")? {
-        None => vec![patch(Op::Remove, "/accessLogSettings", None)],
-        Some(setting) => {
-            let mut ops = Vec::new();
-            if let Some(arn) = property::string(setting, "DestinationArn") {
-                ops.push(replace("/accessLogSettings/destinationArn", arn));
-            }
-            if let Some(format) = property::string(setting, "Format") {
-                ops.push(replace("/accessLogSettings/format", format));
-            }
-            ops
-        }
-    })
 }
 
 /// Everything but tags, as patch operations from `old` to `new`.
@@ -148,32 +79,13 @@ fn stage_patch(old: &Props, new: &Props) -> Result<Vec<PatchOperation>> {
                 .to_string(),
         ));
     }
-    // AWS sets a stage variable, new or not, with `replace`.
-    ops.extend(map_patch(
-        "/variables",
-        Op::Replace,
-        old.get("Variables"),
-        new.get("Variables"),
-    ));
-    ops.extend(method_settings_patch(old, new)?);
-    ops.extend(access_log_patch(old, new)?);
+    ops.extend(settings_patch(
+        old,
+        new,
+        &method_settings(old)?,
+        &method_settings(new)?,
+    )?);
     Ok(ops)
-}
-
-async fn update_stage(ctx: &Ctx, api: &str, stage: &str, ops: Vec<PatchOperation>) -> Result<()> {
-    if ops.is_empty() {
-        return Ok(());
-    }
-    ctx.clients
-        .apigateway()
-        .update_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .set_patch_operations(Some(ops))
-        .send()
-        .await
-        .map_err(|e| sdk_error("apigateway:UpdateStage", e))?;
-    Ok(())
 }
 
 async fn get(ctx: &Ctx, api: &str, stage: &str) -> Result<Option<GetStageOutput>> {
@@ -346,9 +258,14 @@ impl Resource for Stage {
             .send()
             .await
             .map_err(|e| sdk_error("apigateway:CreateStage", e))?;
-        // Method settings and access logging are only settable by patch.
-        let mut ops = method_settings_patch(&Props::new(), props)?;
-        ops.extend(access_log_patch(&Props::new(), props)?);
+        // Method settings and access logging are only settable by patch; the variables went
+        // with CreateStage.
+        let sent: Props = props
+            .get("Variables")
+            .map(|v| ("Variables".to_string(), v.clone()))
+            .into_iter()
+            .collect();
+        let ops = settings_patch(&sent, props, &[], &method_settings(props)?)?;
         update_stage(ctx, &api, &name, ops).await?;
         Ok(Created {
             physical_id: name,
