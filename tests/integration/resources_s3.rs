@@ -307,18 +307,23 @@ async fn bucket_deleted_out_of_band_reads_as_none() {
     let ctx = ctx("Gone").await;
     let h = bucket_handler();
     let name = support::unique("ff-gone").to_lowercase();
-    let desired = props(json!({"BucketName": name, "Tags": []}));
+    let desired = props(json!({
+        "BucketName": name,
+        "Tags": [],
+        "VersioningConfiguration": {"Status": "Enabled"}
+    }));
+    // A bare bucket has no configuration read to answer NoSuchBucket: HeadBucket asks instead.
+    let bare = props(json!({"BucketName": name}));
     h.create(&ctx, &desired).await.unwrap();
     let live = h.read(&ctx, &name, &desired).await.unwrap().unwrap();
     assert_no_drift(&desired, &live.properties);
-    ctx.clients
-        .s3()
-        .delete_bucket()
-        .bucket(&name)
-        .send()
-        .await
-        .unwrap();
+    assert!(h.read(&ctx, &name, &bare).await.unwrap().is_some());
+    let s3 = ctx.clients.s3();
+    // A versioned bucket is deleted only once it holds no versions; it holds none yet.
+    s3.delete_bucket().bucket(&name).send().await.unwrap();
+    assert!(s3.head_bucket().bucket(&name).send().await.is_err());
     assert!(h.read(&ctx, &name, &desired).await.unwrap().is_none());
+    assert!(h.read(&ctx, &name, &bare).await.unwrap().is_none());
     assert_eq!(
         h.adopt(&ctx, &desired)
             .await

@@ -357,9 +357,9 @@ impl Resource for Bucket {
 
     async fn read(&self, ctx: &Ctx, physical_id: &str, desired: &Props) -> Result<Option<Live>> {
         let s3 = ctx.clients.s3();
-        // The existence check and the managed configurations are independent reads: one
-        // round trip for all of them (what the others say of a bucket that is gone is not
-        // looked at).
+        // The managed configurations are independent reads, sent together. Each answers
+        // NoSuchBucket for a bucket that is gone, so HeadBucket is only asked when the template
+        // manages none of them.
         type Read<'r> = futures_util::future::BoxFuture<'r, Result<Option<(&'static str, Value)>>>;
         let mut reads: Vec<Read> = Vec::new();
         for part in PARTS {
@@ -377,11 +377,14 @@ impl Resource for Bucket {
                 Ok(Some(("Tags", tag_list(&live))))
             }));
         }
-        let (exists, reads) = tokio::join!(
-            exists(s3, physical_id),
-            futures_util::future::join_all(reads)
-        );
-        if !exists? {
+        if reads.is_empty() && !exists(s3, physical_id).await? {
+            return Ok(None);
+        }
+        let reads = futures_util::future::join_all(reads).await;
+        if reads
+            .iter()
+            .any(|read| matches!(read, Err(e) if e.code == "NoSuchBucket"))
+        {
             return Ok(None);
         }
         let mut properties = Props::new();

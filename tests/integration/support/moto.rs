@@ -17,6 +17,12 @@ def watch():
         time.sleep(0.5)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+# werkzeug listens with a backlog of 128: a wave of connections (one per request; moto closes
+# each) overflows it and the dropped SYNs wait a second for their retransmission.
+import logging, werkzeug.serving
+werkzeug.serving.BaseWSGIServer.request_queue_size = 1024
+# Nobody reads the per-request log lines (stderr is discarded); formatting them costs CPU.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 from moto.server import main
 main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 "#;

@@ -201,6 +201,18 @@ pub struct Proxy {
 impl Proxy {
     /// Starts a proxy to `upstream` (`127.0.0.1:PORT`) on a free loopback port.
     pub async fn start(upstream: SocketAddr, config: ProxyConfig) -> Proxy {
+        Proxy::start_routed(upstream, Vec::new(), config).await
+    }
+
+    /// A proxy that sends the requests of each `(service, server)` in `routes` (as the signing
+    /// scope names it: `s3`) to that server and the rest to `upstream`: one emulator per
+    /// service endpoint, as AWS serves S3 apart from IAM, so neither waits on the other's CPU.
+    pub async fn start_routed(
+        upstream: SocketAddr,
+        routes: Vec<(String, SocketAddr)>,
+        config: ProxyConfig,
+    ) -> Proxy {
+        let routes = Arc::new(Routes { upstream, routes });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
@@ -210,9 +222,9 @@ impl Proxy {
             let mut n: u64 = 0;
             while let Ok((client, _)) = listener.accept().await {
                 n += 1;
-                let (s, c) = (s.clone(), c.clone());
+                let (s, c, r) = (s.clone(), c.clone(), routes.clone());
                 tokio::spawn(async move {
-                    let _ = serve(client, upstream, s, c, n).await;
+                    let _ = serve(client, &r, s, c, n).await;
                 });
             }
         });
@@ -239,6 +251,20 @@ impl Drop for Proxy {
     }
 }
 
+struct Routes {
+    upstream: SocketAddr,
+    routes: Vec<(String, SocketAddr)>,
+}
+
+impl Routes {
+    fn server(&self, service: &str) -> SocketAddr {
+        self.routes
+            .iter()
+            .find(|(s, _)| s == service)
+            .map_or(self.upstream, |(_, server)| *server)
+    }
+}
+
 /// Whether an action (as [`Stats::calls`] names them) only reads.
 fn is_read(action: &str) -> bool {
     const READS: &[&str] = &["Get", "Describe", "List", "Head", "GET ", "HEAD "];
@@ -258,7 +284,7 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(1);
 
 async fn serve(
     mut client: TcpStream,
-    upstream: SocketAddr,
+    routes: &Routes,
     stats: Arc<Stats>,
     config: Arc<Mutex<ProxyConfig>>,
     _conn: u64,
@@ -296,6 +322,7 @@ async fn serve(
             client.write_all(&injected_error(protocol, seq)).await?;
             return Ok(());
         }
+        let server = routes.server(&service);
         stats
             .log
             .lock()
@@ -312,7 +339,7 @@ async fn serve(
             .unwrap()
             .entry((service, action))
             .or_default() += 1;
-        let mut up = TcpStream::connect(upstream).await?;
+        let mut up = TcpStream::connect(server).await?;
         up.write_all(&request.raw).await?;
         let mut response = Vec::new();
         up.read_to_end(&mut response).await?;
