@@ -23,6 +23,11 @@ import logging, werkzeug.serving
 werkzeug.serving.BaseWSGIServer.request_queue_size = 1024
 # Nobody reads the per-request log lines (stderr is discarded); formatting them costs CPU.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+# moto lists its package directory (~200 stat calls) on every request to route it; the list
+# never changes while it runs.
+import functools, moto.backends
+moto.backends.list_of_moto_modules = functools.cache(
+    lambda list_modules=moto.backends.list_of_moto_modules: tuple(list_modules()))
 from moto.server import main
 main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 "#;
