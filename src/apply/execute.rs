@@ -36,6 +36,9 @@ pub(super) struct Shared {
     pub(super) template_dirs: HashMap<String, String>,
     /// What refresh read, by (stack name, logical id): an update starts from what AWS has.
     pub(super) live: crate::plan::refresh::Refreshed,
+    /// The orderings types infer (the graph's implicit edges within a stack), by stack key and
+    /// logical id: recorded with the references, so a later delete keeps them too.
+    pub(super) implicit: HashMap<Key, Vec<String>>,
     pub(super) known: RwLock<Known>,
     pub(super) checkpoints: Checkpointer,
     reporter: Arc<dyn Reporter>,
@@ -43,6 +46,23 @@ pub(super) struct Shared {
     /// The deposed objects the states hold once the forward walk is over (old copies of
     /// replacements, of this run or an interrupted one), by walk key: deleted in the backward walk.
     pub(super) deposed: Mutex<HashMap<Key, DeposedObject>>,
+}
+
+/// The graph's implicit edges within a stack, as (stack key, logical id) -> logical ids.
+fn implicit_dependencies(graph: &ResourceGraph) -> HashMap<Key, Vec<String>> {
+    use petgraph::visit::EdgeRef;
+    let mut implicit: HashMap<Key, Vec<String>> = HashMap::new();
+    for edge in graph.graph.edge_references() {
+        let (from, to) = (&graph.graph[edge.source()], &graph.graph[edge.target()]);
+        if edge.weight().kind == crate::template::eval::RefKind::Implicit && from.stack == to.stack
+        {
+            implicit
+                .entry((from.stack_key.clone(), from.logical_id.clone()))
+                .or_default()
+                .push(to.logical_id.clone());
+        }
+    }
+    implicit
 }
 
 pub async fn run(
@@ -80,6 +100,7 @@ pub async fn run(
         })
         .collect();
     let graph = workspace.graph;
+    let implicit = implicit_dependencies(&graph);
     let stacks = workspace.stacks;
     let stack_index = stacks
         .iter()
@@ -102,6 +123,7 @@ pub async fn run(
         recorded: states,
         template_dirs,
         live,
+        implicit,
         known: RwLock::new(known),
         checkpoints,
         reporter,

@@ -64,6 +64,8 @@ impl Shared {
                     .filter(|x| x.kind != RefKind::ImportValue)
                     .map(|x| x.target.clone())
                     .collect();
+                let key = (change.stack.clone(), change.logical_id.clone());
+                d.extend(self.implicit.get(&key).into_iter().flatten().cloned());
                 d.sort();
                 d.dedup();
                 d

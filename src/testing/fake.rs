@@ -252,6 +252,14 @@ impl Resource for Fake {
         self.real.secret_properties()
     }
 
+    fn implicit_dependencies(
+        &self,
+        stack: &crate::template::stack::Stack,
+        logical_id: &str,
+    ) -> Vec<String> {
+        self.real.implicit_dependencies(stack, logical_id)
+    }
+
     async fn create(&self, ctx: &Ctx, props: &Props) -> Result<Created> {
         self.world.look_at_state(ctx).await;
         let physical_id = match self.real.name_property().and_then(|p| props.get(p)) {

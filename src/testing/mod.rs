@@ -21,6 +21,7 @@ const FAKED: &[&str] = &[
     "AWS::EC2::SecurityGroup",
     "AWS::IAM::Role",
     "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
     "AWS::S3::BucketPolicy",
 ];
 

@@ -80,3 +80,38 @@ Resources:
     let recorded: Vec<String> = h.state().await.resources.into_keys().collect();
     assert_eq!(recorded, ["Other"]);
 }
+
+#[tokio::test]
+async fn an_inferred_ordering_is_recorded_so_a_removed_pair_is_deleted_in_it() {
+    let h = Harness::new();
+    // The policy names its bucket by text, not `!Ref`: the ordering is the type's inference.
+    h.template(
+        r#"
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: app-inferred-logs
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: app-inferred-logs
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: []
+"#,
+    );
+    let report = h.apply().await;
+    assert!(report.succeeded(), "{}", summary(&report));
+    let w = &h.world;
+    assert!(w.position(Op::Create, "Bucket") < w.position(Op::Create, "Policy"));
+    assert_eq!(h.state().await.resources["Policy"].dependencies, ["Bucket"]);
+    w.forget_calls();
+
+    // Both leave the template: only the state knows the order now.
+    h.template("Resources: {}\n");
+    let report = h.apply().await;
+    assert!(report.succeeded(), "{}", summary(&report));
+    assert!(w.position(Op::Delete, "Policy") < w.position(Op::Delete, "Bucket"));
+    assert!(h.state().await.resources.is_empty());
+}
